@@ -1,0 +1,22 @@
+# gureum: the two commands a newcomer needs are `make synth` and `make test`.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_RUNTIME_PACKAGE_CACHE := enabled
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: synth test setup bench lint
+
+setup:
+	@./scripts/setup
+
+synth: setup
+	go run .
+
+test: setup
+	go test ./...
+
+bench: setup
+	go test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	gofmt -l . | (! grep .)
+	go vet ./...

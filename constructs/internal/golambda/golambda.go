@@ -1,0 +1,176 @@
+// Package golambda builds Go Lambda functions the way every gureum construct
+// wants them: compiled at synth time by the local Go toolchain for
+// provided.al2023 (arm64 by default), hashed by their output, with a
+// least-privilege role, X-Ray tracing, JSON logs in a retained log group.
+package golambda
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
+	"github.com/gureum-cdk/gureum/constructs/internal/nag"
+)
+
+// Defaults applied when a Props field is zero.
+const (
+	DefaultMemoryMB = 256
+	DefaultTimeout  = 10 * time.Second
+	DefaultLogLevel = "INFO"
+)
+
+// Props configures one Go Lambda function. The zero value of every field but
+// Entry is the default.
+type Props struct {
+	// Entry is the directory of the handler's main package, absolute or
+	// relative to the working directory of the CDK app. Required.
+	Entry string
+	// Description of the function.
+	Description string
+	// MemoryMB. Default: 256.
+	MemoryMB int
+	// Timeout. Default: 10s.
+	Timeout time.Duration
+	// ReservedConcurrency caps concurrent executions. Default: 0 (unreserved).
+	ReservedConcurrency int
+	// Environment variables passed to the handler.
+	Environment map[string]string
+	// LogLevel is the application log level (TRACE..FATAL). Default: INFO.
+	LogLevel string
+	// LogRetention. Default: loggroup.DefaultRetention (one year).
+	LogRetention awslogs.RetentionDays
+	// X86 builds for x86_64 instead of arm64 (Graviton). Default: false.
+	X86 bool
+	// DisableTracing turns X-Ray active tracing off. Default: false.
+	DisableTracing bool
+	// Role replaces the role the function would otherwise get (a role with no
+	// managed policies and write access to its own log group only).
+	Role awsiam.IRole
+}
+
+// Function is a Go Lambda function and what was made for it.
+type Function struct {
+	Function awslambda.Function
+	// Role is the function's execution role.
+	Role awsiam.IRole
+	// LogGroup receives the function's JSON logs.
+	LogGroup awslogs.LogGroup
+}
+
+// CheckEntry reports why dir cannot be a Go handler entry, or nil.
+func CheckEntry(dir string) error {
+	if dir == "" {
+		return fmt.Errorf("is empty: want the directory of the handler's main package")
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		abs, _ := filepath.Abs(dir)
+		return fmt.Errorf("%q (%s) does not exist", dir, abs)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%q is not a directory", dir)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(m) == 0 {
+		return fmt.Errorf("%q holds no .go files", dir)
+	}
+	return nil
+}
+
+// Code returns the asset code for the Go main package in dir.
+func Code(dir string, x86 bool) awslambda.Code {
+	goarch := "arm64"
+	if x86 {
+		goarch = "amd64"
+	}
+	return awslambda.Code_FromAsset(jsii.String(dir), &awss3assets.AssetOptions{
+		// Hash the binary, not the folder: a change in a package the handler
+		// imports from elsewhere in the module must redeploy it.
+		AssetHashType: awscdk.AssetHashType_OUTPUT,
+		Bundling: &awscdk.BundlingOptions{
+			// Used only if local bundling declined, which it never does.
+			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
+			Local: &localBundling{dir: dir, goarch: goarch},
+		},
+	})
+}
+
+// New creates the function, its role and its log group under scope/id.
+func New(scope constructs.Construct, id string, p Props) *Function {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	memory := p.MemoryMB
+	if memory == 0 {
+		memory = DefaultMemoryMB
+	}
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	level := p.LogLevel
+	if level == "" {
+		level = DefaultLogLevel
+	}
+	logs := loggroup.New(c, "Logs", loggroup.Props{Retention: p.LogRetention})
+
+	role := p.Role
+	ownRole := role == nil
+	if ownRole {
+		r := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("Execution role of " + *c.Node().Path()),
+		})
+		logs.GrantWrite(r)
+		role = r
+	}
+
+	arch := awslambda.Architecture_ARM_64()
+	if p.X86 {
+		arch = awslambda.Architecture_X86_64()
+	}
+	tracing := awslambda.Tracing_ACTIVE
+	if p.DisableTracing {
+		tracing = awslambda.Tracing_DISABLED
+	}
+	env := map[string]*string{}
+	for k, v := range p.Environment {
+		env[k] = jsii.String(v)
+	}
+	props := &awslambda.FunctionProps{
+		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:          arch,
+		Handler:               jsii.String("bootstrap"),
+		Code:                  Code(p.Entry, p.X86),
+		MemorySize:            jsii.Number(float64(memory)),
+		Timeout:               awscdk.Duration_Millis(jsii.Number(float64(timeout.Milliseconds()))),
+		Tracing:               tracing,
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: awslambda.ApplicationLogLevel(level),
+		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
+		LogGroup:              logs,
+		Role:                  role,
+		Environment:           &env,
+		RecursiveLoop:         awslambda.RecursiveLoop_TERMINATE,
+	}
+	if p.Description != "" {
+		props.Description = jsii.String(p.Description)
+	}
+	if p.ReservedConcurrency > 0 {
+		props.ReservedConcurrentExecutions = jsii.Number(float64(p.ReservedConcurrency))
+	}
+	fn := awslambda.NewFunction(c, jsii.String("Function"), props)
+	if ownRole && !p.DisableTracing {
+		nag.Suppress(role, "AwsSolutions-IAM5",
+			"X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions; '*' is the only valid resource.",
+			"Resource::*")
+	}
+	return &Function{Function: fn, Role: role, LogGroup: logs}
+}

@@ -1,0 +1,100 @@
+// Package securebucket builds S3 buckets with gureum's secure and durable
+// defaults: public access blocked, bucket-owner-enforced ownership, TLS-only
+// (TLS 1.2 minimum), encryption at rest, versioning, server access logs,
+// aborted incomplete multipart uploads, and retention on stack deletion.
+package securebucket
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/internal/nag"
+)
+
+// Props configures a secure bucket. The zero value is the secure default.
+type Props struct {
+	// EncryptionKey switches encryption to SSE-KMS with this key and S3 bucket
+	// keys. Default: SSE-S3 (S3-managed keys).
+	EncryptionKey awskms.IKey
+	// AccessLogs receives server access logs under AccessLogsPrefix. Required
+	// unless IsAccessLogBucket is set.
+	AccessLogs awss3.IBucket
+	// AccessLogsPrefix. Default: the bucket's construct id followed by "/".
+	AccessLogsPrefix string
+	// IsAccessLogBucket marks the bucket as the target of other buckets'
+	// access logs: SSE-S3 (the only encryption S3 log delivery supports), and
+	// no access logs of its own.
+	IsAccessLogBucket bool
+	// DisableVersioning turns versioning off. Default: false (versioned).
+	DisableVersioning bool
+	// LifecycleRules are added after the default rule that aborts incomplete
+	// multipart uploads after 7 days.
+	LifecycleRules []*awss3.LifecycleRule
+	// Destroy deletes the bucket with the stack (it must be empty). Default:
+	// false (retained).
+	Destroy bool
+	// Extra lets a construct set any other BucketProps field; the secure
+	// defaults above are applied over it.
+	Extra *awss3.BucketProps
+}
+
+// New creates the bucket.
+func New(scope constructs.Construct, id string, p Props) awss3.Bucket {
+	props := awss3.BucketProps{}
+	if p.Extra != nil {
+		props = *p.Extra
+	}
+	props.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
+	props.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED
+	props.EnforceSSL = jsii.Bool(true)
+	props.MinimumTLSVersion = jsii.Number(1.2)
+	props.Versioned = jsii.Bool(!p.DisableVersioning)
+	props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	if p.Destroy {
+		props.RemovalPolicy = awscdk.RemovalPolicy_DESTROY
+	}
+	switch {
+	case p.EncryptionKey != nil && !p.IsAccessLogBucket:
+		props.Encryption = awss3.BucketEncryption_KMS
+		props.EncryptionKey = p.EncryptionKey
+		props.BucketKeyEnabled = jsii.Bool(true)
+	default:
+		props.Encryption = awss3.BucketEncryption_S3_MANAGED
+	}
+	rules := []*awss3.LifecycleRule{{
+		Id:                                  jsii.String("abort-incomplete-multipart-uploads"),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+	}}
+	rules = append(rules, p.LifecycleRules...)
+	props.LifecycleRules = &rules
+	if !p.IsAccessLogBucket && p.AccessLogs != nil {
+		props.ServerAccessLogsBucket = p.AccessLogs
+		prefix := p.AccessLogsPrefix
+		if prefix == "" {
+			prefix = id + "/"
+		}
+		props.ServerAccessLogsPrefix = jsii.String(prefix)
+	}
+	b := awss3.NewBucket(scope, jsii.String(id), &props)
+	if p.IsAccessLogBucket {
+		nag.Suppress(b, "AwsSolutions-S1",
+			"This bucket receives the server access logs of the other buckets; logging it to itself would loop.")
+	}
+	return b
+}
+
+// NewAccessLogs creates the bucket that receives server access logs.
+func NewAccessLogs(scope constructs.Construct, id string, destroy bool) awss3.Bucket {
+	return New(scope, id, Props{
+		IsAccessLogBucket: true,
+		Destroy:           destroy,
+		LifecycleRules: []*awss3.LifecycleRule{{
+			Id:                          jsii.String("expire-access-logs"),
+			Expiration:                  awscdk.Duration_Days(jsii.Number(365)),
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
+		}},
+	})
+}

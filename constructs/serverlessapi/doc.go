@@ -1,0 +1,29 @@
+// Package serverlessapi provides ServerlessAPI: an API Gateway REST API whose
+// routes are Go Lambda functions backed by one DynamoDB table, with the
+// production defaults of a public API: a WAFv2 web ACL (AWS managed rules and a
+// per-IP rate limit) against floods and DDoS, stage and per-route throttling,
+// IAM or Cognito authorization, request validation, JSON access logs,
+// execution logs, X-Ray, alarms, and a table with point-in-time recovery and
+// deletion protection that is retained when the stack is deleted.
+//
+// The smallest use is a list of routes:
+//
+//	api := serverlessapi.New(stack, "Votes", &serverlessapi.Props{
+//		Routes: []serverlessapi.Route{
+//			{Method: "GET", Path: "/polls/{id}", Entry: "functions/voting/getpoll"},
+//			{Method: "POST", Path: "/polls", Entry: "functions/voting/createpoll", Access: serverlessapi.ReadWrite},
+//		},
+//	})
+//
+// Each route's Entry is the directory of a Go main package; it is compiled at
+// synth time for provided.al2023 on arm64 by the local Go toolchain (no
+// Docker). The handler finds the table's name in the TABLE_NAME environment
+// variable. A route gets only the table access its Access field names; the
+// zero value is read-only.
+//
+// Defaults live in defaults.go. A field set in Props always wins over the
+// default; Existing* fields replace a resource the construct would create,
+// and setting both an Existing* field and the props of the resource it
+// replaces is an error. Every resource made is an exported field of
+// ServerlessAPI for escape hatches.
+package serverlessapi

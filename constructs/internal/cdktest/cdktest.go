@@ -1,0 +1,135 @@
+// Package cdktest holds what gureum's construct tests share: a stack to build
+// into, fine-grained template assertions that report failures instead of
+// panicking the whole test binary, and the cdk-nag check.
+package cdktest
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+func init() {
+	// Unit tests synthesize many small stacks: the built-in CloudFormation
+	// validator costs seconds each and the whole-app snapshot test keeps it on.
+	if os.Getenv("CDK_VALIDATION") == "" {
+		os.Setenv("CDK_VALIDATION", "false")
+	}
+	if os.Getenv("JSII_RUNTIME_PACKAGE_CACHE") == "" {
+		os.Setenv("JSII_RUNTIME_PACKAGE_CACHE", "enabled")
+	}
+}
+
+// NewStack returns a stack in a fresh app with cdk-nag's AwsSolutions checks
+// applied, pinned to an account and region so tests see concrete ARNs.
+func NewStack(id string) awscdk.Stack {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("ap-northeast-2")},
+	})
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return stack
+}
+
+// Template synthesizes stack and wraps its template.
+type Template struct {
+	T assertions.Template
+	// JSON is the synthesized template as plain Go values.
+	JSON map[string]any
+}
+
+// Synth synthesizes the stack once.
+func Synth(t testing.TB, stack awscdk.Stack) *Template {
+	t.Helper()
+	var tpl assertions.Template
+	if err := catch(func() { tpl = assertions.Template_FromStack(stack, nil) }); err != nil {
+		t.Fatalf("synthesize %s: %v", *stack.StackName(), err)
+	}
+	return &Template{T: tpl, JSON: *tpl.ToJSON()}
+}
+
+// catch turns a panic from a CDK assertion (an AssertionError through jsii)
+// into an error, so one failed assertion does not end the test binary.
+func catch(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	f()
+	return nil
+}
+
+// Has asserts that a resource of type typ has the given properties (matched
+// with assertions.Match_ObjectLike semantics).
+func (tp *Template) Has(t testing.TB, typ string, props map[string]any) {
+	t.Helper()
+	if err := catch(func() { tp.T.HasResourceProperties(jsii.String(typ), props) }); err != nil {
+		t.Errorf("%s with %v: %v", typ, props, firstLines(err, 12))
+	}
+}
+
+// HasResource asserts on the whole resource (DeletionPolicy, Properties, ...).
+func (tp *Template) HasResource(t testing.TB, typ string, resource map[string]any) {
+	t.Helper()
+	if err := catch(func() { tp.T.HasResource(jsii.String(typ), resource) }); err != nil {
+		t.Errorf("%s resource %v: %v", typ, resource, firstLines(err, 12))
+	}
+}
+
+// Count asserts how many resources of type typ exist.
+func (tp *Template) Count(t testing.TB, typ string, n int) {
+	t.Helper()
+	got := len(tp.Resources(typ))
+	if got != n {
+		t.Errorf("%d resources of type %s, want %d", got, typ, n)
+	}
+}
+
+// Resources returns the resources of type typ by logical ID.
+func (tp *Template) Resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	res, _ := tp.JSON["Resources"].(map[string]any)
+	for id, r := range res {
+		m, _ := r.(map[string]any)
+		if m["Type"] == typ {
+			out[id] = m
+		}
+	}
+	return out
+}
+
+// NoNagFindings asserts that cdk-nag's AwsSolutions pack left no unsuppressed
+// error or warning on the stack.
+func NoNagFindings(t testing.TB, stack awscdk.Stack) {
+	t.Helper()
+	ann := assertions.Annotations_FromStack(stack)
+	match := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+	var errs, warns *[]*cxapi.SynthesisMessage
+	if err := catch(func() {
+		errs = ann.FindError(jsii.String("*"), match)
+		warns = ann.FindWarning(jsii.String("*"), match)
+	}); err != nil {
+		t.Fatalf("read cdk-nag findings: %v", err)
+	}
+	for _, list := range []*[]*cxapi.SynthesisMessage{errs, warns} {
+		for _, m := range *list {
+			t.Errorf("cdk-nag %s at %s: %v", m.Level, *m.Id, m.Entry.Data)
+		}
+	}
+}
+
+func firstLines(err error, n int) string {
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], "...")
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,274 @@
+package hpccluster
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Provenance of the instance catalog. The catalog lists EC2 instance types
+// suited to AWS Batch HPC compute environments, with their shape, EFA support
+// and us-east-1 Linux prices. Sources and date of the figures:
+//
+//   - vCPUs, memory and architecture: the Amazon EC2 instance type
+//     specifications (docs.aws.amazon.com/ec2/latest/instancetypes).
+//   - EFA: the "Supported instance types" list of the Elastic Fabric Adapter
+//     chapter of the Amazon EC2 User Guide. EFA is marked only on the sizes
+//     that list names (for most families, only the largest size). The
+//     authoritative answer for an account and Region is
+//     aws ec2 describe-instance-types --filters Name=network-info.efa-supported,Values=true
+//   - On-Demand: the Amazon EC2 On-Demand pricing page, US East
+//     (N. Virginia), Linux, shared tenancy, as published at PricesAsOf.
+//   - Spot: representative figures, not quotes. Spot prices are set per
+//     Availability Zone and move with supply and demand; the catalog holds
+//     one typical discount per family, approximating what the Spot Instance
+//     Advisor and the Spot price history showed for us-east-1 Linux around
+//     PricesAsOf, applied to every size of the family and rounded to
+//     $0.0001. Actual prices differ between sizes and Zones and can move by
+//     tens of percent either way. Refresh them with
+//     aws ec2 describe-spot-price-history --region us-east-1 --product-descriptions Linux/UNIX
+//     before quoting a figure.
+//   - HPC instances (hpc6a, hpc6id, hpc7g) are sold On-Demand (and through
+//     Savings Plans) only: they have no Spot price. hpc6a and hpc6id are not
+//     offered in us-east-1; their price is us-east-2's.
+var (
+	// PriceRegion is the Region whose prices the catalog holds.
+	PriceRegion = "us-east-1"
+	// PricesAsOf is when the catalog's prices were read (year-month).
+	PricesAsOf = "2025-01"
+	// OnDemandPriceSource names where the On-Demand prices come from.
+	OnDemandPriceSource = "Amazon EC2 On-Demand pricing page (aws.amazon.com/ec2/pricing/on-demand), US East (N. Virginia), Linux, shared tenancy"
+	// SpotPriceSource names where the Spot prices come from, and what they are.
+	SpotPriceSource = "representative figures: one typical discount per family from the Spot Instance Advisor and Spot price history, us-east-1, Linux/UNIX; Spot prices vary by Availability Zone and over time"
+	// EFASource names where EFA support comes from.
+	EFASource = "Amazon EC2 User Guide, Elastic Fabric Adapter, Supported instance types"
+)
+
+// Arch is a CPU architecture as AWS Batch and EC2 name it.
+type Arch string
+
+// The architectures of the catalog.
+const (
+	ArchARM64  Arch = "arm64"  // AWS Graviton
+	ArchX86_64 Arch = "x86_64" // Intel and AMD
+)
+
+// InstanceType is one row of the catalog.
+type InstanceType struct {
+	// Name is the EC2 instance type, e.g. "c7g.16xlarge".
+	Name string
+	// VCPUs is the number of vCPUs.
+	VCPUs int
+	// MemoryGiB is the memory in GiB.
+	MemoryGiB float64
+	// Arch is the CPU architecture.
+	Arch Arch
+	// EFA reports whether the type supports an Elastic Fabric Adapter.
+	EFA bool
+	// OnDemandPrice is the Linux On-Demand price in USD per hour.
+	OnDemandPrice float64
+	// SpotPrice is a representative Linux Spot price in USD per hour; 0 when
+	// the type is not offered as Spot.
+	SpotPrice float64
+	// Note qualifies the row (availability, price Region), if needed.
+	Note string
+}
+
+// Family is the part of the name before the dot, e.g. "c7g".
+func (t InstanceType) Family() string { f, _, _ := strings.Cut(t.Name, "."); return f }
+
+// Size is the part of the name after the dot, e.g. "16xlarge".
+func (t InstanceType) Size() string { _, s, _ := strings.Cut(t.Name, "."); return s }
+
+// SpotAvailable reports whether the type can run as a Spot Instance.
+func (t InstanceType) SpotAvailable() bool { return t.SpotPrice > 0 }
+
+// OnDemandPerVCPU is the On-Demand price per vCPU-hour.
+func (t InstanceType) OnDemandPerVCPU() float64 { return t.OnDemandPrice / float64(t.VCPUs) }
+
+// SpotPerVCPU is the Spot price per vCPU-hour; 0 without Spot.
+func (t InstanceType) SpotPerVCPU() float64 { return t.SpotPrice / float64(t.VCPUs) }
+
+const (
+	noteHPC        = "HPC instance: On-Demand only, no Spot"
+	noteHPCUSEast2 = "HPC instance: On-Demand only, no Spot; not offered in us-east-1, price is us-east-2's"
+)
+
+// catalog is sorted by family, then by vCPUs.
+var catalog = []InstanceType{
+	{Name: "c5.xlarge", VCPUs: 4, MemoryGiB: 8, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.17, SpotPrice: 0.0646},
+	{Name: "c5.2xlarge", VCPUs: 8, MemoryGiB: 16, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.34, SpotPrice: 0.1292},
+	{Name: "c5.4xlarge", VCPUs: 16, MemoryGiB: 32, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.68, SpotPrice: 0.2584},
+	{Name: "c5.9xlarge", VCPUs: 36, MemoryGiB: 72, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.53, SpotPrice: 0.5814},
+	{Name: "c5.18xlarge", VCPUs: 72, MemoryGiB: 144, Arch: ArchX86_64, EFA: false, OnDemandPrice: 3.06, SpotPrice: 1.1628},
+	{Name: "c5n.9xlarge", VCPUs: 36, MemoryGiB: 96, Arch: ArchX86_64, EFA: true, OnDemandPrice: 1.944, SpotPrice: 0.6998},
+	{Name: "c5n.18xlarge", VCPUs: 72, MemoryGiB: 192, Arch: ArchX86_64, EFA: true, OnDemandPrice: 3.888, SpotPrice: 1.3997},
+	{Name: "c6g.xlarge", VCPUs: 4, MemoryGiB: 8, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.136, SpotPrice: 0.049},
+	{Name: "c6g.2xlarge", VCPUs: 8, MemoryGiB: 16, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.272, SpotPrice: 0.0979},
+	{Name: "c6g.4xlarge", VCPUs: 16, MemoryGiB: 32, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.544, SpotPrice: 0.1958},
+	{Name: "c6g.8xlarge", VCPUs: 32, MemoryGiB: 64, Arch: ArchARM64, EFA: false, OnDemandPrice: 1.088, SpotPrice: 0.3917},
+	{Name: "c6g.16xlarge", VCPUs: 64, MemoryGiB: 128, Arch: ArchARM64, EFA: false, OnDemandPrice: 2.176, SpotPrice: 0.7834},
+	{Name: "c6gn.8xlarge", VCPUs: 32, MemoryGiB: 64, Arch: ArchARM64, EFA: false, OnDemandPrice: 1.3824, SpotPrice: 0.5253},
+	{Name: "c6gn.16xlarge", VCPUs: 64, MemoryGiB: 128, Arch: ArchARM64, EFA: true, OnDemandPrice: 2.7648, SpotPrice: 1.0506},
+	{Name: "c6i.xlarge", VCPUs: 4, MemoryGiB: 8, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.17, SpotPrice: 0.0663},
+	{Name: "c6i.2xlarge", VCPUs: 8, MemoryGiB: 16, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.34, SpotPrice: 0.1326},
+	{Name: "c6i.4xlarge", VCPUs: 16, MemoryGiB: 32, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.68, SpotPrice: 0.2652},
+	{Name: "c6i.8xlarge", VCPUs: 32, MemoryGiB: 64, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.36, SpotPrice: 0.5304},
+	{Name: "c6i.16xlarge", VCPUs: 64, MemoryGiB: 128, Arch: ArchX86_64, EFA: false, OnDemandPrice: 2.72, SpotPrice: 1.0608},
+	{Name: "c6i.32xlarge", VCPUs: 128, MemoryGiB: 256, Arch: ArchX86_64, EFA: true, OnDemandPrice: 5.44, SpotPrice: 2.1216},
+	{Name: "c6in.16xlarge", VCPUs: 64, MemoryGiB: 128, Arch: ArchX86_64, EFA: false, OnDemandPrice: 3.6288, SpotPrice: 1.3789},
+	{Name: "c6in.32xlarge", VCPUs: 128, MemoryGiB: 256, Arch: ArchX86_64, EFA: true, OnDemandPrice: 7.2576, SpotPrice: 2.7579},
+	{Name: "c7g.xlarge", VCPUs: 4, MemoryGiB: 8, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.145, SpotPrice: 0.058},
+	{Name: "c7g.2xlarge", VCPUs: 8, MemoryGiB: 16, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.29, SpotPrice: 0.116},
+	{Name: "c7g.4xlarge", VCPUs: 16, MemoryGiB: 32, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.58, SpotPrice: 0.232},
+	{Name: "c7g.8xlarge", VCPUs: 32, MemoryGiB: 64, Arch: ArchARM64, EFA: false, OnDemandPrice: 1.16, SpotPrice: 0.464},
+	{Name: "c7g.16xlarge", VCPUs: 64, MemoryGiB: 128, Arch: ArchARM64, EFA: true, OnDemandPrice: 2.32, SpotPrice: 0.928},
+	{Name: "c7gn.8xlarge", VCPUs: 32, MemoryGiB: 64, Arch: ArchARM64, EFA: false, OnDemandPrice: 1.9968, SpotPrice: 0.8786},
+	{Name: "c7gn.16xlarge", VCPUs: 64, MemoryGiB: 128, Arch: ArchARM64, EFA: true, OnDemandPrice: 3.9936, SpotPrice: 1.7572},
+	{Name: "c7i.xlarge", VCPUs: 4, MemoryGiB: 8, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.1785, SpotPrice: 0.0768},
+	{Name: "c7i.2xlarge", VCPUs: 8, MemoryGiB: 16, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.357, SpotPrice: 0.1535},
+	{Name: "c7i.4xlarge", VCPUs: 16, MemoryGiB: 32, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.714, SpotPrice: 0.307},
+	{Name: "c7i.8xlarge", VCPUs: 32, MemoryGiB: 64, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.428, SpotPrice: 0.614},
+	{Name: "c7i.16xlarge", VCPUs: 64, MemoryGiB: 128, Arch: ArchX86_64, EFA: false, OnDemandPrice: 2.856, SpotPrice: 1.2281},
+	{Name: "c7i.24xlarge", VCPUs: 96, MemoryGiB: 192, Arch: ArchX86_64, EFA: false, OnDemandPrice: 4.284, SpotPrice: 1.8421},
+	{Name: "c7i.48xlarge", VCPUs: 192, MemoryGiB: 384, Arch: ArchX86_64, EFA: true, OnDemandPrice: 8.568, SpotPrice: 3.6842},
+	{Name: "hpc6a.48xlarge", VCPUs: 96, MemoryGiB: 384, Arch: ArchX86_64, EFA: true, OnDemandPrice: 2.88, SpotPrice: 0, Note: noteHPCUSEast2},
+	{Name: "hpc6id.32xlarge", VCPUs: 64, MemoryGiB: 1024, Arch: ArchX86_64, EFA: true, OnDemandPrice: 5.7, SpotPrice: 0, Note: noteHPCUSEast2},
+	{Name: "hpc7g.4xlarge", VCPUs: 16, MemoryGiB: 128, Arch: ArchARM64, EFA: true, OnDemandPrice: 1.6832, SpotPrice: 0, Note: noteHPC},
+	{Name: "hpc7g.8xlarge", VCPUs: 32, MemoryGiB: 128, Arch: ArchARM64, EFA: true, OnDemandPrice: 1.6832, SpotPrice: 0, Note: noteHPC},
+	{Name: "hpc7g.16xlarge", VCPUs: 64, MemoryGiB: 128, Arch: ArchARM64, EFA: true, OnDemandPrice: 1.6832, SpotPrice: 0, Note: noteHPC},
+	{Name: "m5.xlarge", VCPUs: 4, MemoryGiB: 16, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.192, SpotPrice: 0.0768},
+	{Name: "m5.2xlarge", VCPUs: 8, MemoryGiB: 32, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.384, SpotPrice: 0.1536},
+	{Name: "m5.4xlarge", VCPUs: 16, MemoryGiB: 64, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.768, SpotPrice: 0.3072},
+	{Name: "m5.12xlarge", VCPUs: 48, MemoryGiB: 192, Arch: ArchX86_64, EFA: false, OnDemandPrice: 2.304, SpotPrice: 0.9216},
+	{Name: "m5.24xlarge", VCPUs: 96, MemoryGiB: 384, Arch: ArchX86_64, EFA: false, OnDemandPrice: 4.608, SpotPrice: 1.8432},
+	{Name: "m6g.xlarge", VCPUs: 4, MemoryGiB: 16, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.154, SpotPrice: 0.0524},
+	{Name: "m6g.2xlarge", VCPUs: 8, MemoryGiB: 32, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.308, SpotPrice: 0.1047},
+	{Name: "m6g.4xlarge", VCPUs: 16, MemoryGiB: 64, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.616, SpotPrice: 0.2094},
+	{Name: "m6g.8xlarge", VCPUs: 32, MemoryGiB: 128, Arch: ArchARM64, EFA: false, OnDemandPrice: 1.232, SpotPrice: 0.4189},
+	{Name: "m6g.16xlarge", VCPUs: 64, MemoryGiB: 256, Arch: ArchARM64, EFA: false, OnDemandPrice: 2.464, SpotPrice: 0.8378},
+	{Name: "m6i.xlarge", VCPUs: 4, MemoryGiB: 16, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.192, SpotPrice: 0.0749},
+	{Name: "m6i.2xlarge", VCPUs: 8, MemoryGiB: 32, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.384, SpotPrice: 0.1498},
+	{Name: "m6i.4xlarge", VCPUs: 16, MemoryGiB: 64, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.768, SpotPrice: 0.2995},
+	{Name: "m6i.8xlarge", VCPUs: 32, MemoryGiB: 128, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.536, SpotPrice: 0.599},
+	{Name: "m6i.16xlarge", VCPUs: 64, MemoryGiB: 256, Arch: ArchX86_64, EFA: false, OnDemandPrice: 3.072, SpotPrice: 1.1981},
+	{Name: "m6i.32xlarge", VCPUs: 128, MemoryGiB: 512, Arch: ArchX86_64, EFA: true, OnDemandPrice: 6.144, SpotPrice: 2.3962},
+	{Name: "m7g.xlarge", VCPUs: 4, MemoryGiB: 16, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.1632, SpotPrice: 0.062},
+	{Name: "m7g.2xlarge", VCPUs: 8, MemoryGiB: 32, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.3264, SpotPrice: 0.124},
+	{Name: "m7g.4xlarge", VCPUs: 16, MemoryGiB: 64, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.6528, SpotPrice: 0.2481},
+	{Name: "m7g.8xlarge", VCPUs: 32, MemoryGiB: 128, Arch: ArchARM64, EFA: false, OnDemandPrice: 1.3056, SpotPrice: 0.4961},
+	{Name: "m7g.16xlarge", VCPUs: 64, MemoryGiB: 256, Arch: ArchARM64, EFA: true, OnDemandPrice: 2.6112, SpotPrice: 0.9923},
+	{Name: "m7i.xlarge", VCPUs: 4, MemoryGiB: 16, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.2016, SpotPrice: 0.0887},
+	{Name: "m7i.2xlarge", VCPUs: 8, MemoryGiB: 32, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.4032, SpotPrice: 0.1774},
+	{Name: "m7i.4xlarge", VCPUs: 16, MemoryGiB: 64, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.8064, SpotPrice: 0.3548},
+	{Name: "m7i.8xlarge", VCPUs: 32, MemoryGiB: 128, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.6128, SpotPrice: 0.7096},
+	{Name: "m7i.16xlarge", VCPUs: 64, MemoryGiB: 256, Arch: ArchX86_64, EFA: false, OnDemandPrice: 3.2256, SpotPrice: 1.4193},
+	{Name: "m7i.48xlarge", VCPUs: 192, MemoryGiB: 768, Arch: ArchX86_64, EFA: true, OnDemandPrice: 9.6768, SpotPrice: 4.2578},
+	{Name: "r6i.xlarge", VCPUs: 4, MemoryGiB: 32, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.252, SpotPrice: 0.0857},
+	{Name: "r6i.4xlarge", VCPUs: 16, MemoryGiB: 128, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.008, SpotPrice: 0.3427},
+	{Name: "r6i.16xlarge", VCPUs: 64, MemoryGiB: 512, Arch: ArchX86_64, EFA: false, OnDemandPrice: 4.032, SpotPrice: 1.3709},
+	{Name: "r6i.32xlarge", VCPUs: 128, MemoryGiB: 1024, Arch: ArchX86_64, EFA: true, OnDemandPrice: 8.064, SpotPrice: 2.7418},
+	{Name: "r7g.xlarge", VCPUs: 4, MemoryGiB: 32, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.2142, SpotPrice: 0.0793},
+	{Name: "r7g.4xlarge", VCPUs: 16, MemoryGiB: 128, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.8568, SpotPrice: 0.317},
+	{Name: "r7g.16xlarge", VCPUs: 64, MemoryGiB: 512, Arch: ArchARM64, EFA: true, OnDemandPrice: 3.4272, SpotPrice: 1.2681},
+}
+
+var byName = func() map[string]InstanceType {
+	m := make(map[string]InstanceType, len(catalog))
+	for _, t := range catalog {
+		m[t.Name] = t
+	}
+	return m
+}()
+
+// Catalog returns a copy of the catalog, sorted by family, then by vCPUs.
+func Catalog() []InstanceType { return slices.Clone(catalog) }
+
+// Families returns the catalog's instance families in lexical order.
+func Families() []string {
+	var fs []string
+	for _, t := range catalog {
+		if f := t.Family(); !slices.Contains(fs, f) {
+			fs = append(fs, f)
+		}
+	}
+	sort.Strings(fs)
+	return fs
+}
+
+// LookupInstance returns the catalog row of an instance type such as
+// "c7g.16xlarge". Names are matched without regard to case or surrounding
+// space.
+func LookupInstance(name string) (InstanceType, bool) {
+	t, ok := byName[normalize(name)]
+	return t, ok
+}
+
+func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// ExpandInstanceTypes resolves a list of instance types and families, as an
+// AWS Batch compute environment's instanceTypes accepts them: "c7g.4xlarge"
+// is that type, and a family such as "c7g" is every size of it in the
+// catalog. The result keeps the order of first appearance, without
+// duplicates. Every name the catalog does not hold is reported in one error.
+func ExpandInstanceTypes(names []string) ([]InstanceType, error) {
+	if len(names) == 0 {
+		return nil, errors.New("hpccluster: no instance types given")
+	}
+	var out []InstanceType
+	seen := map[string]bool{}
+	add := func(t InstanceType) {
+		if !seen[t.Name] {
+			seen[t.Name] = true
+			out = append(out, t)
+		}
+	}
+	var errs []error
+	for _, raw := range names {
+		name := normalize(raw)
+		switch {
+		case name == "":
+			errs = append(errs, errors.New("hpccluster: empty instance type name"))
+		case name == "optimal" || name == "default_x86_64" || name == "default_arm64":
+			errs = append(errs, fmt.Errorf("hpccluster: instance type %q is an AWS Batch alias whose types AWS chooses; list families or types from the catalog instead (families: %s)", raw, strings.Join(Families(), ", ")))
+		case strings.Contains(name, "."):
+			t, ok := byName[name]
+			if !ok {
+				errs = append(errs, unknownType(raw, name))
+				continue
+			}
+			add(t)
+		default:
+			found := false
+			for _, t := range catalog {
+				if t.Family() == name {
+					found = true
+					add(t)
+				}
+			}
+			if !found {
+				errs = append(errs, fmt.Errorf("hpccluster: unknown instance family %q (catalog families: %s)", raw, strings.Join(Families(), ", ")))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func unknownType(raw, name string) error {
+	family, _, _ := strings.Cut(name, ".")
+	var sizes []string
+	for _, t := range catalog {
+		if t.Family() == family {
+			sizes = append(sizes, t.Name)
+		}
+	}
+	if len(sizes) == 0 {
+		return fmt.Errorf("hpccluster: unknown instance type %q: family %q is not in the catalog (catalog families: %s)", raw, family, strings.Join(Families(), ", "))
+	}
+	return fmt.Errorf("hpccluster: unknown instance type %q: the catalog's %s sizes are %s", raw, family, strings.Join(sizes, ", "))
+}

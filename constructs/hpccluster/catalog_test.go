@@ -1,0 +1,215 @@
+package hpccluster
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestCatalogIsWellFormed(t *testing.T) {
+	cat := Catalog()
+	if n := len(cat); n < 40 || n > 80 {
+		t.Errorf("catalog has %d rows, want 40..80", n)
+	}
+	seen := map[string]bool{}
+	for i, it := range cat {
+		if seen[it.Name] {
+			t.Errorf("%s appears twice", it.Name)
+		}
+		seen[it.Name] = true
+		if it.Family() == "" || it.Size() == "" {
+			t.Errorf("%q is not family.size", it.Name)
+		}
+		if it.VCPUs <= 0 || it.MemoryGiB <= 0 || it.OnDemandPrice <= 0 || it.SpotPrice < 0 {
+			t.Errorf("%s: non-positive figure in %+v", it.Name, it)
+		}
+		if it.Arch != ArchARM64 && it.Arch != ArchX86_64 {
+			t.Errorf("%s: architecture %q", it.Name, it.Arch)
+		}
+		if it.SpotAvailable() && it.SpotPrice >= it.OnDemandPrice {
+			t.Errorf("%s: Spot %v is not below On-Demand %v", it.Name, it.SpotPrice, it.OnDemandPrice)
+		}
+		if i > 0 {
+			prev := cat[i-1]
+			if prev.Family() > it.Family() || (prev.Family() == it.Family() && prev.VCPUs >= it.VCPUs) {
+				t.Errorf("catalog not sorted by family then vCPUs: %s before %s", prev.Name, it.Name)
+			}
+		}
+	}
+	// On-Demand prices within a family scale with size (AWS prices sizes linearly),
+	// except HPC families, priced per instance.
+	for _, it := range cat {
+		if strings.HasPrefix(it.Name, "hpc") {
+			continue
+		}
+		first := cat[slices.IndexFunc(cat, func(o InstanceType) bool { return o.Family() == it.Family() })]
+		if d := it.OnDemandPerVCPU() - first.OnDemandPerVCPU(); math.Abs(d) > 1e-9 {
+			t.Errorf("%s: On-Demand per vCPU %v differs from %s's %v", it.Name, it.OnDemandPerVCPU(), first.Name, first.OnDemandPerVCPU())
+		}
+	}
+	// Catalog returns a copy.
+	cat[0].OnDemandPrice = 1e6
+	if Catalog()[0].OnDemandPrice == 1e6 {
+		t.Error("Catalog exposes the catalog itself, want a copy")
+	}
+	if PriceRegion != "us-east-1" || PricesAsOf == "" || OnDemandPriceSource == "" || SpotPriceSource == "" || EFASource == "" {
+		t.Error("the catalog's provenance variables must be set")
+	}
+}
+
+func TestLookupInstance(t *testing.T) {
+	tests := []struct {
+		name      string
+		ok        bool
+		vcpus     int
+		memory    float64
+		arch      Arch
+		efa       bool
+		onDemand  float64
+		spotAvail bool
+	}{
+		{"c7g.16xlarge", true, 64, 128, ArchARM64, true, 2.32, true},
+		{"c7g.4xlarge", true, 16, 32, ArchARM64, false, 0.58, true},
+		{"c5n.18xlarge", true, 72, 192, ArchX86_64, true, 3.888, true},
+		{"c5.18xlarge", true, 72, 144, ArchX86_64, false, 3.06, true},
+		{"c6gn.16xlarge", true, 64, 128, ArchARM64, true, 2.7648, true},
+		{"c6gn.8xlarge", true, 32, 64, ArchARM64, false, 1.3824, true},
+		{"c6in.32xlarge", true, 128, 256, ArchX86_64, true, 7.2576, true},
+		{"c6i.32xlarge", true, 128, 256, ArchX86_64, true, 5.44, true},
+		{"c6i.16xlarge", true, 64, 128, ArchX86_64, false, 2.72, true},
+		{"c7gn.16xlarge", true, 64, 128, ArchARM64, true, 3.9936, true},
+		{"c7i.48xlarge", true, 192, 384, ArchX86_64, true, 8.568, true},
+		{"c7i.24xlarge", true, 96, 192, ArchX86_64, false, 4.284, true},
+		{"m6i.32xlarge", true, 128, 512, ArchX86_64, true, 6.144, true},
+		{"m7g.16xlarge", true, 64, 256, ArchARM64, true, 2.6112, true},
+		{"m5.24xlarge", true, 96, 384, ArchX86_64, false, 4.608, true},
+		{"r7g.16xlarge", true, 64, 512, ArchARM64, true, 3.4272, true},
+		{"hpc7g.16xlarge", true, 64, 128, ArchARM64, true, 1.6832, false},
+		{"hpc7g.4xlarge", true, 16, 128, ArchARM64, true, 1.6832, false},
+		{"hpc6a.48xlarge", true, 96, 384, ArchX86_64, true, 2.88, false},
+		{"hpc6id.32xlarge", true, 64, 1024, ArchX86_64, true, 5.70, false},
+		{"  C7G.16XLARGE ", true, 64, 128, ArchARM64, true, 2.32, true},
+		{"c7g.huge", false, 0, 0, "", false, 0, false},
+		{"x9z.large", false, 0, 0, "", false, 0, false},
+		{"c7g", false, 0, 0, "", false, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := LookupInstance(tt.name)
+			if ok != tt.ok {
+				t.Fatalf("LookupInstance(%q) ok = %v, want %v", tt.name, ok, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			if got.VCPUs != tt.vcpus || got.MemoryGiB != tt.memory || got.Arch != tt.arch || got.EFA != tt.efa ||
+				got.OnDemandPrice != tt.onDemand || got.SpotAvailable() != tt.spotAvail {
+				t.Errorf("LookupInstance(%q) = %+v, want vCPUs %d, %v GiB, %s, EFA %v, $%v On-Demand, Spot %v",
+					tt.name, got, tt.vcpus, tt.memory, tt.arch, tt.efa, tt.onDemand, tt.spotAvail)
+			}
+		})
+	}
+}
+
+func TestArchitectureByFamily(t *testing.T) {
+	// Graviton families carry a "g" after the generation digit; hpc6a, hpc6id,
+	// c*i and m5 are x86_64.
+	arm := []string{"c6g", "c6gn", "c7g", "c7gn", "m6g", "m7g", "r7g", "hpc7g"}
+	x86 := []string{"c5", "c5n", "c6i", "c6in", "c7i", "m5", "m6i", "m7i", "r6i", "hpc6a", "hpc6id"}
+	for _, want := range []struct {
+		arch     Arch
+		families []string
+	}{{ArchARM64, arm}, {ArchX86_64, x86}} {
+		types, err := ExpandInstanceTypes(want.families)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range types {
+			if it.Arch != want.arch {
+				t.Errorf("%s: architecture %s, want %s", it.Name, it.Arch, want.arch)
+			}
+		}
+	}
+	if got, want := len(arm)+len(x86), len(Families()); got != want {
+		t.Errorf("the test classifies %d families, the catalog has %d: %v", got, want, Families())
+	}
+}
+
+func TestEFATypes(t *testing.T) {
+	var got []string
+	for _, it := range Catalog() {
+		if it.EFA {
+			got = append(got, it.Name)
+		}
+	}
+	want := []string{
+		"c5n.9xlarge", "c5n.18xlarge", "c6gn.16xlarge", "c6i.32xlarge", "c6in.32xlarge",
+		"c7g.16xlarge", "c7gn.16xlarge", "c7i.48xlarge", "hpc6a.48xlarge", "hpc6id.32xlarge",
+		"hpc7g.4xlarge", "hpc7g.8xlarge", "hpc7g.16xlarge", "m6i.32xlarge", "m7g.16xlarge",
+		"m7i.48xlarge", "r6i.32xlarge", "r7g.16xlarge",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("EFA types = %v\nwant %v", got, want)
+	}
+}
+
+func TestExpandInstanceTypes(t *testing.T) {
+	names := func(ts []InstanceType) []string {
+		var out []string
+		for _, it := range ts {
+			out = append(out, it.Name)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"one type", []string{"c7g.4xlarge"}, []string{"c7g.4xlarge"}},
+		{"family", []string{"c7g"}, []string{"c7g.xlarge", "c7g.2xlarge", "c7g.4xlarge", "c7g.8xlarge", "c7g.16xlarge"}},
+		{"family with a prefix sibling", []string{"c7gn"}, []string{"c7gn.8xlarge", "c7gn.16xlarge"}},
+		{"family and type, deduplicated in order", []string{"hpc7g.16xlarge", "hpc7g", "C5N"}, []string{"hpc7g.16xlarge", "hpc7g.4xlarge", "hpc7g.8xlarge", "c5n.9xlarge", "c5n.18xlarge"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ExpandInstanceTypes(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(names(got), tt.want) {
+				t.Errorf("ExpandInstanceTypes(%q) = %v, want %v", tt.in, names(got), tt.want)
+			}
+		})
+	}
+}
+
+func TestExpandInstanceTypesErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"nothing", nil, []string{"no instance types given"}},
+		{"unknown size", []string{"c7g.huge"}, []string{`unknown instance type "c7g.huge": the catalog's c7g sizes are c7g.xlarge, c7g.2xlarge`}},
+		{"unknown family of a type", []string{"z1d.large"}, []string{`unknown instance type "z1d.large": family "z1d" is not in the catalog (catalog families: c5, c5n,`}},
+		{"unknown family", []string{"p5"}, []string{`unknown instance family "p5"`}},
+		{"batch alias", []string{"optimal"}, []string{`"optimal" is an AWS Batch alias`}},
+		{"empty name", []string{" "}, []string{"empty instance type name"}},
+		{"every error reported", []string{"c7g", "bogus.large", "c6g", "nope"}, []string{`"bogus.large"`, `"nope"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ExpandInstanceTypes(tt.in)
+			if err == nil {
+				t.Fatalf("ExpandInstanceTypes(%q) = %d types, want an error", tt.in, len(got))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}

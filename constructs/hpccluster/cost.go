@@ -1,0 +1,113 @@
+package hpccluster
+
+import (
+	"fmt"
+	"strings"
+)
+
+// CostAssumption describes how EstimateHourlyCost turns a list of instance
+// types into an hourly figure.
+const CostAssumption = "the compute environment runs full at its maximum vCPUs, with no bin-packing waste; " +
+	"Spot: the mean Spot price per vCPU-hour over the listed types that are offered as Spot " +
+	"(price-capacity-optimized spreads capacity over the cheap, deep pools, so the mean is the expectation " +
+	"and the cheapest pool the best case); On-Demand: the same vCPUs at the mean On-Demand price per vCPU-hour " +
+	"of those same types, so both sides price one instance mix"
+
+// CostEstimate is the hourly cost of a compute environment at full size.
+type CostEstimate struct {
+	// InstanceTypes are the expanded instance types, in the order given.
+	InstanceTypes []InstanceType
+	// VCPUs is the capacity priced: the compute environment's maximum vCPUs.
+	VCPUs int
+	// SpotPerHour is the expected Spot cost in USD per hour.
+	SpotPerHour float64
+	// OnDemandPerHour is the cost of the same capacity On-Demand, USD per hour.
+	OnDemandPerHour float64
+	// SavingsPercent is 100 * (1 - SpotPerHour/OnDemandPerHour).
+	SavingsPercent float64
+	// CheapestSpot is the listed type with the lowest Spot price per vCPU.
+	CheapestSpot InstanceType
+	// CheapestSpotPerHour is the best case: all capacity in CheapestSpot.
+	CheapestSpotPerHour float64
+	// NoSpot lists the given types that are not offered as Spot and so do not
+	// enter the estimate.
+	NoSpot []string
+	// Assumption is CostAssumption.
+	Assumption string
+}
+
+// EstimateHourlyCost estimates the hourly cost of an AWS Batch Spot compute
+// environment of maxVCPUs vCPUs over instanceTypes (types or families, as
+// ExpandInstanceTypes takes them), and the On-Demand cost of the same
+// capacity, from the catalog's us-east-1 prices. CostAssumption states the
+// model. The figures inherit the catalog's caveats: Spot prices vary.
+func EstimateHourlyCost(instanceTypes []string, maxVCPUs int) (CostEstimate, error) {
+	if maxVCPUs <= 0 {
+		return CostEstimate{}, fmt.Errorf("hpccluster: maximum vCPUs must be positive, got %d", maxVCPUs)
+	}
+	types, err := ExpandInstanceTypes(instanceTypes)
+	if err != nil {
+		return CostEstimate{}, err
+	}
+	e := CostEstimate{InstanceTypes: types, VCPUs: maxVCPUs, Assumption: CostAssumption}
+	var spotSum, odSum float64
+	var n int
+	for _, t := range types {
+		if !t.SpotAvailable() {
+			e.NoSpot = append(e.NoSpot, t.Name)
+			continue
+		}
+		n++
+		spotSum += t.SpotPerVCPU()
+		odSum += t.OnDemandPerVCPU()
+		if e.CheapestSpot.Name == "" || t.SpotPerVCPU() < e.CheapestSpot.SpotPerVCPU() {
+			e.CheapestSpot = t
+		}
+	}
+	if n == 0 {
+		return CostEstimate{}, fmt.Errorf("hpccluster: none of the instance types %s is offered as Spot", strings.Join(e.NoSpot, ", "))
+	}
+	v := float64(maxVCPUs)
+	e.SpotPerHour = v * spotSum / float64(n)
+	e.OnDemandPerHour = v * odSum / float64(n)
+	e.SavingsPercent = 100 * (1 - e.SpotPerHour/e.OnDemandPerHour)
+	e.CheapestSpotPerHour = v * e.CheapestSpot.SpotPerVCPU()
+	return e, nil
+}
+
+// String renders the estimate as a Markdown table with the instance types
+// behind it, for a README.
+func (e CostEstimate) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| %d vCPUs, %s Linux | USD per hour |\n|---|---:|\n", e.VCPUs, PriceRegion)
+	fmt.Fprintf(&b, "| Spot (expected) | %.2f |\n", e.SpotPerHour)
+	fmt.Fprintf(&b, "| Spot (all in %s) | %.2f |\n", e.CheapestSpot.Name, e.CheapestSpotPerHour)
+	fmt.Fprintf(&b, "| On-Demand | %.2f |\n", e.OnDemandPerHour)
+	fmt.Fprintf(&b, "| Savings | %.0f%% |\n\n", e.SavingsPercent)
+	b.WriteString(MarkdownTable(e.InstanceTypes))
+	fmt.Fprintf(&b, "\nAssumption: %s.", e.Assumption)
+	if len(e.NoSpot) > 0 {
+		fmt.Fprintf(&b, " Not offered as Spot, left out: %s.", strings.Join(e.NoSpot, ", "))
+	}
+	fmt.Fprintf(&b, "\nPrices: On-Demand from the %s; Spot %s; as of %s.\n", OnDemandPriceSource, SpotPriceSource, PricesAsOf)
+	return b.String()
+}
+
+// MarkdownTable renders instance types as a Markdown table.
+func MarkdownTable(types []InstanceType) string {
+	var b strings.Builder
+	b.WriteString("| Instance type | vCPUs | Memory (GiB) | Arch | EFA | On-Demand $/h | Spot $/h | Spot $/vCPU-h |\n")
+	b.WriteString("|---|---:|---:|---|---|---:|---:|---:|\n")
+	for _, t := range types {
+		efa := ""
+		if t.EFA {
+			efa = "yes"
+		}
+		spot, perVCPU := "n/a", "n/a"
+		if t.SpotAvailable() {
+			spot, perVCPU = fmt.Sprintf("%.4f", t.SpotPrice), fmt.Sprintf("%.5f", t.SpotPerVCPU())
+		}
+		fmt.Fprintf(&b, "| %s | %d | %g | %s | %s | %.4f | %s | %s |\n", t.Name, t.VCPUs, t.MemoryGiB, t.Arch, efa, t.OnDemandPrice, spot, perVCPU)
+	}
+	return b.String()
+}

@@ -1,0 +1,81 @@
+// Command run is the montecarlo batch workload of an HPCCluster: as a child
+// of an AWS Batch array job it prices its shard of a Monte Carlo European
+// option and writes part-<index>.json; with -reduce it combines all parts
+// into result.json. Run with -h for the flags.
+//
+// Environment: AWS_BATCH_JOB_ARRAY_INDEX and AWS_BATCH_JOB_ID (set by AWS
+// Batch), ARRAY_SIZE, SAMPLES, SEED, WORKERS, SHARED_DIR (required), RUN_ID,
+// DATA_BUCKET, RESULT_PREFIX. IAM: s3:PutObject on
+// arn:aws:s3:::DATA_BUCKET/RESULT_PREFIX/* when DATA_BUCKET is set (plus
+// kms:GenerateDataKey on the bucket's key if it is KMS-encrypted).
+//
+// Exit status: 0 on success, 2 for a configuration error, 1 otherwise.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/gureum-cdk/gureum/functions/montecarlo"
+)
+
+func main() {
+	cfg, err := montecarlo.ParseConfig(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "montecarlo:", err)
+		os.Exit(2)
+	}
+	// AWS Batch stops a job (Spot reclaim, termination) with SIGTERM.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "montecarlo:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg montecarlo.Config) error {
+	var put montecarlo.ObjectPutter
+	if cfg.Bucket != "" {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return fmt.Errorf("load AWS config: %w", err)
+		}
+		put = s3.NewFromConfig(awsCfg)
+	}
+	start := time.Now()
+	var summary any
+	if cfg.Reduce {
+		r, err := montecarlo.RunReduce(ctx, cfg, put)
+		if err != nil {
+			return err
+		}
+		summary = map[string]any{"event": "reduced", "runId": cfg.RunID, "parts": cfg.ArraySize,
+			"samples": r.N, "estimate": r.Estimate, "stdErr": r.StdErr, "analytic": r.Analytic,
+			"zScore": r.ZScore, "seconds": time.Since(start).Seconds()}
+	} else {
+		p, err := montecarlo.RunShard(ctx, cfg, put)
+		if err != nil {
+			return err
+		}
+		secs := time.Since(start).Seconds()
+		summary = map[string]any{"event": "shard", "runId": cfg.RunID, "index": p.Index,
+			"arraySize": p.ArraySize, "samples": p.N, "mean": p.Mean, "stdErr": p.StdErr,
+			"workers": cfg.Workers, "seconds": secs, "samplesPerSecond": float64(p.N) / secs}
+	}
+	return json.NewEncoder(os.Stdout).Encode(summary)
+}

@@ -1,0 +1,86 @@
+package webapp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/gureum-cdk/gureum/internal/testsvc"
+)
+
+// Servers shared by the package's tests, started once in TestMain.
+var (
+	ddb       *testsvc.DynamoDB
+	ddbClient *dynamodb.Client
+	rds       *redisServer
+)
+
+// testTable is the session table created in DynamoDB Local, with the key
+// schema the ScaledWebTier construct creates.
+const testTable = "gureum-sessions"
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	var err error
+	ddb, err = testsvc.StartDynamoDB()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer ddb.Stop()
+	ddbClient = ddb.Client()
+	if err := createSessionTable(context.Background(), ddbClient, testTable); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	rds, err = startRedis()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer rds.Stop()
+	return m.Run()
+}
+
+func createSessionTable(ctx context.Context, c *dynamodb.Client, name string) error {
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(DynamoDBKeyAttribute), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(DynamoDBKeyAttribute), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	_, err = c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName: aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(DynamoDBExpiresAttribute),
+			Enabled:       aws.Bool(true),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("enable TTL on %s: %w", name, err)
+	}
+	return nil
+}
+
+// discardLogger drops log output; tests that check the log use their own.
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// withTimeout returns a context for store calls made directly by a test.
+func withTimeout(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,162 @@
+package webapp
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+)
+
+// Store keeps one counter per session. Implementations are safe for
+// concurrent use, and a session expires a fixed TTL after its last increment.
+type Store interface {
+	// Count returns the session's counter: 0 for an unknown or expired session.
+	Count(ctx context.Context, id string) (int64, error)
+	// Increment adds one to the session's counter atomically, restarts the
+	// session's TTL and returns the new value.
+	Increment(ctx context.Context, id string) (int64, error)
+	// Ping reports whether the store answers. It is cheap: the health check
+	// calls it.
+	Ping(ctx context.Context) error
+	// Close releases the store's connections and goroutines.
+	Close() error
+}
+
+// OpenStore builds the session store that cfg names. The DynamoDB store uses
+// the default AWS credential chain; its region comes from AWS_REGION or, on
+// EC2, from instance metadata.
+func OpenStore(ctx context.Context, cfg Config) (Store, error) {
+	switch cfg.Store {
+	case StoreMemory, "":
+		return NewMemoryStore(cfg.SessionTTL), nil
+	case StoreDynamoDB:
+		awsCfg, err := config.LoadDefaultConfig(ctx, config.WithEC2IMDSRegion())
+		if err != nil {
+			return nil, fmt.Errorf("webapp: load AWS configuration: %w", err)
+		}
+		return NewDynamoDBStore(dynamodb.NewFromConfig(awsCfg), cfg.SessionTable, cfg.SessionTTL)
+	case StoreRedis:
+		return NewRedisStore(NewRedisClient(cfg), cfg.SessionTTL)
+	default:
+		return nil, fmt.Errorf("webapp: unknown session store %q", cfg.Store)
+	}
+}
+
+// NewRedisClient returns a Redis client for cfg.RedisAddr with short timeouts,
+// so that a Redis outage fails requests and health checks quickly instead of
+// holding them.
+func NewRedisClient(cfg Config) *redis.Client {
+	opts := &redis.Options{
+		Addr:                  cfg.RedisAddr,
+		Username:              cfg.RedisUsername,
+		Password:              cfg.RedisPassword,
+		DialTimeout:           2 * time.Second,
+		DialerRetries:         1,
+		DialerRetryTimeout:    50 * time.Millisecond,
+		ReadTimeout:           time.Second,
+		WriteTimeout:          time.Second,
+		ContextTimeoutEnabled: true,
+		MaxRetries:            1,
+		DisableIdentity:       true,
+		MaintNotificationsConfig: &maintnotifications.Config{
+			Mode: maintnotifications.ModeDisabled,
+		},
+	}
+	if cfg.RedisTLS {
+		host, _, _ := net.SplitHostPort(cfg.RedisAddr)
+		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+	}
+	return redis.NewClient(opts)
+}
+
+// MemoryStore keeps sessions in the process. Sessions are lost on restart and
+// are not shared between instances: use it for a single server or with
+// sticky sessions.
+type MemoryStore struct {
+	ttl  time.Duration
+	now  func() time.Time
+	mu   sync.Mutex
+	m    map[string]memoryEntry
+	stop chan struct{}
+	once sync.Once
+}
+
+type memoryEntry struct {
+	count   int64
+	expires time.Time
+}
+
+// NewMemoryStore returns an in-process store whose sessions live ttl after
+// their last increment (DefaultSessionTTL when ttl is not positive). A
+// background sweep removes expired sessions; Close stops it.
+func NewMemoryStore(ttl time.Duration) *MemoryStore {
+	if ttl <= 0 {
+		ttl = DefaultSessionTTL
+	}
+	s := &MemoryStore{ttl: ttl, now: time.Now, m: make(map[string]memoryEntry), stop: make(chan struct{})}
+	sweep := min(max(ttl/2, time.Second), time.Minute)
+	go s.sweep(sweep)
+	return s
+}
+
+func (s *MemoryStore) sweep(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			now := s.now()
+			s.mu.Lock()
+			for id, e := range s.m {
+				if !now.Before(e.expires) {
+					delete(s.m, id)
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// Count implements Store.
+func (s *MemoryStore) Count(_ context.Context, id string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[id]
+	if !ok || !s.now().Before(e.expires) {
+		return 0, nil
+	}
+	return e.count, nil
+}
+
+// Increment implements Store.
+func (s *MemoryStore) Increment(_ context.Context, id string) (int64, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.m[id]
+	if !now.Before(e.expires) {
+		e.count = 0
+	}
+	e.count++
+	e.expires = now.Add(s.ttl)
+	s.m[id] = e
+	return e.count, nil
+}
+
+// Ping implements Store; memory always answers.
+func (s *MemoryStore) Ping(context.Context) error { return nil }
+
+// Close implements Store.
+func (s *MemoryStore) Close() error {
+	s.once.Do(func() { close(s.stop) })
+	return nil
+}

@@ -1,0 +1,430 @@
+package webapp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// testTTL differs from the 24h default so the tests see it was applied.
+const testTTL = 90 * time.Minute
+
+// sharedStores are the stores that two instances of the app can share.
+var sharedStores = []struct {
+	name string
+	open func(t *testing.T) Store
+}{
+	{"dynamodb", func(t *testing.T) Store {
+		s, err := NewDynamoDBStore(ddbClient, testTable, testTTL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}},
+	{"redis", func(t *testing.T) Store {
+		s, err := NewRedisStore(rds.Client(), testTTL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+}
+
+// instances is two app servers over HTTPS sharing one store, and a client
+// whose cookie jar carries the session between them, as a browser behind a
+// load balancer would.
+type instances struct {
+	a, b   *httptest.Server
+	client *http.Client
+}
+
+func newInstances(t *testing.T, store Store) *instances {
+	t.Helper()
+	start := func(id string) *httptest.Server {
+		h, err := NewHandler(Options{Store: store, InstanceID: id, SessionTTL: testTTL, Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := httptest.NewTLSServer(h)
+		t.Cleanup(s.Close)
+		return s
+	}
+	in := &instances{a: start("i-aaaa"), b: start("i-bbbb")}
+	in.client = in.newClient(t)
+	return in
+}
+
+// newClient returns a client with an empty cookie jar that trusts both
+// servers (httptest servers share one certificate).
+func (in *instances) newClient(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := in.a.Client()
+	tr := c.Transport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: tr, Jar: jar, Timeout: 30 * time.Second}
+}
+
+func call(t *testing.T, c *http.Client, method, url string) (counterResponse, *http.Response) {
+	t.Helper()
+	req, err := http.NewRequest(method, url+"/counter", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	return decodeCounter(t, res), res
+}
+
+func TestSessionSharedAcrossInstances(t *testing.T) {
+	for _, st := range sharedStores {
+		t.Run(st.name, func(t *testing.T) {
+			in := newInstances(t, st.open(t))
+			steps := []struct {
+				method, url string
+				want        counterResponse
+			}{
+				{"POST", in.a.URL, counterResponse{1, "i-aaaa"}},
+				{"POST", in.b.URL, counterResponse{2, "i-bbbb"}},
+				{"GET", in.a.URL, counterResponse{2, "i-aaaa"}},
+				{"POST", in.a.URL, counterResponse{3, "i-aaaa"}},
+				{"GET", in.b.URL, counterResponse{3, "i-bbbb"}},
+			}
+			for i, s := range steps {
+				if got, _ := call(t, in.client, s.method, s.url); got != s.want {
+					t.Fatalf("step %d: %s %s/counter = %+v, want %+v", i, s.method, s.url, got, s.want)
+				}
+			}
+			// Another browser has its own session.
+			other := in.newClient(t)
+			if got, _ := call(t, other, "GET", in.b.URL); got.Count != 0 {
+				t.Errorf("new client GET = %d, want 0", got.Count)
+			}
+			if got, _ := call(t, other, "POST", in.a.URL); got.Count != 1 {
+				t.Errorf("new client POST = %d, want 1", got.Count)
+			}
+			if got, _ := call(t, in.client, "GET", in.b.URL); got.Count != 3 {
+				t.Errorf("first client after the second wrote: %d, want 3", got.Count)
+			}
+		})
+	}
+}
+
+func TestConcurrentIncrementsAreExact(t *testing.T) {
+	const n = 200
+	for _, st := range sharedStores {
+		t.Run(st.name, func(t *testing.T) {
+			in := newInstances(t, st.open(t))
+			call(t, in.client, "GET", in.a.URL) // obtain the session cookie
+
+			counts := make([]int64, n)
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					url := in.a.URL
+					if i%2 == 1 {
+						url = in.b.URL
+					}
+					res, err := in.client.Post(url+"/counter", "", nil)
+					if err != nil {
+						errs <- err
+						return
+					}
+					defer res.Body.Close()
+					if res.StatusCode != http.StatusOK {
+						errs <- fmt.Errorf("POST #%d: status %d", i, res.StatusCode)
+						return
+					}
+					var c counterResponse
+					if err := jsonDecode(res, &c); err != nil {
+						errs <- err
+						return
+					}
+					counts[i] = c.Count
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			// Each increment saw a distinct value: 1..n exactly once.
+			seen := make(map[int64]bool, n)
+			for _, c := range counts {
+				if c < 1 || c > n || seen[c] {
+					t.Fatalf("increment returned %d (duplicate or out of 1..%d): increments are not atomic", c, n)
+				}
+				seen[c] = true
+			}
+			if got, _ := call(t, in.client, "GET", in.b.URL); got.Count != n {
+				t.Errorf("after %d concurrent increments GET = %d", n, got.Count)
+			}
+		})
+	}
+}
+
+func TestMalformedCookieGetsNewSession(t *testing.T) {
+	stores := append([]struct {
+		name string
+		open func(t *testing.T) Store
+	}{{"memory", func(t *testing.T) Store { s := NewMemoryStore(testTTL); t.Cleanup(func() { s.Close() }); return s }}}, sharedStores...)
+	bad := []string{
+		"",
+		"abc",
+		"ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+		dynamoDBPingKey,
+		"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			store := st.open(t)
+			h := newMemoryHandler(t, Options{Store: store})
+			for _, v := range bad {
+				res := do(t, h, "POST", "/counter", nil, http.Header{"Cookie": {SessionCookie + "=" + v}})
+				if got := decodeCounter(t, res); got.Count != 1 {
+					t.Errorf("cookie %q: POST /counter = %d, want 1 (a new session)", v, got.Count)
+				}
+				c := sessionCookieOf(res)
+				if c == nil || c.Value == v || !validSessionID(c.Value) {
+					t.Errorf("cookie %q: Set-Cookie %q, want a new valid session id", v, res.Header.Get("Set-Cookie"))
+				}
+			}
+		})
+	}
+}
+
+func TestDynamoDBSessionTTL(t *testing.T) {
+	in := newInstances(t, sharedStores[0].open(t))
+	before := time.Now()
+	_, res := call(t, in.client, "POST", in.a.URL)
+	after := time.Now()
+	c := sessionCookieOf(res)
+	if c == nil {
+		t.Fatal("no session cookie")
+	}
+	out, err := ddbClient.GetItem(withTimeout(t), &dynamodb.GetItemInput{
+		TableName:      aws.String(testTable),
+		Key:            map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: c.Value}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := numberAttr(out.Item, "expiresAt")
+	if err != nil {
+		t.Fatalf("session item %v: %v", out.Item, err)
+	}
+	lo, hi := before.Add(testTTL).Unix(), after.Add(testTTL).Unix()
+	if exp < lo || exp > hi {
+		t.Errorf("expiresAt = %d, want within [%d, %d] (now + SESSION_TTL)", exp, lo, hi)
+	}
+	if n, _ := numberAttr(out.Item, "count"); n != 1 {
+		t.Errorf("count attribute = %d, want 1", n)
+	}
+}
+
+func TestDynamoDBExpiredItemIsAbsent(t *testing.T) {
+	store := sharedStores[0].open(t).(*DynamoDBStore)
+	id := newSessionID()
+	_, err := ddbClient.PutItem(withTimeout(t), &dynamodb.PutItemInput{
+		TableName: aws.String(testTable),
+		Item: map[string]types.AttributeValue{
+			"id":        &types.AttributeValueMemberS{Value: id},
+			"count":     &types.AttributeValueMemberN{Value: "41"},
+			"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := withTimeout(t)
+	if n, err := store.Count(ctx, id); err != nil || n != 0 {
+		t.Errorf("Count of an expired session = %d, %v; want 0", n, err)
+	}
+	if n, err := store.Increment(ctx, id); err != nil || n != 1 {
+		t.Errorf("Increment of an expired session = %d, %v; want 1", n, err)
+	}
+	if n, err := store.Increment(ctx, id); err != nil || n != 2 {
+		t.Errorf("second Increment = %d, %v; want 2", n, err)
+	}
+}
+
+func TestRedisSessionTTL(t *testing.T) {
+	in := newInstances(t, sharedStores[1].open(t))
+	_, res := call(t, in.client, "POST", in.b.URL)
+	c := sessionCookieOf(res)
+	if c == nil {
+		t.Fatal("no session cookie")
+	}
+	rc := rds.Client()
+	defer rc.Close()
+	ttl, err := rc.TTL(withTimeout(t), RedisKeyPrefix+c.Value).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl <= 0 || ttl > testTTL {
+		t.Errorf("TTL of the session key = %s, want in (0, %s]", ttl, testTTL)
+	}
+	if ttl < testTTL-time.Minute {
+		t.Errorf("TTL of the session key = %s, want about %s", ttl, testTTL)
+	}
+}
+
+func jsonDecode(res *http.Response, v any) error { return json.NewDecoder(res.Body).Decode(v) }
+
+func healthStatus(t *testing.T, url string) (int, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	res, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode, time.Since(start)
+}
+
+func TestHealthzWhenRedisStops(t *testing.T) {
+	own, err := startRedis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Stop()
+	store, err := NewRedisStore(own.Client(), testTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	h, err := NewHandler(Options{Store: store, Logger: discardLogger(), HealthCacheFor: time.Millisecond, HealthTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	if code, _ := healthStatus(t, srv.URL); code != http.StatusOK {
+		t.Fatalf("/healthz with Redis up = %d, want 200", code)
+	}
+	own.Stop()
+	time.Sleep(5 * time.Millisecond) // let the cached result age
+	code, took := healthStatus(t, srv.URL)
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("/healthz with Redis stopped = %d, want 503", code)
+	}
+	if took > 3*time.Second {
+		t.Errorf("/healthz with Redis stopped took %s; the ping must be bounded", took)
+	}
+	t.Logf("/healthz answered 503 in %s after Redis stopped", took)
+	res, err := http.Post(srv.URL+"/counter", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("POST /counter with Redis stopped = %d, want 503", res.StatusCode)
+	}
+}
+
+func TestHealthzDynamoDB(t *testing.T) {
+	tests := []struct {
+		table string
+		want  int
+	}{
+		{testTable, http.StatusOK},
+		{"no-such-table", http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.table, func(t *testing.T) {
+			store, err := NewDynamoDBStore(ddbClient, tt.table, testTTL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(newMemoryHandler(t, Options{Store: store}))
+			defer srv.Close()
+			if code, _ := healthStatus(t, srv.URL); code != tt.want {
+				t.Errorf("/healthz = %d, want %d", code, tt.want)
+			}
+		})
+	}
+}
+
+func TestHealthzCachesPing(t *testing.T) {
+	own, err := startRedis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Stop()
+	store, err := NewRedisStore(own.Client(), testTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	h := newMemoryHandler(t, Options{Store: store, HealthCacheFor: time.Hour})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	if code, _ := healthStatus(t, srv.URL); code != http.StatusOK {
+		t.Fatalf("/healthz = %d, want 200", code)
+	}
+	own.Stop()
+	// Within HealthCacheFor the last result is reused: no ping is made.
+	if code, _ := healthStatus(t, srv.URL); code != http.StatusOK {
+		t.Errorf("/healthz within the cache period = %d, want the cached 200", code)
+	}
+}
+
+func TestOpenStore(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", ddb.Endpoint)
+	tests := []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Store: StoreMemory, SessionTTL: testTTL}, "*webapp.MemoryStore"},
+		{Config{Store: StoreDynamoDB, SessionTable: testTable, SessionTTL: testTTL}, "*webapp.DynamoDBStore"},
+		{Config{Store: StoreRedis, RedisAddr: rds.Addr, SessionTTL: testTTL}, "*webapp.RedisStore"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cfg.Store, func(t *testing.T) {
+			s, err := OpenStore(context.Background(), tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := fmt.Sprintf("%T", s); got != tt.want {
+				t.Errorf("OpenStore(%s) = %s, want %s", tt.cfg.Store, got, tt.want)
+			}
+			ctx := withTimeout(t)
+			id := newSessionID()
+			if n, err := s.Increment(ctx, id); err != nil || n != 1 {
+				t.Errorf("Increment = %d, %v; want 1", n, err)
+			}
+			if n, err := s.Count(ctx, id); err != nil || n != 1 {
+				t.Errorf("Count = %d, %v; want 1", n, err)
+			}
+			if err := s.Ping(ctx); err != nil {
+				t.Errorf("Ping: %v", err)
+			}
+		})
+	}
+}

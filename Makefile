@@ -12,11 +12,12 @@ synth: setup
 	go run .
 
 test: setup
+	go vet ./...
 	go test ./...
 
 bench: setup
 	go test -run '^$$' -bench . -benchmem ./...
 
 lint:
-	gofmt -l . | (! grep .)
+	gofmt -l $$(git ls-files '*.go') | (! grep .)
 	go vet ./...

@@ -1,5 +1,7 @@
 # gureum: the two commands a newcomer needs are `make synth` and `make test`.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# Node 20 is past the jsii runtime's support date: silence its end-of-life banner too.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE := enabled
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 

@@ -1,0 +1,40 @@
+package serverlessapi_test
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/serverlessapi"
+)
+
+// A CDK Go app imports serverlessapi and lists its routes; everything else is
+// a production default (WAF, throttling, IAM auth, logs, alarms, a retained
+// table with point-in-time recovery).
+func Example() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Polls"), nil)
+
+	api := serverlessapi.New(stack, "Api", &serverlessapi.Props{
+		Routes: []serverlessapi.Route{
+			{Method: "GET", Path: "/polls/{id}", Entry: "testdata/handler"},
+			{Method: "POST", Path: "/polls", Entry: "testdata/handler", Access: serverlessapi.ReadWrite},
+		},
+		WAF: serverlessapi.WAF{RateLimit: 500},
+	})
+
+	routes := make([]string, 0, len(api.Functions))
+	for r := range api.Functions {
+		routes = append(routes, r)
+	}
+	sort.Strings(routes)
+	fmt.Println(routes)
+	fmt.Println("stage:", *api.Stage.StageName())
+	fmt.Println("alarms:", len(api.Alarms))
+	// Output:
+	// [GET /polls/{id} POST /polls]
+	// stage: prod
+	// alarms: 7
+}

@@ -1,0 +1,164 @@
+package stackreport
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gureum-cdk/gureum/internal/assembly"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func build(t *testing.T, dir string) *Report {
+	t.Helper()
+	a, err := assembly.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestGolden(t *testing.T) {
+	r := build(t, "testdata/app")
+	for _, f := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"report.txt", func(b *bytes.Buffer) error { return WriteText(b, r) }},
+		{"report.md", func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }},
+		{"report.json", func(b *bytes.Buffer) error { return WriteJSON(b, r) }},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := f.write(&b); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, filepath.Join("testdata", f.name), b.Bytes())
+		})
+	}
+}
+
+func TestNagCounts(t *testing.T) {
+	r := build(t, "testdata/app")
+	got := map[string]string{}
+	for _, st := range r.Stacks {
+		var parts []string
+		for _, c := range st.Nag {
+			parts = append(parts, fmt.Sprintf("%s:%d/%d/%d", c.Level, c.NonCompliant, c.Suppressed, c.Unknown))
+		}
+		got[st.Name] = strings.Join(parts, " ")
+	}
+	want := map[string]string{
+		"App":      "Error:2/1/0 Warning:0/0/1",
+		"Prod/App": "Error:1/1/0 Warning:0/1/0",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: nag counts %q, want %q", name, got[name], w)
+		}
+	}
+}
+
+// writeTemplate writes a template of n queues, padded to at least size bytes.
+func writeTemplate(t *testing.T, n, size int) string {
+	t.Helper()
+	res := map[string]any{}
+	for i := 0; i < n; i++ {
+		res[fmt.Sprintf("Queue%d", i)] = map[string]any{"Type": "AWS::SQS::Queue"}
+	}
+	tmpl := map[string]any{"Resources": res}
+	b, _ := json.Marshal(tmpl)
+	if len(b) < size {
+		tmpl["Description"] = strings.Repeat("x", size-len(b))
+		b, _ = json.Marshal(tmpl)
+	}
+	p := filepath.Join(t.TempDir(), "Big.template.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLimits(t *testing.T) {
+	tests := []struct {
+		name      string
+		n, size   int
+		resources string
+		bytes     string
+		direct    string
+		exceeded  bool
+	}{
+		{"small", 3, 0, "ok", "ok", "info", false},
+		{"near", 420, 0, "warn", "ok", "info", false},
+		{"over", 501, 0, "over", "ok", "info", true},
+		{"huge", 1, 1_100_000, "ok", "over", "info: over", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := build(t, writeTemplate(t, tt.n, tt.size))
+			m := r.Stacks[0].Measures
+			if m[0].Status != tt.resources || m[1].Status != tt.bytes || m[2].Status != tt.direct {
+				t.Errorf("statuses resources=%q bytes=%q direct=%q, want %q %q %q", m[0].Status, m[1].Status, m[2].Status, tt.resources, tt.bytes, tt.direct)
+			}
+			if m[0].Value != int64(tt.n) {
+				t.Errorf("resources = %d, want %d", m[0].Value, tt.n)
+			}
+			if r.Exceeded() != tt.exceeded {
+				t.Errorf("Exceeded() = %v, want %v", r.Exceeded(), tt.exceeded)
+			}
+		})
+	}
+}
+
+func TestBadNagReport(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"manifest.json", "App.template.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata/app", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "manifest.json" {
+			b = []byte(`{"version":"48.0.0","artifacts":{"App":{"type":"aws:cloudformation:stack","properties":{"templateFile":"App.template.json"},"displayName":"App"}}}`)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "AwsSolutions--App-NagReport.csv"), []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := assembly.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(a); err == nil || !strings.Contains(err.Error(), "not a cdk-nag CSV report") {
+		t.Errorf("Build error = %v, want one saying the CSV is not a cdk-nag report", err)
+	}
+}

@@ -5,36 +5,27 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gureum-cdk/gureum/functions/crawler/crawl"
+	"github.com/gureum-cdk/gureum/functions/internal/boot"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	fail := func(msg string, err error) {
-		logger.Error(msg, "error", err)
-		os.Exit(1)
-	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fail("load AWS configuration", err)
-	}
+	b := boot.Start()
 	cfg, err := crawl.ConfigFromEnv(os.Getenv)
 	if err != nil {
-		fail("configuration", err)
+		b.Fatal("configuration", err)
 	}
-	c, err := crawl.New(cfg, s3.NewFromConfig(awsCfg), dynamodb.NewFromConfig(awsCfg))
+	c, err := crawl.New(cfg, s3.NewFromConfig(b.AWS), dynamodb.NewFromConfig(b.AWS))
 	if err != nil {
-		fail("configuration", err)
+		b.Fatal("configuration", err)
 	}
-	c.Logger = logger
+	c.Logger = b.Logger
 	lambda.Start(func(ctx context.Context, payload json.RawMessage) (crawl.Summary, error) {
 		urls, err := crawl.ParseURLs(payload, os.Getenv("URLS"))
 		if err != nil {

@@ -5,24 +5,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
 	"github.com/gureum-cdk/gureum/functions/gameevents/fleet"
+	"github.com/gureum-cdk/gureum/functions/internal/boot"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		logger.Error("load AWS configuration", "error", err)
-		os.Exit(1)
-	}
-	s := &fleet.Scaler{API: autoscaling.NewFromConfig(cfg), Group: os.Getenv("ASG_NAME"), Logger: logger}
+	b := boot.Start("ASG_NAME")
+	s := &fleet.Scaler{API: autoscaling.NewFromConfig(b.AWS), Group: b.Env("ASG_NAME"), Logger: b.Logger}
 	lambda.Start(func(ctx context.Context, payload json.RawMessage) (fleet.Result, error) {
 		req, err := fleet.ParseRequest(payload)
 		if err != nil {

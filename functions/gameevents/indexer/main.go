@@ -3,35 +3,25 @@
 package main
 
 import (
-	"context"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gureum-cdk/gureum/functions/gameevents/bulkindex"
+	"github.com/gureum-cdk/gureum/functions/internal/boot"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	fail := func(msg string, err error) {
-		logger.Error(msg, "error", err)
-		os.Exit(1)
-	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fail("load AWS configuration", err)
-	}
+	b := boot.Start()
 	cfg, err := bulkindex.ConfigFromEnv(os.Getenv)
 	if err != nil {
-		fail("configuration", err)
+		b.Fatal("configuration", err)
 	}
-	ix, err := bulkindex.New(cfg, s3.NewFromConfig(awsCfg), awsCfg.Credentials)
+	ix, err := bulkindex.New(cfg, s3.NewFromConfig(b.AWS), b.AWS.Credentials)
 	if err != nil {
-		fail("configuration", err)
+		b.Fatal("configuration", err)
 	}
-	ix.Logger = logger
+	ix.Logger = b.Logger
 	lambda.Start(ix.Handle)
 }

@@ -31,10 +31,10 @@ func Example() {
 	}
 	sort.Strings(routes)
 	fmt.Println(routes)
-	fmt.Println("stage:", *api.Stage.StageName())
+	fmt.Println("web ACL:", api.WebACL != nil)
 	fmt.Println("alarms:", len(api.Alarms))
 	// Output:
 	// [GET /polls/{id} POST /polls]
-	// stage: prod
+	// web ACL: true
 	// alarms: 7
 }

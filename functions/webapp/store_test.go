@@ -53,7 +53,10 @@ type instances struct {
 func newInstances(t *testing.T, store Store) *instances {
 	t.Helper()
 	start := func(id string) *httptest.Server {
-		h, err := NewHandler(Options{Store: store, InstanceID: id, SessionTTL: testTTL, Logger: discardLogger()})
+		// The concurrency tests queue hundreds of updates on one item of a local
+		// server sharing two cores with the rest of the suite: they check
+		// atomicity, not latency, so the store deadline is generous.
+		h, err := NewHandler(Options{Store: store, InstanceID: id, SessionTTL: testTTL, Logger: discardLogger(), StoreTimeout: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,106 @@
+package imageproc
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gureum-cdk/gureum/functions/imageproc/internal/testimage"
+)
+
+// benchSizes are the photo sizes of BenchmarkProcess, the same as bench/gen:
+// 1, 6, 12 and 24 megapixels at 3:2.
+var benchSizes = []struct {
+	Name string
+	W, H int
+}{
+	{"1MP", 1224, 816},
+	{"6MP", 3000, 2000},
+	{"12MP", 4242, 2828},
+	{"24MP", 6000, 4000},
+}
+
+var benchImages sync.Map // name -> []byte
+
+func benchJPEG(name string, w, h int) []byte {
+	if v, ok := benchImages.Load(name); ok {
+		return v.([]byte)
+	}
+	data := testimage.JPEG(testimage.Photo(w, h), 90)
+	benchImages.Store(name, data)
+	return data
+}
+
+// peakHeap samples the live heap every millisecond until stop is closed and
+// returns the largest value seen.
+func peakHeap(stop <-chan struct{}) <-chan uint64 {
+	out := make(chan uint64, 1)
+	go func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var peak uint64
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			peak = max(peak, s[0].Value.Uint64())
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return out
+}
+
+// BenchmarkProcess produces the default renditions (256 px and 1024 px
+// JPEG) from generated JPEG photos. Metrics: images/s and the peak live heap
+// during the run (which includes the encoded source kept by the benchmark).
+func BenchmarkProcess(b *testing.B) {
+	p := &Processor{Renditions: DefaultRenditions()}
+	for _, s := range benchSizes {
+		b.Run(s.Name, func(b *testing.B) {
+			data := benchJPEG(s.Name, s.W, s.H)
+			runtime.GC()
+			stop := make(chan struct{})
+			peak := peakHeap(stop)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, _, err := p.Process(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+			b.ReportMetric(float64(<-peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
+
+// BenchmarkStages splits BenchmarkProcess's time into decoding and the rest.
+func BenchmarkStages(b *testing.B) {
+	p := &Processor{Renditions: DefaultRenditions()}
+	for _, s := range benchSizes {
+		data := benchJPEG(s.Name, s.W, s.H)
+		b.Run(fmt.Sprintf("decode/%s", s.Name), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, _, err := p.decode(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		img, _, _ := p.decode(data)
+		b.Run(fmt.Sprintf("render/%s", s.Name), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := p.render(img, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -5,33 +5,24 @@
 package main
 
 import (
-	"context"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gureum-cdk/gureum/functions/imageproc"
+	"github.com/gureum-cdk/gureum/functions/internal/boot"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	b := boot.Start()
 	cfg, err := imageproc.LoadConfig(os.Getenv)
 	if err != nil {
-		logger.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		b.Fatal("cold start failed", err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	h, err := imageproc.New(cfg, s3.NewFromConfig(b.AWS), b.Logger)
 	if err != nil {
-		logger.Error("cold start failed: AWS configuration", "error", err.Error())
-		os.Exit(1)
-	}
-	h, err := imageproc.New(cfg, s3.NewFromConfig(awsCfg), logger)
-	if err != nil {
-		logger.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		b.Fatal("cold start failed", err)
 	}
 	lambda.Start(h.HandleSQS)
 }

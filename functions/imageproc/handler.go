@@ -37,6 +37,10 @@ const (
 )
 
 // Handler processes SQS batches of S3 object-created notifications.
+// StopMargin is how long before the invocation's deadline HandleSQS stops
+// starting new messages. It covers the slowest message: a 24 MP image.
+var StopMargin = 10 * time.Second
+
 type Handler struct {
 	cfg Config
 	s3  S3API
@@ -105,9 +109,13 @@ func transient(format string, args ...any) error {
 // Bad input is logged, recorded under <prefix>rejected/ and not retried.
 func (h *Handler) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
+	deadline, hasDeadline := ctx.Deadline()
 	for _, msg := range ev.Records {
-		if ctx.Err() != nil {
-			h.log.Warn("deadline reached before message was processed", "messageId", msg.MessageId)
+		// A message started too close to the invocation's deadline would be
+		// cut off, and Lambda would then redeliver the whole batch, finished
+		// messages included: hand the rest back to SQS instead.
+		if ctx.Err() != nil || (hasDeadline && time.Until(deadline) < StopMargin) {
+			h.log.Warn("deadline near: message left for redelivery", "messageId", msg.MessageId)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			continue
 		}

@@ -472,3 +472,31 @@ func env(m map[string]string) func(string) string {
 }
 
 func encodePNG(w io.Writer, m image.Image) error { return png.Encode(w, m) }
+
+func TestHandlerLeavesMessagesNearTheDeadline(t *testing.T) {
+	c := s3srv.Client()
+	upload, output := newBuckets(t)
+	data := testimage.JPEG(testimage.Photo(400, 300), 85)
+	put(t, c, upload, "late.jpg", data, nil)
+	cfg, err := LoadConfig(env(map[string]string{"OUTPUT_BUCKET": output}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(cfg, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := sqsEvent(notification(upload, "late.jpg", len(data)))
+	ctx, cancel := context.WithTimeout(context.Background(), StopMargin/2)
+	defer cancel()
+	resp, err := h.HandleSQS(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != len(ev.Records) {
+		t.Fatalf("%d of %d messages handed back near the deadline", len(resp.BatchItemFailures), len(ev.Records))
+	}
+	if _, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &output, Key: aws.String(cfg.OutputKey(cfg.Renditions[0], "late.jpg"))}); err == nil {
+		t.Error("a rendition was written although the message was handed back")
+	}
+}

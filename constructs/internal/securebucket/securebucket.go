@@ -6,6 +6,7 @@ package securebucket
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -70,15 +71,14 @@ func New(scope constructs.Construct, id string, p Props) awss3.Bucket {
 	}}
 	rules = append(rules, p.LifecycleRules...)
 	props.LifecycleRules = &rules
+	b := awss3.NewBucket(scope, jsii.String(id), &props)
 	if !p.IsAccessLogBucket && p.AccessLogs != nil {
-		props.ServerAccessLogsBucket = p.AccessLogs
 		prefix := p.AccessLogsPrefix
 		if prefix == "" {
 			prefix = id + "/"
 		}
-		props.ServerAccessLogsPrefix = jsii.String(prefix)
+		logTo(b, p.AccessLogs, prefix)
 	}
-	b := awss3.NewBucket(scope, jsii.String(id), &props)
 	if p.IsAccessLogBucket {
 		nag.Suppress(b, "AwsSolutions-S1",
 			"This bucket receives the server access logs of the other buckets; logging it to itself would loop.")
@@ -97,4 +97,31 @@ func NewAccessLogs(scope constructs.Construct, id string, destroy bool) awss3.Bu
 			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
 		}},
 	})
+}
+
+// logTo sends b's server access logs to target under prefix, granting S3's
+// logging service write access through target's bucket policy (for target's
+// own bucket policy to apply, target must be a bucket of this app).
+//
+// This is what awss3.BucketProps.ServerAccessLogsBucket does under the
+// feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy, written out
+// so that it does not depend on the app's context: without the flag the CDK
+// falls back to the LogDeliveryWrite ACL, which bucket-owner-enforced
+// ownership forbids.
+func logTo(b awss3.Bucket, target awss3.IBucket, prefix string) {
+	cfn := b.Node().DefaultChild().(awss3.CfnBucket)
+	cfn.SetLoggingConfiguration(&awss3.CfnBucket_LoggingConfigurationProperty{
+		DestinationBucketName: target.BucketName(),
+		LogFilePrefix:         jsii.String(prefix),
+	})
+	target.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("S3ServerAccessLogs" + *b.Node().Addr()),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  jsii.Strings(*target.ArnForObjects(jsii.String(prefix + "*"))),
+		Conditions: &map[string]any{
+			"ArnLike":      map[string]any{"aws:SourceArn": b.BucketArn()},
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(b).Account()},
+		},
+	}))
 }

@@ -1,0 +1,94 @@
+package imagepipeline
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
+
+// Every default of ImagePipeline, in one place.
+const (
+	// DefaultEntry is the directory of the image handler's main package,
+	// relative to the working directory of the CDK app (the module root).
+	DefaultEntry = "functions/imageproc/lambda"
+	// DefaultPrefix is the key prefix of uploads that are processed.
+	DefaultPrefix = "uploads/"
+	// DefaultOutputPrefix prefixes every key written to the output bucket
+	// (<prefix><rendition>/<source key without extension>.<ext>).
+	DefaultOutputPrefix = "renditions/"
+	// DefaultMemoryMB fits a 24 MP photo decoded (about 100 MB as RGBA) with
+	// room for the renditions, and buys a proportional share of vCPU.
+	DefaultMemoryMB = 2048
+	// DefaultTimeout bounds one batch.
+	DefaultTimeout = 60 * time.Second
+	// DefaultBatchSize is how many uploads one invocation receives. The
+	// handler works through them one after another, so a small batch keeps
+	// latency low and uploads spread over parallel invocations.
+	DefaultBatchSize = 5
+	// DefaultMaxConcurrency caps the concurrent invocations the queue can
+	// start, so a burst of uploads cannot exhaust the account's concurrency.
+	DefaultMaxConcurrency = 50
+	// DefaultMaxReceiveCount is how many times a message is tried before it
+	// moves to the dead-letter queue.
+	DefaultMaxReceiveCount = 3
+	// VisibilityTimeoutFactor times the function timeout (plus the batching
+	// window) is the queue's visibility timeout, as AWS recommends for SQS
+	// event sources.
+	VisibilityTimeoutFactor = 6
+	// DefaultQueueRetention keeps unprocessed notifications on the queue.
+	DefaultQueueRetention = 4 * 24 * time.Hour
+	// DeadLetterRetention is the longest SQS allows, so failed uploads can
+	// be inspected and redriven.
+	DeadLetterRetention = 14 * 24 * time.Hour
+	// DefaultMaxPixels rejects images whose header declares more pixels
+	// (decompression bombs) before they are decoded.
+	DefaultMaxPixels = 50_000_000
+	// DefaultMaxObjectBytes rejects larger uploads before download (50 MiB).
+	DefaultMaxObjectBytes = 50 << 20
+	// DefaultQuality is the JPEG quality of a rendition that sets none.
+	DefaultQuality = 85
+	// DefaultOpacity is the watermark opacity when Watermark.Opacity is 0.
+	DefaultOpacity = 0.5
+	// DefaultMaxMessageAge raises the backlog alarm when the oldest queued
+	// upload has waited this long.
+	DefaultMaxMessageAge = 15 * time.Minute
+	// OutputNoncurrentExpiry deletes overwritten renditions (the output
+	// bucket is versioned) after this long.
+	OutputNoncurrentExpiry = 30 * 24 * time.Hour
+)
+
+// DefaultLogRetention applies to the function's logs.
+const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
+
+// DefaultSuffixes are the image types processed, one S3 notification each.
+// S3 matches suffixes case-sensitively.
+func DefaultSuffixes() []string {
+	return []string{".jpg", ".jpeg", ".png", ".gif", ".webp"}
+}
+
+// DefaultRenditions are produced when Props.Renditions is empty: a 256 px
+// thumbnail and a 1024 px medium image, both JPEG.
+func DefaultRenditions() []Rendition {
+	return []Rendition{
+		{Name: "thumb", MaxWidth: 256, MaxHeight: 256, Format: JPEG, Quality: 82},
+		{Name: "medium", MaxWidth: 1024, MaxHeight: 1024, Format: JPEG, Quality: DefaultQuality},
+	}
+}
+
+// Limits of the services and of the handler, checked by Validate.
+const (
+	// MaxDimension is the largest rendition width or height.
+	MaxDimension = 16384
+	// MaxBatchSizeNoWindow is SQS's batch limit without a batching window,
+	// MaxBatchSize the limit with one.
+	MaxBatchSizeNoWindow = 10
+	MaxBatchSize         = 10_000
+	// MaxBatchingWindow is the longest batching window Lambda allows.
+	MaxBatchingWindow = 5 * time.Minute
+	// MinMaxConcurrency and MaxMaxConcurrency bound the event source's
+	// maximum concurrency.
+	MinMaxConcurrency = 2
+	MaxMaxConcurrency = 1000
+	// envLimit is Lambda's limit on the total size of environment variables.
+	envLimit = 4096
+)

@@ -21,6 +21,7 @@ import (
 	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 	"github.com/gureum-cdk/gureum/constructs/internal/naming"
+	"github.com/gureum-cdk/gureum/constructs/internal/table"
 )
 
 // ServerlessAPI is an API Gateway REST API whose routes are Go Lambda
@@ -88,38 +89,21 @@ func Validate(scope constructs.Construct, id string, props *Props) error {
 func newTable(scope constructs.Construct, t TableProps) awsdynamodb.TableV2 {
 	pk := t.PartitionKey
 	if pk == nil {
-		pk = &awsdynamodb.Attribute{Name: jsii.String(DefaultPartitionKey), Type: awsdynamodb.AttributeType_STRING}
+		pk = table.StringKey(DefaultPartitionKey)
 	}
 	sk := t.SortKey
 	if sk == nil && !t.NoSortKey {
-		sk = &awsdynamodb.Attribute{Name: jsii.String(DefaultSortKey), Type: awsdynamodb.AttributeType_STRING}
+		sk = table.StringKey(DefaultSortKey)
 	}
-	enc := awsdynamodb.TableEncryptionV2_AwsManagedKey()
-	if t.EncryptionKey != nil {
-		enc = awsdynamodb.TableEncryptionV2_CustomerManagedKey(t.EncryptionKey, nil)
-	}
-	removal := awscdk.RemovalPolicy_RETAIN
-	if t.Destroy {
-		removal = awscdk.RemovalPolicy_DESTROY
-	}
-	props := &awsdynamodb.TablePropsV2{
-		PartitionKey: pk,
-		SortKey:      sk,
-		Billing:      awsdynamodb.Billing_OnDemand(nil),
-		Encryption:   enc,
-		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
-			PointInTimeRecoveryEnabled: jsii.Bool(true),
-		},
-		DeletionProtection: jsii.Bool(!t.DisableDeletionProtection),
-		RemovalPolicy:      removal,
-	}
-	if t.TimeToLiveAttribute != "" {
-		props.TimeToLiveAttribute = jsii.String(t.TimeToLiveAttribute)
-	}
-	if len(t.GlobalSecondaryIndexes) > 0 {
-		props.GlobalSecondaryIndexes = &t.GlobalSecondaryIndexes
-	}
-	return awsdynamodb.NewTableV2(scope, jsii.String("Table"), props)
+	return table.New(scope, "Table", table.Props{
+		PartitionKey:              pk,
+		SortKey:                   sk,
+		TimeToLiveAttribute:       t.TimeToLiveAttribute,
+		GlobalSecondaryIndexes:    t.GlobalSecondaryIndexes,
+		EncryptionKey:             t.EncryptionKey,
+		DisableDeletionProtection: t.DisableDeletionProtection,
+		Destroy:                   t.Destroy,
+	})
 }
 
 func (s *ServerlessAPI) newAPI(p *Props) {

@@ -1,0 +1,24 @@
+package crawler
+
+import "time"
+
+// Every default of Crawler, in one place.
+const (
+	// DefaultEntry is the crawler handler's main package, relative to the
+	// app's working directory.
+	DefaultEntry = "functions/crawler"
+	// DefaultSchedule runs the crawl every morning at 06:00 in TimeZone.
+	DefaultSchedule = "cron(0 6 * * ? *)"
+	// DefaultTimeZone is the schedule's time zone.
+	DefaultTimeZone = "Asia/Seoul"
+	// DefaultFlexibleWindow lets the crawl start up to 15 minutes late,
+	// spreading load; a crawl need not start on the minute.
+	DefaultFlexibleWindow = 15 * time.Minute
+	// DefaultMemoryMB and DefaultTimeout size the function.
+	DefaultMemoryMB = 512
+	DefaultTimeout  = 5 * time.Minute
+	// MaxURLBytes is the longest URL the status table's key accepts.
+	MaxURLBytes = 2048
+	// MaxPayloadBytes is EventBridge Scheduler's limit on a target's input.
+	MaxPayloadBytes = 256 * 1024
+)

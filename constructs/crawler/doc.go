@@ -1,0 +1,15 @@
+// Package crawler provides Crawler: a scheduled web crawler (session 1,
+// scenario 3) that replaces a server kept alive only for its crontab. A Go
+// Lambda (functions/crawler) run by EventBridge Scheduler fetches a list of
+// URLs, respecting robots.txt, stores each page in S3 under
+// pages/<host>/<sha256 of the URL>.html and records each URL's status in a
+// DynamoDB table keyed by the URL.
+//
+//	c := crawler.New(stack, "Crawler", &crawler.Props{
+//		URLs: []string{"https://go.dev/doc/devel/release"},
+//	})
+//
+// It composes scheduledjob (retries, encrypted dead-letter queue, alarms) with
+// a secure, retained pages bucket and a durable status table. Defaults live
+// in defaults.go; ExistingBucket and ExistingTable bring your own.
+package crawler

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -56,6 +57,14 @@ type Props struct {
 	// Role replaces the role the function would otherwise get (a role with no
 	// managed policies and write access to its own log group only).
 	Role awsiam.IRole
+	// Vpc runs the function in a VPC, with network interfaces in VpcSubnets
+	// (default: the VPC's private subnets) and SecurityGroups (default: one
+	// the CDK creates). The function's own role then also gets the network
+	// interface permissions of AWSLambdaVPCAccessExecutionRole, inline.
+	// Default: nil (no VPC).
+	Vpc            awsec2.IVpc
+	VpcSubnets     *awsec2.SubnetSelection
+	SecurityGroups []awsec2.ISecurityGroup
 }
 
 // Function is a Go Lambda function and what was made for it.
@@ -165,6 +174,25 @@ func New(scope constructs.Construct, id string, p Props) *Function {
 	}
 	if p.ReservedConcurrency > 0 {
 		props.ReservedConcurrentExecutions = jsii.Number(float64(p.ReservedConcurrency))
+	}
+	if p.Vpc != nil {
+		props.Vpc = p.Vpc
+		props.VpcSubnets = p.VpcSubnets
+		if len(p.SecurityGroups) > 0 {
+			props.SecurityGroups = &p.SecurityGroups
+		}
+		if ownRole {
+			// What AWSLambdaVPCAccessExecutionRole allows, without the managed
+			// policy: Lambda manages the function's network interfaces.
+			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+					"ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+				Resources: jsii.Strings("*"),
+			}))
+			nag.Suppress(role, "AwsSolutions-IAM5",
+				"Lambda creates and deletes the function's network interfaces through this role; the EC2 network interface actions it needs do not support resource-level permissions for interfaces that do not exist yet.",
+				"Resource::*")
+		}
 	}
 	fn := awslambda.NewFunction(c, jsii.String("Function"), props)
 	if ownRole && !p.DisableTracing {

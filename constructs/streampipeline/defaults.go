@@ -1,0 +1,63 @@
+package streampipeline
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
+
+// Every default of Pipeline, in one place.
+const (
+	// DefaultRetention keeps records in the stream for a week, so a batch
+	// that failed for good can be replayed from the stream.
+	DefaultRetention = 7 * 24 * time.Hour
+	// DefaultBatchSize, DefaultBatchingWindow and DefaultParallelization
+	// shape the processor's Kinesis event source mapping.
+	DefaultBatchSize       = 100
+	DefaultBatchingWindow  = 5 * time.Second
+	DefaultParallelization = 1
+	// DefaultMaxRetries and DefaultMaxRecordAge bound the retries of a
+	// failing batch before its metadata goes to the on-failure queue.
+	DefaultMaxRetries   = 3
+	DefaultMaxRecordAge = time.Hour
+	// DefaultPrefix starts the keys of the aggregate objects; the indexer is
+	// notified of objects created under it.
+	DefaultPrefix = "aggregates/"
+	// DefaultIndex receives the indexed documents.
+	DefaultIndex = "game-events"
+	// DefaultProcessorMemoryMB, DefaultProcessorTimeout,
+	// DefaultIndexerMemoryMB and DefaultIndexerTimeout size the functions.
+	DefaultProcessorMemoryMB = 256
+	DefaultProcessorTimeout  = time.Minute
+	DefaultIndexerMemoryMB   = 512
+	DefaultIndexerTimeout    = 2 * time.Minute
+	// DefaultZoneCount spreads the domain and its VPC over two Availability
+	// Zones (three need a stack with an explicit region).
+	DefaultZoneCount = 2
+	// DefaultDataNodeInstanceType and DefaultMasterNodeInstanceType are
+	// Graviton instance types.
+	DefaultDataNodeInstanceType   = "r7g.large.search"
+	DefaultMasterNodeInstanceType = "m7g.large.search"
+	// DefaultMasterNodes is the number of dedicated master nodes.
+	DefaultMasterNodes = 3
+	// DefaultVolumeGB is each data node's gp3 volume.
+	DefaultVolumeGB = 100
+	// DefaultIteratorAge raises the iterator-age alarm: the processor is
+	// this far behind the stream.
+	DefaultIteratorAge = 5 * time.Minute
+)
+
+// DefaultLogRetention applies to the functions' and the domain's logs.
+const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
+
+// Limits of Kinesis event source mappings.
+const (
+	MaxBatchSize       = 10000
+	MaxBatchingWindow  = 300 * time.Second
+	MaxParallelization = 10
+	MaxRetries         = 10000
+	MinRecordAge       = time.Minute
+	MaxRecordAge       = 7 * 24 * time.Hour
+	MinRetention       = 24 * time.Hour
+	MaxRetention       = 365 * 24 * time.Hour
+)

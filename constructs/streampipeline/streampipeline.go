@@ -1,0 +1,518 @@
+package streampipeline
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsopensearchservice"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/internal/alarms"
+	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
+	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
+	"github.com/gureum-cdk/gureum/constructs/internal/nag"
+	"github.com/gureum-cdk/gureum/constructs/internal/naming"
+	"github.com/gureum-cdk/gureum/constructs/internal/securebucket"
+)
+
+// Pipeline is a Kinesis stream processed into S3 and indexed into
+// OpenSearch. Every resource it made is exported.
+type Pipeline struct {
+	constructs.Construct
+	// Stream receives the events; grant producers with Stream.GrantWrite.
+	// It is encrypted with the AWS managed key aws/kinesis, or with
+	// Props.Stream.EncryptionKey.
+	Stream awskinesis.Stream
+	// Processor reads the stream through EventSource and writes aggregates;
+	// ProcessorRole is its role. ProcessorFailures receives the metadata of
+	// batches that failed for good (replay them from the stream).
+	Processor         awslambda.Function
+	ProcessorRole     awsiam.IRole
+	EventSource       awslambdaeventsources.KinesisEventSource
+	ProcessorFailures awssqs.Queue
+	// Bucket holds the aggregates under Prefix (created, or
+	// Props.ExistingBucket); AccessLogs receives its server access logs (nil
+	// with an existing bucket).
+	Bucket     awss3.IBucket
+	AccessLogs awss3.Bucket
+	Prefix     string
+	// Indexer indexes each new aggregate object into Domain; IndexerRole is
+	// its role (the domain's master user by default) and IndexerFailures
+	// receives the S3 events it failed to index after Lambda's retries.
+	Indexer              awslambda.Function
+	IndexerRole          awsiam.IRole
+	IndexerFailures      awssqs.Queue
+	IndexerSecurityGroup awsec2.SecurityGroup
+	// Domain is the OpenSearch domain; DomainSecurityGroup admits HTTPS from
+	// the indexer only; SearchLogs maps "SlowSearch", "SlowIndex" and
+	// "Application" to the domain's log groups.
+	Domain              awsopensearchservice.Domain
+	DomainName          string
+	DomainSecurityGroup awsec2.SecurityGroup
+	SearchLogs          map[string]awslogs.LogGroup
+	// Vpc hosts the domain and the indexer (created, or Props.Search.Vpc);
+	// Subnets are the subnets they use.
+	Vpc     awsec2.IVpc
+	Subnets []awsec2.ISubnet
+	// Alarms maps "IteratorAge", "ProcessorErrors", "ProcessorFailures",
+	// "IndexerErrors", "IndexerFailures", "ClusterRed" and
+	// "IndexWritesBlocked" to their alarms.
+	Alarms map[string]awscloudwatch.Alarm
+}
+
+// New creates a Pipeline. It panics with a *validate.Error that names every
+// invalid prop (see Validate) before it creates any resource.
+func New(scope constructs.Construct, id string, props *Props) *Pipeline {
+	if err := validateProps(scope, id, props); err != nil {
+		panic(err)
+	}
+	p := *props
+	x := &Pipeline{
+		Construct:  constructs.NewConstruct(scope, jsii.String(id)),
+		SearchLogs: map[string]awslogs.LogGroup{},
+		Alarms:     map[string]awscloudwatch.Alarm{},
+		Prefix:     p.Prefix,
+	}
+	if x.Prefix == "" {
+		x.Prefix = DefaultPrefix
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = DefaultLogRetention
+	}
+	x.newStream(p.Stream)
+	x.newBucket(&p)
+	x.newProcessor(&p)
+	x.newNetwork(p.Search, p.LogRetention)
+	x.newIndexer(&p)
+	x.newDomain(&p)
+	x.newAlarms(p.Alarms)
+	return x
+}
+
+func (x *Pipeline) newStream(s Stream) {
+	retention := s.Retention
+	if retention == 0 {
+		retention = DefaultRetention
+	}
+	props := &awskinesis.StreamProps{
+		StreamMode: awskinesis.StreamMode_ON_DEMAND,
+		// The AWS managed key (aws/kinesis) unless a key is given: no key
+		// policy to maintain, and no KMS charge per producer and consumer.
+		Encryption:      awskinesis.StreamEncryption_MANAGED,
+		RetentionPeriod: awscdk.Duration_Hours(jsii.Number(retention.Hours())),
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+	}
+	if s.EncryptionKey != nil {
+		props.Encryption = awskinesis.StreamEncryption_KMS
+		props.EncryptionKey = s.EncryptionKey
+	}
+	if s.Shards > 0 {
+		props.StreamMode = awskinesis.StreamMode_PROVISIONED
+		props.ShardCount = jsii.Number(float64(s.Shards))
+	}
+	x.Stream = awskinesis.NewStream(x.Construct, jsii.String("Stream"), props)
+	if s.EncryptionKey != nil {
+		nag.Suppress(x.Stream, "AwsSolutions-KDS3",
+			"Stream.EncryptionKey is set: the caller chose a customer-managed key (key policy control, cross-account consumers) over aws/kinesis.")
+	}
+}
+
+func (x *Pipeline) newBucket(p *Props) {
+	if p.ExistingBucket != nil {
+		x.Bucket = p.ExistingBucket
+		return
+	}
+	x.AccessLogs = securebucket.NewAccessLogs(x.Construct, "AccessLogs", false)
+	x.Bucket = securebucket.New(x.Construct, "Bucket", securebucket.Props{
+		AccessLogs:    x.AccessLogs,
+		EncryptionKey: p.Bucket.EncryptionKey,
+	})
+}
+
+// newQueue is an encrypted, TLS-only, retained queue for failed work.
+func (x *Pipeline) newQueue(id, why string) awssqs.Queue {
+	q := awssqs.NewQueue(x.Construct, jsii.String(id), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+	})
+	nag.Suppress(q, "AwsSolutions-SQS3", why)
+	return q
+}
+
+// objectsResource is the IAM resource regex (for cdk-nag's appliesTo) of the
+// objects under the prefix.
+func (x *Pipeline) objectsAppliesTo() string {
+	return `/^Resource::.*\/` + regexp.QuoteMeta(x.Prefix) + `\*$/`
+}
+
+func (x *Pipeline) newProcessor(p *Props) {
+	pr := p.Processing
+	memory, timeout := pr.MemoryMB, pr.Timeout
+	if memory == 0 {
+		memory = DefaultProcessorMemoryMB
+	}
+	if timeout == 0 {
+		timeout = DefaultProcessorTimeout
+	}
+	fn := golambda.New(x.Construct, "Processor", golambda.Props{
+		Entry:        p.ProcessorEntry,
+		Description:  "Aggregates the Kinesis records of " + *x.Node().Path() + " into S3",
+		MemoryMB:     memory,
+		Timeout:      timeout,
+		Environment:  map[string]string{"BUCKET": *x.Bucket.BucketName(), "PREFIX": x.Prefix},
+		LogLevel:     p.LogLevel,
+		LogRetention: p.LogRetention,
+	})
+	x.Processor, x.ProcessorRole = fn.Function, fn.Role
+	// The handler calls PutObject only, under the prefix.
+	x.Processor.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:PutObject"),
+		Resources: &[]*string{x.Bucket.ArnForObjects(jsii.String(x.Prefix + "*"))},
+	}))
+	if key := x.Bucket.EncryptionKey(); key != nil {
+		key.Grant(x.Processor, jsii.String("kms:GenerateDataKey"))
+	}
+	nag.Suppress(x.ProcessorRole, "AwsSolutions-IAM5",
+		"The processor writes one object per batch under the aggregates prefix; the keys (date partitions, shard, sequence number) are not known in advance.",
+		x.objectsAppliesTo())
+
+	x.ProcessorFailures = x.newQueue("ProcessorFailures",
+		"This queue is itself the on-failure destination of the processor's event source mapping.")
+	batch := pr.BatchSize
+	if batch == 0 {
+		batch = DefaultBatchSize
+	}
+	window := pr.BatchingWindow
+	if window == 0 {
+		window = DefaultBatchingWindow
+	}
+	par := pr.ParallelizationFactor
+	if par == 0 {
+		par = DefaultParallelization
+	}
+	retries := DefaultMaxRetries
+	if pr.MaxRetries != nil {
+		retries = *pr.MaxRetries
+	}
+	age := pr.MaxRecordAge
+	if age == 0 {
+		age = DefaultMaxRecordAge
+	}
+	x.EventSource = awslambdaeventsources.NewKinesisEventSource(x.Stream, &awslambdaeventsources.KinesisEventSourceProps{
+		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		BatchSize:               jsii.Number(float64(batch)),
+		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(window.Seconds())),
+		ParallelizationFactor:   jsii.Number(float64(par)),
+		BisectBatchOnError:      jsii.Bool(!pr.DisableBisectOnError),
+		RetryAttempts:           jsii.Number(float64(retries)),
+		MaxRecordAge:            awscdk.Duration_Seconds(jsii.Number(age.Seconds())),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(x.ProcessorFailures),
+		ReportBatchItemFailures: jsii.Bool(true),
+	})
+	x.Processor.AddEventSource(x.EventSource)
+}
+
+func (x *Pipeline) newNetwork(s Search, retention awslogs.RetentionDays) {
+	zones := s.ZoneCount
+	if zones == 0 {
+		zones = DefaultZoneCount
+	}
+	x.Vpc = s.Vpc
+	if x.Vpc == nil {
+		flowLogs := loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: retention})
+		vpc := awsec2.NewVpc(x.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
+			MaxAzs:      jsii.Number(float64(zones)),
+			NatGateways: jsii.Number(0),
+			SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
+				Name: jsii.String("private"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(22),
+			}},
+			GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
+				"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
+			},
+			FlowLogs: &map[string]*awsec2.FlowLogOptions{
+				"All": {Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil), TrafficType: awsec2.FlowLogTrafficType_ALL},
+			},
+			// Nothing uses the default security group; closing it would take
+			// a custom resource Lambda.
+			RestrictDefaultSecurityGroup: jsii.Bool(false),
+		})
+		x.Vpc = vpc
+	}
+	sel := s.VpcSubnets
+	if sel == nil {
+		sel = &awsec2.SubnetSelection{OnePerAz: jsii.Bool(true)}
+	}
+	subnets := *x.Vpc.SelectSubnets(sel).Subnets
+	if len(subnets) > zones {
+		subnets = subnets[:zones]
+	}
+	x.Subnets = subnets
+
+	x.IndexerSecurityGroup = awsec2.NewSecurityGroup(x.Construct, jsii.String("IndexerSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              x.Vpc,
+		Description:      jsii.String("Indexer of " + *x.Node().Path() + ": HTTPS out only"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	x.IndexerSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
+		jsii.String("HTTPS to OpenSearch, S3 and X-Ray"), nil)
+	x.DomainSecurityGroup = awsec2.NewSecurityGroup(x.Construct, jsii.String("DomainSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              x.Vpc,
+		Description:      jsii.String("OpenSearch domain of " + *x.Node().Path() + ": HTTPS from the indexer only"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	x.DomainSecurityGroup.AddIngressRule(x.IndexerSecurityGroup, awsec2.Port_Tcp(jsii.Number(443)),
+		jsii.String("HTTPS from the indexer"), nil)
+	if vpc, ok := x.Vpc.(awsec2.Vpc); ok && s.Vpc == nil {
+		// X-Ray traces leave the indexer through this endpoint (no internet);
+		// it admits the indexer only.
+		xray := vpc.AddInterfaceEndpoint(jsii.String("XRayEndpoint"), &awsec2.InterfaceVpcEndpointOptions{
+			Service: awsec2.InterfaceVpcEndpointAwsService_XRAY(),
+			Subnets: &awsec2.SubnetSelection{Subnets: &x.Subnets},
+			Open:    jsii.Bool(false),
+		})
+		xray.Connections().AllowDefaultPortFrom(x.IndexerSecurityGroup, jsii.String("HTTPS from the indexer"))
+	}
+}
+
+func (x *Pipeline) newIndexer(p *Props) {
+	index := p.Search.Index
+	if index == "" {
+		index = DefaultIndex
+	}
+	fn := golambda.New(x.Construct, "Indexer", golambda.Props{
+		Entry:          p.IndexerEntry,
+		Description:    "Indexes the aggregates of " + *x.Node().Path() + " into OpenSearch",
+		MemoryMB:       DefaultIndexerMemoryMB,
+		Timeout:        DefaultIndexerTimeout,
+		Environment:    map[string]string{"INDEX": index},
+		LogLevel:       p.LogLevel,
+		LogRetention:   p.LogRetention,
+		Vpc:            x.Vpc,
+		VpcSubnets:     &awsec2.SubnetSelection{Subnets: &x.Subnets},
+		SecurityGroups: []awsec2.ISecurityGroup{x.IndexerSecurityGroup},
+	})
+	x.Indexer, x.IndexerRole = fn.Function, fn.Role
+	x.Indexer.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{x.Bucket.ArnForObjects(jsii.String(x.Prefix + "*"))},
+	}))
+	if key := x.Bucket.EncryptionKey(); key != nil {
+		key.Grant(x.Indexer, jsii.String("kms:Decrypt"))
+	}
+	nag.Suppress(x.IndexerRole, "AwsSolutions-IAM5",
+		"The indexer reads the aggregate objects named by S3 notifications under the aggregates prefix; their keys are not known in advance.",
+		x.objectsAppliesTo())
+
+	x.IndexerFailures = x.newQueue("IndexerFailures",
+		"This queue is itself the on-failure destination of the indexer's asynchronous invocations.")
+	x.Indexer.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+		RetryAttempts: jsii.Number(2),
+		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+		OnFailure:     awslambdadestinations.NewSqsDestination(x.IndexerFailures),
+	})
+	x.Bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(x.Indexer),
+		&awss3.NotificationKeyFilter{Prefix: jsii.String(x.Prefix), Suffix: jsii.String(".json")})
+	if h := awscdk.Stack_Of(x.Construct).Node().TryFindChild(jsii.String("BucketNotificationsHandler050a0587b7544547bf325f094a3db834")); h != nil {
+		nag.Suppress(h, "AwsSolutions-IAM4",
+			"The CDK's bucket-notifications handler (a singleton per stack) uses AWSLambdaBasicExecutionRole to write its logs.",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+		nag.Suppress(h, "AwsSolutions-IAM5",
+			"The CDK's bucket-notifications handler calls s3:PutBucketNotification; for a bucket imported by name the CDK grants it on '*'.",
+			"Resource::*")
+	}
+}
+
+func (x *Pipeline) newDomain(p *Props) {
+	s := p.Search
+	zones := s.ZoneCount
+	if zones == 0 {
+		zones = DefaultZoneCount
+	}
+	dataNodes := s.DataNodes
+	if dataNodes == 0 {
+		dataNodes = zones
+	}
+	dataType := s.DataNodeInstanceType
+	if dataType == "" {
+		dataType = DefaultDataNodeInstanceType
+	}
+	capacity := &awsopensearchservice.CapacityConfig{
+		DataNodes:                 jsii.Number(float64(dataNodes)),
+		DataNodeInstanceType:      jsii.String(dataType),
+		MultiAzWithStandbyEnabled: jsii.Bool(false),
+	}
+	if !s.DisableDedicatedMasters {
+		masters := s.MasterNodes
+		if masters == 0 {
+			masters = DefaultMasterNodes
+		}
+		masterType := s.MasterNodeInstanceType
+		if masterType == "" {
+			masterType = DefaultMasterNodeInstanceType
+		}
+		capacity.MasterNodes = jsii.Number(float64(masters))
+		capacity.MasterNodeInstanceType = jsii.String(masterType)
+	}
+	volume := s.VolumeGB
+	if volume == 0 {
+		volume = DefaultVolumeGB
+	}
+	master := s.MasterUserArn
+	if master == "" {
+		master = *x.IndexerRole.RoleArn()
+	}
+
+	for _, name := range []string{"SlowSearch", "SlowIndex", "Application"} {
+		x.SearchLogs[name] = loggroup.New(x.Construct, name+"Logs", loggroup.Props{Retention: p.LogRetention})
+	}
+	stack := awscdk.Stack_Of(x.Construct)
+	// OpenSearch delivers its logs through a CloudWatch Logs resource policy
+	// (written here instead of by the CDK's custom resource Lambda).
+	logsPolicy := awslogs.NewResourcePolicy(x.Construct, jsii.String("SearchLogsPolicy"), &awslogs.ResourcePolicyProps{
+		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("es.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+			Resources: &[]*string{
+				x.SearchLogs["SlowSearch"].LogGroupArn(), x.SearchLogs["SlowIndex"].LogGroupArn(), x.SearchLogs["Application"].LogGroupArn(),
+			},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+		})},
+	})
+
+	// An explicit name lets the access policy name the domain without
+	// referring to the domain itself.
+	x.DomainName = strings.ToLower(naming.Unique(x.Construct, "", 28))
+	if c := x.DomainName[0]; c < 'a' || c > 'z' {
+		x.DomainName = "d" + x.DomainName[1:]
+	}
+	domainArn := func(path string) *string {
+		return stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("es"), Resource: jsii.String("domain"), ResourceName: jsii.String(x.DomainName + path),
+			ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		})
+	}
+	// The domain's resource policy admits signed requests of named IAM
+	// principals only: the indexer may POST /_bulk, a separate master user
+	// may use the REST API. Fine-grained access control decides the rest.
+	statements := []any{map[string]any{
+		"Effect": "Allow", "Principal": map[string]any{"AWS": x.IndexerRole.RoleArn()},
+		"Action": "es:ESHttpPost", "Resource": domainArn("/_bulk"),
+	}}
+	if s.MasterUserArn != "" {
+		statements = append(statements, map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"AWS": s.MasterUserArn},
+			"Action":   []string{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpPatch", "es:ESHttpDelete"},
+			"Resource": domainArn("/*"),
+		})
+	}
+
+	x.Domain = awsopensearchservice.NewDomain(x.Construct, jsii.String("Domain"), &awsopensearchservice.DomainProps{
+		DomainName:     jsii.String(x.DomainName),
+		Version:        awsopensearchservice.EngineVersion_OPENSEARCH_2_19(),
+		Vpc:            x.Vpc,
+		VpcSubnets:     &[]*awsec2.SubnetSelection{{Subnets: &x.Subnets}},
+		SecurityGroups: &[]awsec2.ISecurityGroup{x.DomainSecurityGroup},
+		Capacity:       capacity,
+		ZoneAwareness: &awsopensearchservice.ZoneAwarenessConfig{
+			Enabled: jsii.Bool(true), AvailabilityZoneCount: jsii.Number(float64(zones)),
+		},
+		Ebs: &awsopensearchservice.EbsOptions{
+			Enabled: jsii.Bool(true), VolumeSize: jsii.Number(float64(volume)), VolumeType: awsec2.EbsDeviceVolumeType_GP3,
+		},
+		NodeToNodeEncryption: jsii.Bool(true),
+		EncryptionAtRest:     &awsopensearchservice.EncryptionAtRestOptions{Enabled: jsii.Bool(true), KmsKey: s.EncryptionKey},
+		EnforceHttps:         jsii.Bool(true),
+		TlsSecurityPolicy:    awsopensearchservice.TLSSecurityPolicy_TLS_1_2,
+		FineGrainedAccessControl: &awsopensearchservice.AdvancedSecurityOptions{
+			MasterUserArn: jsii.String(master),
+		},
+		Logging: &awsopensearchservice.LoggingOptions{
+			SlowSearchLogEnabled: jsii.Bool(true), SlowSearchLogGroup: x.SearchLogs["SlowSearch"],
+			SlowIndexLogEnabled: jsii.Bool(true), SlowIndexLogGroup: x.SearchLogs["SlowIndex"],
+			AppLogEnabled: jsii.Bool(true), AppLogGroup: x.SearchLogs["Application"],
+		},
+		SuppressLogsResourcePolicy: jsii.Bool(true),
+		// Changing Version upgrades in place instead of replacing the domain.
+		EnableVersionUpgrade:     jsii.Bool(true),
+		EnableAutoSoftwareUpdate: jsii.Bool(true),
+		OffPeakWindowEnabled:     jsii.Bool(true),
+		RemovalPolicy:            awscdk.RemovalPolicy_RETAIN,
+	})
+	x.Domain.Node().AddDependency(logsPolicy)
+	// Set on the resource, not through DomainProps.AccessPolicies, which
+	// would add a custom resource Lambda to write it.
+	cfn := x.Domain.Node().DefaultChild().(awsopensearchservice.CfnDomain)
+	cfn.SetAccessPolicies(map[string]any{"Version": "2012-10-17", "Statement": statements})
+	nag.Suppress(x.Domain, "AwsSolutions-OS3",
+		"The domain has no public endpoint: it lives in private subnets, its security group admits HTTPS from the indexer only, and its policy names IAM principals; IP allowlists add nothing inside the VPC.")
+
+	x.Indexer.AddEnvironment(jsii.String("OPENSEARCH_ENDPOINT"), x.Domain.DomainEndpoint(), nil)
+	// The handler sends signed POST /_bulk requests only.
+	x.Indexer.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("es:ESHttpPost"),
+		Resources: &[]*string{jsii.String(*x.Domain.DomainArn() + "/_bulk")},
+	}))
+}
+
+func (x *Pipeline) newAlarms(a Alarms) {
+	path := *x.Node().Path()
+	five := awscdk.Duration_Minutes(jsii.Number(5))
+	one := awscdk.Duration_Minutes(jsii.Number(1))
+	sum := &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five}
+	maxOf := func(period awscdk.Duration) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: period}
+	}
+	age := a.IteratorAge
+	if age == 0 {
+		age = DefaultIteratorAge
+	}
+	add := func(name string, s alarms.Spec) {
+		x.Alarms[name] = alarms.New(x.Construct, name+"Alarm", s, a.Topic)
+	}
+	add("IteratorAge", alarms.Spec{
+		Metric:            x.Processor.Metric(jsii.String("IteratorAge"), maxOf(five)),
+		Threshold:         float64(age.Milliseconds()),
+		EvaluationPeriods: 3, DatapointsToAlarm: 2,
+		Description: fmt.Sprintf("%s: the processor is more than %s behind the stream. Look at its errors and duration; raise ParallelizationFactor or BatchSize.", path, age),
+	})
+	add("ProcessorErrors", alarms.Spec{
+		Metric: x.Processor.MetricErrors(sum), Threshold: 1,
+		Description: fmt.Sprintf("%s: the stream processor failed. Look at its log group; the batch is retried, then bisected.", path),
+	})
+	add("ProcessorFailures", alarms.Spec{
+		Metric: x.ProcessorFailures.MetricApproximateNumberOfMessagesVisible(maxOf(five)), Threshold: 1,
+		Description: fmt.Sprintf("%s: a Kinesis batch failed for good; its shard and sequence numbers are in the on-failure queue. Replay it from the stream before it expires.", path),
+	})
+	add("IndexerErrors", alarms.Spec{
+		Metric: x.Indexer.MetricErrors(sum), Threshold: 1,
+		Description: fmt.Sprintf("%s: the indexer failed. Look at its log group and the domain's health.", path),
+	})
+	add("IndexerFailures", alarms.Spec{
+		Metric: x.IndexerFailures.MetricApproximateNumberOfMessagesVisible(maxOf(five)), Threshold: 1,
+		Description: fmt.Sprintf("%s: an aggregate object was not indexed after Lambda's retries; its S3 event is in the indexer's failure queue.", path),
+	})
+	add("ClusterRed", alarms.Spec{
+		Metric: x.Domain.MetricClusterStatusRed(maxOf(one)), Threshold: 1,
+		Description: fmt.Sprintf("%s: the OpenSearch cluster is red: at least one primary shard is unassigned. Look at the application logs.", path),
+	})
+	add("IndexWritesBlocked", alarms.Spec{
+		Metric: x.Domain.MetricClusterIndexWritesBlocked(maxOf(five)), Threshold: 1,
+		Description: fmt.Sprintf("%s: the OpenSearch cluster blocks writes (disk or memory pressure). Add storage or nodes.", path),
+	})
+}

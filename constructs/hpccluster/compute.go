@@ -1,0 +1,198 @@
+package hpccluster
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsbatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/internal/nag"
+)
+
+// efaInstallerURL is the EFA installer AWS publishes for the latest release.
+const efaInstallerURL = "https://efa-installer.amazonaws.com/aws-efa-installer-latest.tar.gz"
+
+// newCompute creates the instance role, launch templates, placement group,
+// compute environments and job queues.
+func (h *HPCCluster) newCompute() {
+	c := h.cfg
+	h.InstanceRole = awsiam.NewRole(h.Construct, jsii.String("InstanceRole"), &awsiam.RoleProps{
+		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
+		Description:     jsii.String("ECS container instances of " + *h.Node().Path()),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonEC2ContainerServiceforEC2Role"))},
+	})
+	nag.Suppress(h.InstanceRole, "AwsSolutions-IAM4",
+		"AmazonEC2ContainerServiceforEC2Role is the instance role AWS Batch documents for ECS container instances; AWS maintains it as the ECS agent's needs change.",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role")
+	if h.EFS != nil {
+		// IAM-authorized mount as root (instances mount /efs for every job).
+		h.EFS.GrantRootAccess(h.InstanceRole)
+	}
+
+	h.LaunchTemplate = h.newLaunchTemplate("LaunchTemplate", false)
+	h.PlacementGroup = awsec2.NewPlacementGroup(h.Construct, jsii.String("PlacementGroup"), &awsec2.PlacementGroupProps{
+		Strategy: awsec2.PlacementGroupStrategy_CLUSTER,
+	})
+	odTemplate := h.LaunchTemplate
+	if c.EFA {
+		h.EFALaunchTemplate = h.newLaunchTemplate("EFALaunchTemplate", true)
+		odTemplate = h.EFALaunchTemplate
+	}
+
+	images := &[]*awsbatch.EcsMachineImage{{ImageType: awsbatch.EcsMachineImageType_ECS_AL2023}}
+	sgs := &[]awsec2.ISecurityGroup{h.SecurityGroup}
+	h.SpotEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String("SpotEnvironment"), &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
+		Vpc:                       h.Vpc,
+		VpcSubnets:                h.privateSubnets(),
+		SecurityGroups:            sgs,
+		Spot:                      jsii.Bool(true),
+		AllocationStrategy:        awsbatch.AllocationStrategy_SPOT_PRICE_CAPACITY_OPTIMIZED,
+		InstanceTypes:             instanceTypes(c.spot),
+		UseOptimalInstanceClasses: jsii.Bool(false),
+		MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
+		MaxvCpus:                  jsii.Number(float64(c.MaxVCPUs)),
+		Images:                    images,
+		InstanceRole:              h.InstanceRole,
+		LaunchTemplate:            h.LaunchTemplate,
+		// Infrastructure updates let running jobs finish.
+		TerminateOnUpdate: jsii.Bool(false),
+	})
+	h.OnDemandEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String("OnDemandEnvironment"), &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
+		Vpc: h.Vpc,
+		// One subnet, one AZ: multi-node nodes must share a cluster
+		// placement group, which lives in one Availability Zone.
+		VpcSubnets:                &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{h.tightSubnet()}},
+		SecurityGroups:            sgs,
+		AllocationStrategy:        awsbatch.AllocationStrategy_BEST_FIT_PROGRESSIVE,
+		InstanceTypes:             instanceTypes(c.onDemand),
+		UseOptimalInstanceClasses: jsii.Bool(false),
+		MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
+		MaxvCpus:                  jsii.Number(float64(c.OnDemandMaxVCPUs)),
+		Images:                    images,
+		InstanceRole:              h.InstanceRole,
+		LaunchTemplate:            odTemplate,
+		PlacementGroup:            h.PlacementGroup,
+		TerminateOnUpdate:         jsii.Bool(false),
+	})
+	// Pin each environment to its template's latest version, so a change
+	// of the template is a change of the environment and rolls out to new
+	// instances (without it, Batch keeps launching the version it saw first).
+	for _, pair := range []struct {
+		ce awsbatch.ManagedEc2EcsComputeEnvironment
+		lt awsec2.LaunchTemplate
+	}{{h.SpotEnvironment, h.LaunchTemplate}, {h.OnDemandEnvironment, odTemplate}} {
+		cfn := pair.ce.Node().DefaultChild().(awsbatch.CfnComputeEnvironment)
+		cfn.AddPropertyOverride(jsii.String("ComputeResources.LaunchTemplate.Version"), pair.lt.LatestVersionNumber())
+	}
+	if c.EFA {
+		// A launch template that defines network interfaces carries their
+		// security groups; EC2 refuses group IDs given beside them.
+		cfn := h.OnDemandEnvironment.Node().DefaultChild().(awsbatch.CfnComputeEnvironment)
+		cfn.AddPropertyDeletionOverride(jsii.String("ComputeResources.SecurityGroupIds"))
+	}
+
+	h.SpotQueue = awsbatch.NewJobQueue(h.Construct, jsii.String("SpotQueue"), &awsbatch.JobQueueProps{
+		Priority: jsii.Number(1),
+		ComputeEnvironments: &[]*awsbatch.OrderedComputeEnvironment{
+			{ComputeEnvironment: h.SpotEnvironment, Order: jsii.Number(1)},
+			{ComputeEnvironment: h.OnDemandEnvironment, Order: jsii.Number(2)},
+		},
+	})
+	h.OnDemandQueue = awsbatch.NewJobQueue(h.Construct, jsii.String("OnDemandQueue"), &awsbatch.JobQueueProps{
+		// Scheduled ahead of the Spot queue's overflow on the shared
+		// On-Demand environment.
+		Priority: jsii.Number(10),
+		ComputeEnvironments: &[]*awsbatch.OrderedComputeEnvironment{
+			{ComputeEnvironment: h.OnDemandEnvironment, Order: jsii.Number(1)},
+		},
+	})
+}
+
+func instanceTypes(types []InstanceType) *[]awsec2.InstanceType {
+	out := make([]awsec2.InstanceType, len(types))
+	for i, t := range types {
+		out[i] = awsec2.NewInstanceType(jsii.String(t.Name))
+	}
+	return &out
+}
+
+// newLaunchTemplate builds a launch template for the cluster's instances:
+// IMDSv2 only, an encrypted gp3 root volume, and MIME multi-part user data
+// (the format AWS Batch requires) that mounts the shared file systems and,
+// with efa, installs the EFA driver and attaches an EFA interface.
+func (h *HPCCluster) newLaunchTemplate(id string, efa bool) awsec2.LaunchTemplate {
+	script := awsec2.UserData_ForLinux(nil)
+	script.AddCommands(*jsii.Strings(h.mountCommands(efa)...)...)
+	userData := awsec2.NewMultipartUserData(nil)
+	userData.AddUserDataPart(script, awsec2.MultipartBody_SHELL_SCRIPT(), jsii.Bool(true))
+
+	lt := awsec2.NewLaunchTemplate(h.Construct, jsii.String(id), &awsec2.LaunchTemplateProps{
+		RequireImdsv2:           jsii.Bool(true),
+		HttpTokens:              awsec2.LaunchTemplateHttpTokens_REQUIRED,
+		HttpPutResponseHopLimit: jsii.Number(1),
+		BlockDevices: &[]*awsec2.BlockDevice{{
+			DeviceName: jsii.String("/dev/xvda"),
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(DefaultRootVolumeGiB), &awsec2.EbsDeviceOptions{
+				VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
+				Encrypted:           jsii.Bool(true),
+				DeleteOnTermination: jsii.Bool(true),
+			}),
+		}},
+		UserData: userData,
+	})
+	if efa {
+		cfn := lt.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
+		cfn.AddPropertyOverride(jsii.String("LaunchTemplateData.NetworkInterfaces"), []any{map[string]any{
+			"DeviceIndex":         0,
+			"NetworkCardIndex":    0,
+			"InterfaceType":       "efa",
+			"Groups":              []any{h.SecurityGroup.SecurityGroupId()},
+			"DeleteOnTermination": true,
+			"Description":         "EFA of " + *h.Node().Path(),
+		}})
+	}
+	return lt
+}
+
+// mountCommands mount the file systems before the ECS agent starts (it starts
+// after cloud-init's final stage), so every container sees them.
+func (h *HPCCluster) mountCommands(efa bool) []string {
+	cmds := []string{"set -euxo pipefail"}
+	var pkgs []string
+	if h.EFS != nil {
+		pkgs = append(pkgs, "amazon-efs-utils")
+	}
+	if h.Lustre != nil {
+		pkgs = append(pkgs, "lustre-client")
+	}
+	cmds = append(cmds, "dnf install -y -q "+strings.Join(pkgs, " "))
+	if h.EFS != nil {
+		// TLS in transit, IAM-authorized with the instance role.
+		cmds = append(cmds,
+			"mkdir -p "+EFSMountPath,
+			fmt.Sprintf("echo '%s:/ %s efs _netdev,noresvport,tls,iam 0 0' >> /etc/fstab", *h.EFS.FileSystemId(), EFSMountPath),
+			"mount "+EFSMountPath,
+			fmt.Sprintf("mkdir -p %s/%s && chmod 1777 %s/%s", EFSMountPath, SharedDirName, EFSMountPath, SharedDirName),
+		)
+	}
+	if h.Lustre != nil {
+		cmds = append(cmds,
+			"mkdir -p "+LustreMountPath,
+			fmt.Sprintf("echo '%s@tcp:/%s %s lustre defaults,relatime,flock,_netdev 0 0' >> /etc/fstab",
+				*h.Lustre.DnsName(), *h.Lustre.MountName(), LustreMountPath),
+			"mount "+LustreMountPath,
+			fmt.Sprintf("mkdir -p %s/%s && chmod 1777 %s/%s", LustreMountPath, SharedDirName, LustreMountPath, SharedDirName),
+		)
+	}
+	if efa {
+		cmds = append(cmds,
+			"curl -fsSL --retry 5 -o /tmp/efa.tar.gz "+efaInstallerURL,
+			"tar -xzf /tmp/efa.tar.gz -C /tmp",
+			"(cd /tmp/aws-efa-installer && ./efa_installer.sh -y --minimal)",
+		)
+	}
+	return cmds
+}

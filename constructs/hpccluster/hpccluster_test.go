@@ -1,0 +1,680 @@
+package hpccluster_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/hpccluster"
+	"github.com/gureum-cdk/gureum/constructs/internal/cdktest"
+	"github.com/gureum-cdk/gureum/constructs/internal/validate"
+)
+
+const workload = "../../functions/montecarlo/run"
+
+// fixture is one app with two stacks: a cluster with nothing but its
+// workload, and a tightly coupled x86 cluster with EFA and SCRATCH_2.
+type fixture struct {
+	defaults, tight       awscdk.Stack
+	cluster, tightCluster *hpccluster.HPCCluster
+	tpl, tightTpl         *cdktest.Template
+}
+
+var (
+	fixOnce sync.Once
+	fix     *fixture
+)
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	fixOnce.Do(func() {
+		f := &fixture{}
+		f.defaults = cdktest.NewStack("Defaults")
+		f.cluster = hpccluster.New(f.defaults, "Cluster", &hpccluster.Props{
+			Workload: hpccluster.Workload{Entry: workload},
+		})
+		app := f.defaults.Node().Scope().(awscdk.App)
+		f.tight = awscdk.NewStack(app, jsii.String("Tight"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("ap-northeast-2")}})
+		f.tightCluster = hpccluster.New(f.tight, "Cluster", &hpccluster.Props{
+			Workload:              hpccluster.Workload{Entry: workload, Args: []string{"-put"}},
+			InstanceTypes:         []string{"c6i", "m6i.xlarge"},
+			OnDemandInstanceTypes: []string{"c5n.18xlarge", "c6i.32xlarge"},
+			EFA:                   true,
+			MaxVCPUs:              512,
+			Lustre:                hpccluster.Lustre{DeploymentType: hpccluster.LustreScratch2, CapacityGiB: 2400},
+			EFS:                   hpccluster.EFS{Disable: true},
+			Job:                   hpccluster.Job{MultiNodeNodes: 4, MultiNodeInstanceType: "c5n.18xlarge"},
+		})
+		f.tpl = cdktest.Synth(t, f.defaults)
+		f.tightTpl = cdktest.Synth(t, f.tight)
+		fix = f
+	})
+	if fix == nil {
+		t.Fatal("the fixture did not synthesize (see the first failing test)")
+	}
+	return fix
+}
+
+func only(t *testing.T, m map[string]map[string]any) map[string]any {
+	t.Helper()
+	if len(m) != 1 {
+		t.Fatalf("%d resources, want exactly 1", len(m))
+	}
+	for _, v := range m {
+		return v
+	}
+	return nil
+}
+
+func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// computeEnvs splits the compute environments into Spot and EC2.
+func computeEnvs(t *testing.T, tpl *cdktest.Template) (spot, ec2 map[string]any) {
+	t.Helper()
+	for _, r := range tpl.Resources("AWS::Batch::ComputeEnvironment") {
+		cr := props(r)["ComputeResources"].(map[string]any)
+		switch cr["Type"] {
+		case "SPOT":
+			spot = cr
+		case "EC2":
+			ec2 = cr
+		}
+	}
+	if spot == nil || ec2 == nil {
+		t.Fatalf("want one SPOT and one EC2 compute environment")
+	}
+	return spot, ec2
+}
+
+func TestNoNagFindings(t *testing.T) {
+	f := setup(t)
+	cdktest.NoNagFindings(t, f.defaults)
+	cdktest.NoNagFindings(t, f.tight)
+}
+
+func names(types []hpccluster.InstanceType) []any {
+	out := make([]any, len(types))
+	for i, t := range types {
+		out[i] = t.Name
+	}
+	return out
+}
+
+func TestSpotEnvironmentIsPriceCapacityOptimizedFromZero(t *testing.T) {
+	f := setup(t)
+	spot, _ := computeEnvs(t, f.tpl)
+	want, err := hpccluster.ExpandInstanceTypes(hpccluster.DefaultInstanceTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, w := mustJSON(spot["InstanceTypes"]), mustJSON(names(want)); got != w {
+		t.Errorf("Spot InstanceTypes = %s, want the expanded default list %s", got, w)
+	}
+	for _, n := range spot["InstanceTypes"].([]any) {
+		if n == "optimal" || !strings.HasSuffix(n.(string), "xlarge") || !strings.Contains(strings.Split(n.(string), ".")[0], "g") {
+			t.Errorf("Spot InstanceTypes holds %v: want Graviton sizes only, no \"optimal\"", n)
+		}
+	}
+	checks := map[string]any{"AllocationStrategy": "SPOT_PRICE_CAPACITY_OPTIMIZED", "MinvCpus": 0.0, "MaxvCpus": float64(hpccluster.DefaultMaxVCPUs)}
+	for k, w := range checks {
+		if spot[k] != w {
+			t.Errorf("Spot %s = %v, want %v", k, spot[k], w)
+		}
+	}
+	if got := mustJSON(spot["Ec2Configuration"]); got != `[{"ImageType":"ECS_AL2023"}]` {
+		t.Errorf("Spot Ec2Configuration = %s, want ECS_AL2023", got)
+	}
+	if n := len(spot["Subnets"].([]any)); n != 3 {
+		t.Errorf("Spot environment spans %d subnets, want every private subnet (3)", n)
+	}
+	if _, ok := spot["PlacementGroup"]; ok {
+		t.Error("Spot environment has a placement group: it would confine Spot to one AZ's pools")
+	}
+	if spot["SpotIamFleetRole"] != nil {
+		t.Error("Spot environment has a Spot Fleet role: price-capacity-optimized uses EC2 Fleet's service-linked role")
+	}
+}
+
+func TestOnDemandEnvironmentIsOneSubnetInAPlacementGroup(t *testing.T) {
+	f := setup(t)
+	_, od := computeEnvs(t, f.tpl)
+	if od["AllocationStrategy"] != "BEST_FIT_PROGRESSIVE" || od["MinvCpus"] != 0.0 || od["MaxvCpus"] != float64(hpccluster.DefaultOnDemandMaxVCPUs) {
+		t.Errorf("On-Demand environment = %s", mustJSON(od))
+	}
+	if got := mustJSON(od["PlacementGroup"]); !strings.Contains(got, "PlacementGroup") || !strings.Contains(got, "GroupName") {
+		t.Errorf("On-Demand PlacementGroup = %s, want the cluster placement group", got)
+	}
+	subnets := od["Subnets"].([]any)
+	lustre := props(only(t, f.tpl.Resources("AWS::FSx::FileSystem")))
+	if len(subnets) != 1 || mustJSON(subnets) != mustJSON(lustre["SubnetIds"]) {
+		t.Errorf("On-Demand subnets = %s, want exactly the Lustre file system's subnet %s", mustJSON(subnets), mustJSON(lustre["SubnetIds"]))
+	}
+	for _, env := range f.tpl.Resources("AWS::Batch::ComputeEnvironment") {
+		lt := props(env)["ComputeResources"].(map[string]any)["LaunchTemplate"].(map[string]any)
+		if !strings.Contains(mustJSON(lt["Version"]), "LatestVersionNumber") {
+			t.Errorf("compute environment launch template %s is not pinned to its latest version", mustJSON(lt))
+		}
+	}
+}
+
+func TestQueuesPreferSpotThenOnDemand(t *testing.T) {
+	f := setup(t)
+	var spotQ, odQ map[string]any
+	for id, q := range f.tpl.Resources("AWS::Batch::JobQueue") {
+		switch {
+		case strings.Contains(id, "SpotQueue"):
+			spotQ = props(q)
+		case strings.Contains(id, "OnDemandQueue"):
+			odQ = props(q)
+		}
+	}
+	if spotQ == nil || odQ == nil {
+		t.Fatal("want a SpotQueue and an OnDemandQueue")
+	}
+	order := spotQ["ComputeEnvironmentOrder"].([]any)
+	if len(order) != 2 {
+		t.Fatalf("SpotQueue has %d environments, want 2", len(order))
+	}
+	first, second := order[0].(map[string]any), order[1].(map[string]any)
+	if first["Order"] != 1.0 || !strings.Contains(mustJSON(first["ComputeEnvironment"]), "SpotEnvironment") ||
+		second["Order"] != 2.0 || !strings.Contains(mustJSON(second["ComputeEnvironment"]), "OnDemandEnvironment") {
+		t.Errorf("SpotQueue order = %s, want Spot (1) then On-Demand (2)", mustJSON(order))
+	}
+	odOrder := mustJSON(odQ["ComputeEnvironmentOrder"])
+	if strings.Contains(odOrder, "SpotEnvironment") || !strings.Contains(odOrder, "OnDemandEnvironment") {
+		t.Errorf("OnDemandQueue = %s, want the On-Demand environment only", odOrder)
+	}
+	if odQ["Priority"].(float64) <= spotQ["Priority"].(float64) {
+		t.Errorf("OnDemandQueue priority %v is not above SpotQueue's %v", odQ["Priority"], spotQ["Priority"])
+	}
+}
+
+func TestLaunchTemplateRequiresIMDSv2AndEncryptsRoot(t *testing.T) {
+	f := setup(t)
+	tpl := f.tpl
+	tpl.Count(t, "AWS::EC2::LaunchTemplate", 1)
+	data := props(only(t, tpl.Resources("AWS::EC2::LaunchTemplate")))["LaunchTemplateData"].(map[string]any)
+	if got := mustJSON(data["MetadataOptions"]); got != `{"HttpPutResponseHopLimit":1,"HttpTokens":"required"}` {
+		t.Errorf("MetadataOptions = %s, want IMDSv2 required, hop limit 1", got)
+	}
+	if got := mustJSON(data["BlockDeviceMappings"]); !strings.Contains(got, `"Encrypted":true`) || !strings.Contains(got, `"VolumeType":"gp3"`) {
+		t.Errorf("BlockDeviceMappings = %s, want an encrypted gp3 root volume", got)
+	}
+	for _, k := range []string{"NetworkInterfaces", "IamInstanceProfile", "SecurityGroupIds"} {
+		if _, ok := data[k]; ok {
+			t.Errorf("default launch template sets %s", k)
+		}
+	}
+	ud := mustJSON(data["UserData"])
+	for _, want := range []string{"multipart/mixed", "dnf install -y -q amazon-efs-utils lustre-client", ` /efs efs _netdev,noresvport,tls,iam 0 0`, "@tcp:/", "LustreMountName", " /fsx lustre ", "mount /fsx", "mount /efs"} {
+		if !strings.Contains(ud, want) {
+			t.Errorf("user data lacks %q", want)
+		}
+	}
+	if strings.Contains(ud, "efa_installer") {
+		t.Error("default user data installs EFA")
+	}
+	for _, env := range tpl.Resources("AWS::Batch::ComputeEnvironment") {
+		if _, ok := props(env)["ComputeResources"].(map[string]any)["SecurityGroupIds"]; !ok {
+			t.Error("a compute environment without EFA lacks SecurityGroupIds")
+		}
+	}
+}
+
+func TestEFALaunchTemplate(t *testing.T) {
+	f := setup(t)
+	tpl := f.tightTpl
+	tpl.Count(t, "AWS::EC2::LaunchTemplate", 2)
+	var efa map[string]any
+	for id, lt := range tpl.Resources("AWS::EC2::LaunchTemplate") {
+		if strings.Contains(id, "EFALaunchTemplate") {
+			efa = props(lt)["LaunchTemplateData"].(map[string]any)
+		}
+	}
+	if efa == nil {
+		t.Fatal("no EFALaunchTemplate")
+	}
+	nis := efa["NetworkInterfaces"].([]any)
+	ni := nis[0].(map[string]any)
+	if len(nis) != 1 || ni["InterfaceType"] != "efa" || ni["DeviceIndex"] != 0.0 || !strings.Contains(mustJSON(ni["Groups"]), "SecurityGroup") {
+		t.Errorf("NetworkInterfaces = %s, want one EFA interface in the cluster security group", mustJSON(nis))
+	}
+	if mustJSON(efa["MetadataOptions"]) != `{"HttpPutResponseHopLimit":1,"HttpTokens":"required"}` {
+		t.Errorf("EFA template MetadataOptions = %s", mustJSON(efa["MetadataOptions"]))
+	}
+	if ud := mustJSON(efa["UserData"]); !strings.Contains(ud, "efa_installer.sh -y --minimal") || strings.Contains(ud, "amazon-efs-utils") {
+		t.Errorf("EFA user data should install EFA and mount Lustre only (EFS disabled)")
+	}
+	spot, od := computeEnvs(t, tpl)
+	if _, ok := od["SecurityGroupIds"]; ok {
+		t.Error("the EFA environment sets SecurityGroupIds beside a launch template with network interfaces")
+	}
+	if !strings.Contains(mustJSON(od["LaunchTemplate"]), "EFALaunchTemplate") || strings.Contains(mustJSON(spot["LaunchTemplate"]), "EFALaunchTemplate") {
+		t.Error("want the EFA template on the On-Demand environment only")
+	}
+	if got := mustJSON(od["InstanceTypes"]); got != `["c5n.18xlarge","c6i.32xlarge"]` {
+		t.Errorf("On-Demand InstanceTypes = %s", got)
+	}
+	mn := ""
+	for _, jd := range tpl.Resources("AWS::Batch::JobDefinition") {
+		if props(jd)["Type"] == "multinode" {
+			mn = mustJSON(props(jd))
+		}
+	}
+	for _, want := range []string{`"NumNodes":4`, `"TargetNodes":"0:3"`, `"InstanceType":"c5n.18xlarge"`, `"HostPath":"/dev/infiniband/uverbs0"`, `"Permissions":["READ","WRITE","MKNOD"]`} {
+		if !strings.Contains(mn, want) {
+			t.Errorf("multi-node job definition lacks %s: %s", want, mn)
+		}
+	}
+}
+
+func TestClusterPlacementGroup(t *testing.T) {
+	f := setup(t)
+	f.tpl.Count(t, "AWS::EC2::PlacementGroup", 1)
+	f.tpl.Has(t, "AWS::EC2::PlacementGroup", map[string]any{"Strategy": "cluster"})
+}
+
+func TestLustrePersistent2LinkedToDataBucket(t *testing.T) {
+	f := setup(t)
+	f.tpl.HasResource(t, "AWS::FSx::FileSystem", map[string]any{
+		"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		"Properties": map[string]any{
+			"FileSystemType": "LUSTRE", "StorageCapacity": 1200,
+			"LustreConfiguration": map[string]any{
+				"DeploymentType": "PERSISTENT_2", "PerUnitStorageThroughput": 125, "AutomaticBackupRetentionDays": 7,
+			},
+		},
+	})
+	dra := only(t, f.tpl.Resources("AWS::FSx::DataRepositoryAssociation"))
+	p := props(dra)
+	if dra["DeletionPolicy"] != "Retain" || p["FileSystemPath"] != "/data" || !strings.Contains(mustJSON(p["DataRepositoryPath"]), `"s3://",{"Ref":"ClusterData`) {
+		t.Errorf("data repository association = %s", mustJSON(dra))
+	}
+	if got := mustJSON(p["S3"]); !strings.Contains(got, "AutoImportPolicy") || !strings.Contains(got, "AutoExportPolicy") {
+		t.Errorf("DRA S3 = %s, want auto import and export", got)
+	}
+	lc := props(only(t, f.tpl.Resources("AWS::FSx::FileSystem")))["LustreConfiguration"].(map[string]any)
+	if _, ok := lc["ImportPath"]; ok {
+		t.Error("PERSISTENT_2 sets ImportPath; it links through the association")
+	}
+}
+
+func TestLustreScratch2ImportsAndExports(t *testing.T) {
+	f := setup(t)
+	f.tightTpl.Count(t, "AWS::FSx::DataRepositoryAssociation", 0)
+	lc := props(only(t, f.tightTpl.Resources("AWS::FSx::FileSystem")))
+	conf := lc["LustreConfiguration"].(map[string]any)
+	if conf["DeploymentType"] != "SCRATCH_2" || lc["StorageCapacity"] != 2400.0 || conf["AutoImportPolicy"] != "NEW_CHANGED_DELETED" {
+		t.Errorf("scratch Lustre = %s", mustJSON(lc))
+	}
+	if mustJSON(conf["ImportPath"]) != mustJSON(conf["ExportPath"]) || !strings.Contains(mustJSON(conf["ImportPath"]), "/data") {
+		t.Errorf("ImportPath %s / ExportPath %s, want both s3://bucket/data", mustJSON(conf["ImportPath"]), mustJSON(conf["ExportPath"]))
+	}
+	if _, ok := conf["PerUnitStorageThroughput"]; ok {
+		t.Error("SCRATCH_2 sets a per-unit throughput")
+	}
+	f.tightTpl.Count(t, "AWS::EFS::FileSystem", 0)
+}
+
+func TestEFSHomeIsEncryptedBackedUpRetained(t *testing.T) {
+	f := setup(t)
+	f.tpl.HasResource(t, "AWS::EFS::FileSystem", map[string]any{
+		"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		"Properties": map[string]any{"Encrypted": true, "BackupPolicy": map[string]any{"Status": "ENABLED"}},
+	})
+	f.tpl.Has(t, "AWS::IAM::Policy", map[string]any{"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+		"Action": []any{"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"},
+		"Effect": "Allow",
+	}}}})
+}
+
+func TestJobDefinitionRetriesSpotInterruptionsOnly(t *testing.T) {
+	f := setup(t)
+	var job map[string]any
+	for _, jd := range f.tpl.Resources("AWS::Batch::JobDefinition") {
+		if props(jd)["Type"] == "container" {
+			job = props(jd)
+		}
+	}
+	if job == nil {
+		t.Fatal("no container job definition")
+	}
+	if got := mustJSON(job["RetryStrategy"]); got != `{"Attempts":5,"EvaluateOnExit":[{"Action":"RETRY","OnStatusReason":"Host EC2*"},{"Action":"EXIT","OnReason":"*"}]}` {
+		t.Errorf("RetryStrategy = %s", got)
+	}
+	if got := mustJSON(job["Timeout"]); got != `{"AttemptDurationSeconds":14400}` {
+		t.Errorf("Timeout = %s", got)
+	}
+	c := job["ContainerProperties"].(map[string]any)
+	if c["Image"] != hpccluster.DefaultImage || mustJSON(c["ResourceRequirements"]) != `[{"Type":"MEMORY","Value":"7168"},{"Type":"VCPU","Value":"4"}]` {
+		t.Errorf("container = image %v, resources %s", c["Image"], mustJSON(c["ResourceRequirements"]))
+	}
+	cmd := mustJSON(c["Command"])
+	for _, want := range []string{`"/bin/sh","-c"`, `(lustre|nfs4) \" /proc/mounts`, `aws s3 cp --only-show-errors \"$WORKLOAD_URL\" /tmp/workload`, "exec /tmp/workload"} {
+		if !strings.Contains(cmd, want) {
+			t.Errorf("command lacks %s: %s", want, cmd)
+		}
+	}
+	env := map[string]string{}
+	for _, e := range c["Environment"].([]any) {
+		m := e.(map[string]any)
+		env[m["Name"].(string)] = mustJSON(m["Value"])
+	}
+	if env["SHARED_DIR"] != `"/fsx/scratch"` || env["RESULT_PREFIX"] != `"results"` || !strings.Contains(env["DATA_BUCKET"], "ClusterData") || !strings.Contains(env["WORKLOAD_URL"], "s3://") {
+		t.Errorf("environment = %v", env)
+	}
+	if _, ok := env["WORKLOAD_ARGS"]; ok {
+		t.Error("WORKLOAD_ARGS set without Workload.Args")
+	}
+	if got := mustJSON(c["MountPoints"]); got != `[{"ContainerPath":"/efs","SourceVolume":"efs"},{"ContainerPath":"/fsx","SourceVolume":"fsx"}]` {
+		t.Errorf("MountPoints = %s", got)
+	}
+	if got := mustJSON(c["LogConfiguration"]); !strings.Contains(got, "awslogs") || !strings.Contains(got, "ClusterJobLogs") {
+		t.Errorf("LogConfiguration = %s, want awslogs to the construct's log group", got)
+	}
+	if c["Privileged"] == true {
+		t.Error("container is privileged")
+	}
+}
+
+func TestWorkloadIsBuiltForTheClusterArchitecture(t *testing.T) {
+	f := setup(t)
+	// The tight cluster is x86: its job passes WORKLOAD_ARGS and its asset
+	// differs from the arm64 one.
+	url := func(tpl *cdktest.Template) string {
+		for _, jd := range tpl.Resources("AWS::Batch::JobDefinition") {
+			if c, ok := props(jd)["ContainerProperties"].(map[string]any); ok {
+				for _, e := range c["Environment"].([]any) {
+					if m := e.(map[string]any); m["Name"] == "WORKLOAD_URL" {
+						return mustJSON(m["Value"])
+					}
+				}
+			}
+		}
+		return ""
+	}
+	if a, b := url(f.tpl), url(f.tightTpl); a == "" || a == b {
+		t.Errorf("arm64 and amd64 clusters share workload URL %s", a)
+	}
+	if !strings.Contains(mustJSON(f.tightTpl.JSON), `{"Name":"WORKLOAD_ARGS","Value":"-put"}`) {
+		t.Error("tight cluster's job lacks WORKLOAD_ARGS=-put")
+	}
+}
+
+func TestSecurityGroupAllowsOnlyItselfAndHTTPSOut(t *testing.T) {
+	f := setup(t)
+	sg := props(only(t, f.tpl.Resources("AWS::EC2::SecurityGroup")))
+	if got := mustJSON(sg["SecurityGroupEgress"]); got != `[{"CidrIp":"0.0.0.0/0","Description":"HTTPS to AWS APIs and package repositories","FromPort":443,"IpProtocol":"tcp","ToPort":443}]` {
+		t.Errorf("inline egress = %s, want HTTPS only", got)
+	}
+	if _, ok := sg["SecurityGroupIngress"]; ok {
+		t.Errorf("inline ingress %s: want none (only the self-reference)", mustJSON(sg["SecurityGroupIngress"]))
+	}
+	self := map[string]any{"Fn::GetAtt": []any{"ClusterSecurityGroup0921994B", "GroupId"}}
+	f.tpl.Has(t, "AWS::EC2::SecurityGroupIngress", map[string]any{"IpProtocol": "-1", "GroupId": self, "SourceSecurityGroupId": self})
+	f.tpl.Has(t, "AWS::EC2::SecurityGroupEgress", map[string]any{"IpProtocol": "-1", "GroupId": self, "DestinationSecurityGroupId": self})
+	for _, typ := range []string{"AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"} {
+		for id, r := range f.tpl.Resources(typ) {
+			p := props(r)
+			if p["CidrIp"] != nil || p["CidrIpv6"] != nil || mustJSON(p["SourceSecurityGroupId"]) != mustJSON(self) && mustJSON(p["DestinationSecurityGroupId"]) != mustJSON(self) {
+				t.Errorf("%s %s reaches beyond the group: %s", typ, id, mustJSON(p))
+			}
+		}
+	}
+}
+
+func TestNetworkHasS3GatewayEndpointFlowLogsAndOneNAT(t *testing.T) {
+	f := setup(t)
+	f.tpl.Count(t, "AWS::EC2::NatGateway", hpccluster.DefaultNATGateways)
+	ep := props(only(t, f.tpl.Resources("AWS::EC2::VPCEndpoint")))
+	if ep["VpcEndpointType"] != "Gateway" || !strings.Contains(mustJSON(ep["ServiceName"]), ".s3") || len(ep["RouteTableIds"].([]any)) != 3 {
+		t.Errorf("VPC endpoint = %s, want an S3 gateway on the 3 private route tables", mustJSON(ep))
+	}
+	f.tpl.Has(t, "AWS::EC2::FlowLog", map[string]any{"TrafficType": "ALL", "ResourceType": "VPC"})
+}
+
+func TestIAMIsLeastPrivilege(t *testing.T) {
+	f := setup(t)
+	for id, pol := range f.tpl.Resources("AWS::IAM::Policy") {
+		doc := props(pol)["PolicyDocument"].(map[string]any)
+		for _, s := range doc["Statement"].([]any) {
+			st := s.(map[string]any)
+			for _, a := range toList(st["Action"]) {
+				if strings.Contains(a.(string), "*") {
+					t.Errorf("%s allows action %v", id, a)
+				}
+			}
+			if mustJSON(st["Resource"]) == `"*"` {
+				t.Errorf("%s allows %v on *", id, st["Action"])
+			}
+		}
+	}
+	var job map[string]any
+	for id, pol := range f.tpl.Resources("AWS::IAM::Policy") {
+		if strings.Contains(id, "JobRole") {
+			job = props(pol)["PolicyDocument"].(map[string]any)
+		}
+	}
+	got := mustJSON(job["Statement"])
+	if n := len(job["Statement"].([]any)); n != 2 || !strings.Contains(got, `{"Action":"s3:GetObject","Effect":"Allow","Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":s3:::cdk-hnb659fds-assets-123456789012-ap-northeast-2/`) ||
+		!strings.Contains(got, `{"Action":"s3:PutObject","Effect":"Allow","Resource":{"Fn::Join":["",[{"Fn::GetAtt":["ClusterData`) || !strings.Contains(got, `"/results/*"]]}}`) {
+		t.Errorf("job role statements = %s, want GetObject on the workload object and PutObject on results/*", got)
+	}
+}
+
+func toList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+func TestFailedJobsAlarmFromJobStateChangeEvents(t *testing.T) {
+	f := setup(t)
+	rule := props(only(t, f.tpl.Resources("AWS::Events::Rule")))
+	pat := mustJSON(rule["EventPattern"])
+	for _, want := range []string{`"source":["aws.batch"]`, `"detail-type":["Batch Job State Change"]`, `"status":["FAILED","SUCCEEDED"]`, "SpotQueue", "OnDemandQueue"} {
+		if !strings.Contains(pat, want) {
+			t.Errorf("event pattern lacks %s: %s", want, pat)
+		}
+	}
+	if !strings.Contains(mustJSON(rule["Targets"]), "ClusterJobEvents") {
+		t.Errorf("rule targets = %s, want the JobEvents log group", mustJSON(rule["Targets"]))
+	}
+	lg := props(only(t, filter(f.tpl.Resources("AWS::Logs::LogGroup"), "JobEvents")))
+	if !strings.HasPrefix(lg["LogGroupName"].(string), "/aws/events/") {
+		t.Errorf("event log group %v must start with /aws/events/", lg["LogGroupName"])
+	}
+	f.tpl.Has(t, "AWS::Logs::ResourcePolicy", map[string]any{})
+	f.tpl.Count(t, "AWS::Logs::MetricFilter", 2)
+	f.tpl.Has(t, "AWS::Logs::MetricFilter", map[string]any{"FilterPattern": `{ $.detail.status = "FAILED" }`})
+	f.tpl.Has(t, "AWS::Logs::MetricFilter", map[string]any{"FilterPattern": `{ $.detail.status = "SUCCEEDED" }`})
+	f.tpl.Has(t, "AWS::CloudWatch::Alarm", map[string]any{
+		"MetricName": "FailedJobs", "Statistic": "Sum", "Period": 300, "Threshold": 1,
+		"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+	})
+	body := mustJSON(props(only(t, f.tpl.Resources("AWS::CloudWatch::Dashboard")))["DashboardBody"])
+	for _, want := range []string{"FailedJobs", "SucceededJobs", "publishes no CloudWatch metrics"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+}
+
+func filter(m map[string]map[string]any, sub string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for k, v := range m {
+		if strings.Contains(k, sub) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestStatefulResourcesAreRetained(t *testing.T) {
+	f := setup(t)
+	for _, typ := range []string{"AWS::S3::Bucket", "AWS::FSx::FileSystem", "AWS::EFS::FileSystem", "AWS::Logs::LogGroup"} {
+		for id, r := range f.tpl.Resources(typ) {
+			if r["DeletionPolicy"] != "Retain" {
+				t.Errorf("%s %s has DeletionPolicy %v, want Retain", typ, id, r["DeletionPolicy"])
+			}
+		}
+	}
+}
+
+func TestExportsEveryResource(t *testing.T) {
+	f := setup(t)
+	c := f.cluster
+	for name, v := range map[string]any{
+		"Vpc": c.Vpc, "FlowLogs": c.FlowLogs, "S3Endpoint": c.S3Endpoint, "SecurityGroup": c.SecurityGroup,
+		"SpotEnvironment": c.SpotEnvironment, "OnDemandEnvironment": c.OnDemandEnvironment,
+		"SpotQueue": c.SpotQueue, "OnDemandQueue": c.OnDemandQueue, "PlacementGroup": c.PlacementGroup,
+		"LaunchTemplate": c.LaunchTemplate, "InstanceRole": c.InstanceRole, "JobDefinition": c.JobDefinition,
+		"MultiNodeJobDefinition": c.MultiNodeJobDefinition, "JobRole": c.JobRole, "Workload": c.Workload,
+		"JobLogs": c.JobLogs, "Lustre": c.Lustre, "DataRepository": c.DataRepository, "EFS": c.EFS,
+		"DataBucket": c.DataBucket, "AccessLogs": c.AccessLogs, "JobEvents": c.JobEvents, "JobEventsRule": c.JobEventsRule,
+		"FailedJobs": c.FailedJobs, "SucceededJobs": c.SucceededJobs, "FailedJobsAlarm": c.FailedJobsAlarm, "Dashboard": c.Dashboard,
+	} {
+		if v == nil {
+			t.Errorf("%s is nil", name)
+		}
+	}
+	if f.cluster.EFALaunchTemplate != nil || f.tightCluster.EFALaunchTemplate == nil {
+		t.Error("EFALaunchTemplate should exist exactly when EFA is set")
+	}
+}
+
+func TestCostIsTheEstimatorsForTheDefaultList(t *testing.T) {
+	f := setup(t)
+	want, err := hpccluster.EstimateHourlyCost(hpccluster.DefaultInstanceTypes, hpccluster.DefaultMaxVCPUs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.cluster.Cost()
+	if got.SpotPerHour != want.SpotPerHour || got.OnDemandPerHour != want.OnDemandPerHour || got.SavingsPercent != want.SavingsPercent || got.VCPUs != 256 || got.String() != want.String() {
+		t.Errorf("Cost() = %+v, want EstimateHourlyCost(DefaultInstanceTypes, 256) = %+v", got, want)
+	}
+	// The recorded Spot figures give the default list about 63% savings.
+	if math.Abs(got.SavingsPercent-63.0) > 0.5 {
+		t.Errorf("default savings %.2f%%, want about 63%% from the catalog", got.SavingsPercent)
+	}
+	tight, err := hpccluster.EstimateHourlyCost([]string{"c6i", "m6i.xlarge"}, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.tightCluster.Cost().SpotPerHour != tight.SpotPerHour {
+		t.Errorf("tight Cost() = %v, want %v", f.tightCluster.Cost().SpotPerHour, tight.SpotPerHour)
+	}
+}
+
+func TestValidationMessages(t *testing.T) {
+	ok := hpccluster.Workload{Entry: workload}
+	armEFA := "c6gn.16xlarge, c7g.16xlarge, c7gn.16xlarge, hpc7g.4xlarge, hpc7g.8xlarge, hpc7g.16xlarge, m7g.16xlarge, r7g.16xlarge"
+	tests := []struct {
+		name  string
+		props *hpccluster.Props
+		want  []string
+	}{
+		{"nil props", nil, []string{"Props: must not be nil: at least Workload.Entry is required"}},
+		{"no entry", &hpccluster.Props{}, []string{"Workload.Entry: is empty: want the directory of the handler's main package"}},
+		{"unknown type", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g.huge"}},
+			[]string{`InstanceTypes: unknown instance type "c7g.huge": the catalog's c7g sizes are c7g.xlarge, c7g.2xlarge, c7g.4xlarge, c7g.8xlarge, c7g.16xlarge`}},
+		{"empty list", &hpccluster.Props{Workload: ok, InstanceTypes: []string{}}, []string{"InstanceTypes: is empty: list at least one instance type or family"}},
+		{"mixed architectures", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g.xlarge", "c6i.xlarge"}},
+			[]string{"InstanceTypes: mixes architectures (arm64: c7g.xlarge; x86_64: c6i.xlarge): an AWS Batch compute environment runs one architecture's AMI, so list one"}},
+		{"On-Demand architecture", &hpccluster.Props{Workload: ok, OnDemandInstanceTypes: []string{"c6i.32xlarge"}},
+			[]string{"OnDemandInstanceTypes: are x86_64 but InstanceTypes are arm64: both environments serve the Spot queue and AWS Batch does not mix architectures in one queue"}},
+		{"no Spot", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"hpc7g.16xlarge"}},
+			[]string{"InstanceTypes: hpc7g.16xlarge is not offered as Spot (HPC instances are On-Demand only); list them in OnDemandInstanceTypes"}},
+		{"negative max", &hpccluster.Props{Workload: ok, MaxVCPUs: -1, OnDemandMaxVCPUs: -2},
+			[]string{"MaxVCPUs: must be positive, got -1", "OnDemandMaxVCPUs: must be positive, got -2"}},
+		{"max below min", &hpccluster.Props{Workload: ok, MinVCPUs: 200},
+			[]string{"OnDemandMaxVCPUs: 128 is below MinVCPUs 200"}},
+		{"EFA types lacking", &hpccluster.Props{Workload: ok, EFA: true, OnDemandInstanceTypes: []string{"c7g.xlarge", "c7g.16xlarge", "m7g.xlarge"}},
+			[]string{"OnDemandInstanceTypes: EFA is set but c7g.xlarge, m7g.xlarge have no EFA; EFA-capable arm64 types: " + armEFA}},
+		{"EFA with none", &hpccluster.Props{Workload: ok, EFA: true, InstanceTypes: []string{"c6g"}},
+			[]string{"EFA: none of InstanceTypes supports EFA: set OnDemandInstanceTypes to EFA-capable types (" + armEFA + ")"}},
+		{"FSx capacity", &hpccluster.Props{Workload: ok, Lustre: hpccluster.Lustre{CapacityGiB: 1800}},
+			[]string{"Lustre.CapacityGiB: 1800 GiB is not 1200 or a multiple of 2400, the sizes FSx for Lustre PERSISTENT_2 accepts"}},
+		{"FSx throughput", &hpccluster.Props{Workload: ok, Lustre: hpccluster.Lustre{ThroughputPerTiB: 200}},
+			[]string{"Lustre.ThroughputPerTiB: 200 MB/s/TiB is not one of 125, 250, 500, 1000"}},
+		{"scratch throughput", &hpccluster.Props{Workload: ok, Lustre: hpccluster.Lustre{DeploymentType: hpccluster.LustreScratch2, ThroughputPerTiB: 125}},
+			[]string{"Lustre.ThroughputPerTiB: applies to PERSISTENT_2 only: SCRATCH_2 has a fixed 200 MB/s/TiB baseline"}},
+		{"deployment type", &hpccluster.Props{Workload: ok, Lustre: hpccluster.Lustre{DeploymentType: "PERSISTENT_1"}},
+			[]string{`Lustre.DeploymentType: "PERSISTENT_1" is not PERSISTENT_2 or SCRATCH_2`}},
+		{"no shared file system", &hpccluster.Props{Workload: ok, Lustre: hpccluster.Lustre{Disable: true}, EFS: hpccluster.EFS{Disable: true}},
+			[]string{"EFS.Disable: and Lustre.Disable are both set: jobs need a shared file system for SHARED_DIR"}},
+		{"reserved env", &hpccluster.Props{Workload: hpccluster.Workload{Entry: workload, Environment: map[string]string{"SHARED_DIR": "/x"}}},
+			[]string{"Workload.Environment: SHARED_DIR is set by the construct"}},
+		{"job too big", &hpccluster.Props{Workload: ok, Job: hpccluster.Job{VCPUs: 128, RetryAttempts: 11, Timeout: time.Second}},
+			[]string{"Job.Timeout: 1s is below AWS Batch's minimum of 60s", "Job.RetryAttempts: 11 is outside AWS Batch's range 1..10",
+				"Job.VCPUs: 128 exceeds the largest instance type in InstanceTypes (64 vCPUs): no job would ever be placed"}},
+		{"multi-node type", &hpccluster.Props{Workload: ok, Job: hpccluster.Job{MultiNodeInstanceType: "c5n.18xlarge"}},
+			[]string{`Job.MultiNodeInstanceType: "c5n.18xlarge" is not one of the On-Demand environment's types`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := hpccluster.Validate(nil, "C", tc.props)
+			var verr *validate.Error
+			if !errors.As(err, &verr) {
+				t.Fatalf("Validate = %v, want a *validate.Error", err)
+			}
+			if verr.Kind != "hpccluster" || verr.Path != "C" || !slices.Equal(verr.Problems, tc.want) {
+				t.Errorf("problems:\n got %q\nwant %q", verr.Problems, tc.want)
+			}
+		})
+	}
+	if err := hpccluster.Validate(nil, "C", &hpccluster.Props{Workload: ok}); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+	if err := hpccluster.Validate(nil, "C", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c6i", "m6i"}, OnDemandInstanceTypes: []string{"hpc6a.48xlarge", "c6in.32xlarge"}, EFA: true}); err != nil {
+		t.Errorf("x86 with HPC On-Demand types: %v", err)
+	}
+}
+
+func TestNewPanicsWithTheValidationError(t *testing.T) {
+	err := validate.Catch(func() { hpccluster.New(nil, "C", &hpccluster.Props{}) })
+	if err == nil || err.Problems[0] != "Workload.Entry: is empty: want the directory of the handler's main package" {
+		t.Errorf("New panicked with %v", err)
+	}
+}
+
+func TestValidateExistingVpcWithNewVpcProps(t *testing.T) {
+	stack := cdktest.NewStack("Existing")
+	vpc := awsec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId:             jsii.String("vpc-0123456789abcdef0"),
+		AvailabilityZones: jsii.Strings("ap-northeast-2a"),
+		PrivateSubnetIds:  jsii.Strings("subnet-0123456789abcdef0"),
+	})
+	err := hpccluster.Validate(stack, "C", &hpccluster.Props{
+		Workload: hpccluster.Workload{Entry: workload},
+		Network:  hpccluster.Network{ExistingVpc: vpc, NATGateways: 2},
+	})
+	want := `hpccluster "Existing/C": Network.ExistingVpc: is set together with NATGateways or MaxAZs, which shape a new VPC`
+	if err == nil || err.Error() != want {
+		t.Errorf("Validate = %v, want %s", err, want)
+	}
+	if err := hpccluster.Validate(stack, "C", &hpccluster.Props{
+		Workload: hpccluster.Workload{Entry: workload},
+		Network:  hpccluster.Network{ExistingVpc: vpc},
+	}); err != nil {
+		t.Errorf("existing VPC alone: %v", err)
+	}
+}

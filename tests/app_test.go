@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -263,26 +262,62 @@ func TestNoUnsuppressedNagFindings(t *testing.T) {
 	}
 }
 
-// TestNoWildcardActions checks every policy in every stack: no "*" or
-// "service:*" action. KMS key policies are left out: their first statement is
-// AWS's default key policy, which gives the account root kms:* so that IAM
-// policies can grant use of the key.
+// TestNoWildcardActions checks every Allow statement of every policy in every
+// stack: no "*" or "service:*" action. Deny statements (the TLS-only guards of
+// bucket and queue policies deny s3:* and sqs:* without TLS) are what they
+// should be. KMS key policies are left out: their first statement is AWS's
+// default key policy, which gives the account root kms:* so that IAM policies
+// can grant use of the key.
 func TestNoWildcardActions(t *testing.T) {
-	wild := regexp.MustCompile(`"Action":\s*(\[[^\]]*)?"([a-z0-9-]+:)?\*"`)
 	for name, tpl := range templates(t) {
-		ids := []string{}
 		for id, r := range resources(tpl) {
 			if r["Type"] == "AWS::KMS::Key" {
 				continue
 			}
-			b, _ := json.Marshal(r["Properties"])
-			if wild.Match(b) {
-				ids = append(ids, id)
+			for _, st := range statements(r["Properties"]) {
+				if st["Effect"] != "Allow" {
+					continue
+				}
+				for _, a := range asList(st["Action"]) {
+					if s, ok := a.(string); ok && (s == "*" || strings.HasSuffix(s, ":*")) {
+						t.Errorf("%s: %s allows the wildcard action %q", name, id, s)
+					}
+				}
 			}
 		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			t.Errorf("%s: %s grants a wildcard action", name, id)
+	}
+}
+
+// statements finds every policy statement anywhere below v.
+func statements(v any) []map[string]any {
+	var out []map[string]any
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if k == "Statement" {
+				for _, s := range asList(c) {
+					if m, ok := s.(map[string]any); ok {
+						out = append(out, m)
+					}
+				}
+				continue
+			}
+			out = append(out, statements(c)...)
+		}
+	case []any:
+		for _, c := range x {
+			out = append(out, statements(c)...)
 		}
 	}
+	return out
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
 }

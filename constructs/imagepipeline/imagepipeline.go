@@ -149,6 +149,9 @@ func (x *ImagePipeline) newBuckets(p *Props) {
 func (x *ImagePipeline) newQueues(p *Props) {
 	enc := func(qp *awssqs.QueueProps) *awssqs.QueueProps {
 		qp.EnforceSSL = jsii.Bool(true)
+		// Queued and dead-lettered upload events are data: a failed image
+		// must stay inspectable and redrivable after the stack is gone.
+		qp.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 		if x.QueueKey != nil {
 			qp.Encryption = awssqs.QueueEncryption_KMS
 			qp.EncryptionMasterKey = x.QueueKey

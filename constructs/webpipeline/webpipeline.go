@@ -1,0 +1,319 @@
+package webpipeline
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
+	"github.com/gureum-cdk/gureum/constructs/internal/nag"
+	"github.com/gureum-cdk/gureum/constructs/internal/securebucket"
+)
+
+// WebPipeline builds the web app with CodeBuild and deploys it with
+// CodeDeploy to an Auto Scaling group, from GitHub or S3, in a CodePipeline
+// (V2). Every resource it made is exported.
+type WebPipeline struct {
+	constructs.Construct
+	// Pipeline runs Source, Build and Deploy.
+	Pipeline awscodepipeline.Pipeline
+	// Project is the CodeBuild project of the Build stage; BuildLogs holds
+	// its logs.
+	Project   awscodebuild.PipelineProject
+	BuildLogs awslogs.LogGroup
+	// Application and DeploymentGroup are the CodeDeploy resources.
+	Application     awscodedeploy.ServerApplication
+	DeploymentGroup awscodedeploy.ServerDeploymentGroup
+	// ArtifactBucket stores the pipeline's artifacts, encrypted with Key.
+	ArtifactBucket awss3.Bucket
+	// Key encrypts the artifacts (created, or Props.ExistingKey).
+	Key awskms.IKey
+	// AccessLogs receives the artifact bucket's access logs (created, or
+	// Props.AccessLogs).
+	AccessLogs awss3.IBucket
+	// SourceBucket is the S3 source's bucket (created, or
+	// Props.Source.S3.Bucket; nil with a GitHub source).
+	SourceBucket awss3.IBucket
+	// SourceRule starts the pipeline when the S3 source object is written
+	// (nil with a GitHub source).
+	SourceRule awsevents.Rule
+}
+
+// New creates a WebPipeline. It panics with a *validate.Error that names
+// every invalid prop (see Validate) before it creates any resource.
+func New(scope constructs.Construct, id string, props *Props) *WebPipeline {
+	if err := validateProps(scope, id, props); err != nil {
+		panic(err)
+	}
+	p := *props
+	w := &WebPipeline{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	w.newArtifactStore(&p)
+	w.newProject(&p)
+	w.newDeployment(&p)
+	w.newPipeline(&p)
+	return w
+}
+
+func (w *WebPipeline) newArtifactStore(p *Props) {
+	w.Key = p.ExistingKey
+	if w.Key == nil {
+		w.Key = awskms.NewKey(w.Construct, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("Pipeline artifacts of " + *w.Node().Path()),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		})
+	}
+	w.AccessLogs = p.AccessLogs
+	if w.AccessLogs == nil {
+		w.AccessLogs = securebucket.NewAccessLogs(w.Construct, "AccessLogs", false)
+	}
+	w.ArtifactBucket = securebucket.New(w.Construct, "Artifacts", securebucket.Props{
+		EncryptionKey: w.Key,
+		AccessLogs:    w.AccessLogs,
+		LifecycleRules: []*awss3.LifecycleRule{{
+			// Old artifacts only serve redeploys of old revisions.
+			Id:                          jsii.String("expire-noncurrent-artifacts"),
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(90)),
+		}},
+	})
+	if s := p.Source.S3; s != nil {
+		w.SourceBucket = s.Bucket
+		if w.SourceBucket == nil {
+			b := securebucket.New(w.Construct, "Source", securebucket.Props{AccessLogs: w.AccessLogs})
+			// EventBridge events straight from S3 (set on the CfnBucket,
+			// without the CDK's notifications custom resource).
+			b.Node().DefaultChild().(awss3.CfnBucket).SetNotificationConfiguration(&awss3.CfnBucket_NotificationConfigurationProperty{
+				EventBridgeConfiguration: &awss3.CfnBucket_EventBridgeConfigurationProperty{EventBridgeEnabled: jsii.Bool(true)},
+			})
+			w.SourceBucket = b
+		}
+	}
+}
+
+func (w *WebPipeline) newProject(p *Props) {
+	retention := p.LogRetention
+	if retention == "" {
+		retention = DefaultLogRetention
+	}
+	w.BuildLogs = loggroup.New(w.Construct, "BuildLogs", loggroup.Props{Retention: retention})
+	timeout := p.Build.Timeout
+	if timeout == 0 {
+		timeout = DefaultBuildTimeout
+	}
+	compute := p.Build.ComputeType
+	if compute == "" {
+		compute = DefaultComputeType
+	}
+	spec := buildSpec(p.Build)
+	w.Project = awscodebuild.NewPipelineProject(w.Construct, jsii.String("Build"), &awscodebuild.PipelineProjectProps{
+		Description: jsii.String("Vets, tests and builds the web app of " + *w.Node().Path()),
+		BuildSpec:   awscodebuild.BuildSpec_FromObject(&spec),
+		Environment: &awscodebuild.BuildEnvironment{
+			BuildImage:  DefaultBuildImage(),
+			ComputeType: compute,
+			Privileged:  jsii.Bool(false),
+		},
+		EncryptionKey: w.Key,
+		Timeout:       awscdk.Duration_Minutes(jsii.Number(math.Ceil(timeout.Minutes()))),
+		Logging: &awscodebuild.LoggingOptions{
+			CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: w.BuildLogs},
+		},
+	})
+	nag.Suppress(w.Project, "AwsSolutions-IAM5",
+		"CodeBuild's project role writes its logs under the project's default log group (/aws/codebuild/<project>:*) and test reports to report groups named after the project (report-group/<project>-*); it reads and writes build artifacts under the pipeline's artifact bucket with the CDK's artifact grants, scoped to that bucket and key.",
+		append(artifactGrants,
+			"/^Resource::arn:<AWS::Partition>:codebuild:.*:report-group\\/<.*>-\\*$/",
+			"/^Resource::arn:<AWS::Partition>:logs:.*:log-group:\\/aws\\/codebuild\\/<.*>:\\*$/")...)
+}
+
+// artifactGrants are the wildcards of the CDK's grants on the artifact
+// bucket (object ARNs, s3:GetObject*-style actions) and on its key.
+var artifactGrants = []string{
+	"/^Resource::<.*Artifacts.*\\.Arn>\\/\\*$/",
+	"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
+	"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
+}
+
+func (w *WebPipeline) newDeployment(p *Props) {
+	asg := p.AutoScalingGroup
+	if !p.DisableAgentInstall {
+		asg.AddUserData(*jsii.Strings(InstallAgentCommands(*awscdk.Stack_Of(w.Construct).Region())...)...)
+	}
+	w.Application = awscodedeploy.NewServerApplication(w.Construct, jsii.String("Application"), nil)
+	cfg := p.Deployment.Config
+	if cfg == nil {
+		cfg = DefaultDeploymentConfig()
+	}
+	alarms := make([]interfacesawscloudwatch.IAlarmRef, 0, len(p.Alarms))
+	for _, a := range p.Alarms {
+		alarms = append(alarms, a)
+	}
+	props := &awscodedeploy.ServerDeploymentGroupProps{
+		Application:       w.Application,
+		AutoScalingGroups: &[]awsautoscaling.IAutoScalingGroup{asg},
+		DeploymentConfig:  cfg,
+		// The construct installs the agent itself (InstallAgentCommands):
+		// the CDK's installer would also grant the instances read access to
+		// CodeDeploy's bucket, which the public HTTPS download does not need.
+		InstallAgent: jsii.Bool(false),
+		Alarms:       &alarms,
+		AutoRollback: &awscodedeploy.AutoRollbackConfig{
+			FailedDeployment:  jsii.Bool(true),
+			DeploymentInAlarm: jsii.Bool(true),
+			StoppedDeployment: jsii.Bool(true),
+		},
+		// Scale-in waits for the ApplicationStop hook, so the server drains.
+		TerminationHook: jsii.Bool(true),
+	}
+	if tg := p.LoadBalancerTargetGroup; tg != nil {
+		props.LoadBalancers = &[]awscodedeploy.LoadBalancer{awscodedeploy.LoadBalancer_Application(tg)}
+	}
+	w.DeploymentGroup = awscodedeploy.NewServerDeploymentGroup(w.Construct, jsii.String("DeploymentGroup"), props)
+	nag.Suppress(w.DeploymentGroup.Role(), "AwsSolutions-IAM4",
+		"AWSCodeDeployRole is the documented service role policy of CodeDeploy for EC2/Auto Scaling deployments (lifecycle hooks, instance discovery, load balancer registration).",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRole")
+	if p.Deployment.BlueGreen {
+		w.blueGreen(p)
+	}
+}
+
+// blueGreen switches the deployment group to blue/green: CodeDeploy copies
+// the Auto Scaling group, deploys to the copy, moves the target group's
+// traffic to it and terminates the original instances later.
+func (w *WebPipeline) blueGreen(p *Props) {
+	wait := p.Deployment.TerminateBlueAfter
+	if wait == 0 {
+		wait = DefaultTerminateBlueAfter
+	}
+	cfn := w.DeploymentGroup.Node().DefaultChild().(awscodedeploy.CfnDeploymentGroup)
+	cfn.AddPropertyOverride(jsii.String("DeploymentStyle"), map[string]any{
+		"DeploymentType":   "BLUE_GREEN",
+		"DeploymentOption": "WITH_TRAFFIC_CONTROL",
+	})
+	cfn.AddPropertyOverride(jsii.String("BlueGreenDeploymentConfiguration"), map[string]any{
+		"GreenFleetProvisioningOption": map[string]any{"Action": "COPY_AUTO_SCALING_GROUP"},
+		"DeploymentReadyOption":        map[string]any{"ActionOnTimeout": "CONTINUE_DEPLOYMENT"},
+		"TerminateBlueInstancesOnDeploymentSuccess": map[string]any{
+			"Action":                       "TERMINATE",
+			"TerminationWaitTimeInMinutes": int(wait.Minutes()),
+		},
+	})
+	// Copying an Auto Scaling group that uses a launch template needs these
+	// on top of AWSCodeDeployRole.
+	role := w.DeploymentGroup.Role()
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ec2:RunInstances", "ec2:CreateTags"),
+		Resources: jsii.Strings("*"),
+	}))
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("iam:PassRole"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}},
+	}))
+	nag.Suppress(role, "AwsSolutions-IAM5",
+		"Blue/green copies the Auto Scaling group: CodeDeploy launches instances from its launch template and passes the instance role, whose names are not known here; iam:PassRole is limited to EC2.",
+		"Resource::*")
+}
+
+func (w *WebPipeline) newPipeline(p *Props) {
+	source := awscodepipeline.NewArtifact(jsii.String("Source"), nil)
+	bundle := awscodepipeline.NewArtifact(jsii.String("Bundle"), nil)
+	var sourceAction awscodepipeline.IAction
+	var triggers []*awscodepipeline.TriggerProps
+	if g := p.Source.GitHub; g != nil {
+		sourceAction = awscodepipelineactions.NewCodeStarConnectionsSourceAction(&awscodepipelineactions.CodeStarConnectionsSourceActionProps{
+			ActionName:    jsii.String(DefaultSourceAction),
+			ConnectionArn: jsii.String(g.ConnectionArn),
+			Owner:         jsii.String(g.Owner),
+			Repo:          jsii.String(g.Repo),
+			Branch:        jsii.String(g.Branch),
+			Output:        source,
+			TriggerOnPush: jsii.Bool(true),
+		})
+		triggers = append(triggers, &awscodepipeline.TriggerProps{
+			ProviderType: awscodepipeline.ProviderType_CODE_STAR_SOURCE_CONNECTION,
+			GitConfiguration: &awscodepipeline.GitConfiguration{
+				SourceAction: sourceAction,
+				PushFilter:   &[]*awscodepipeline.GitPushFilter{{BranchesIncludes: jsii.Strings(g.Branch)}},
+			},
+		})
+	} else {
+		sourceAction = awscodepipelineactions.NewS3SourceAction(&awscodepipelineactions.S3SourceActionProps{
+			ActionName: jsii.String(DefaultSourceAction),
+			Bucket:     w.SourceBucket,
+			BucketKey:  jsii.String(p.Source.S3.Key),
+			Output:     source,
+			// Started by SourceRule from the bucket's EventBridge events,
+			// without a CloudTrail trail or polling.
+			Trigger: awscodepipelineactions.S3Trigger_NONE,
+		})
+	}
+	props := &awscodepipeline.PipelineProps{
+		PipelineType:   awscodepipeline.PipelineType_V2,
+		ExecutionMode:  awscodepipeline.ExecutionMode_QUEUED,
+		ArtifactBucket: w.ArtifactBucket,
+		Stages: &[]*awscodepipeline.StageProps{
+			{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{sourceAction}},
+			{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{
+				awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+					ActionName: jsii.String("Build"),
+					Project:    w.Project,
+					Input:      source,
+					Outputs:    &[]awscodepipeline.Artifact{bundle},
+				}),
+			}},
+			{StageName: jsii.String("Deploy"), Actions: &[]awscodepipeline.IAction{
+				awscodepipelineactions.NewCodeDeployServerDeployAction(&awscodepipelineactions.CodeDeployServerDeployActionProps{
+					ActionName:      jsii.String("Deploy"),
+					DeploymentGroup: w.DeploymentGroup,
+					Input:           bundle,
+				}),
+			}},
+		},
+	}
+	if len(triggers) > 0 {
+		props.Triggers = &triggers
+	}
+	w.Pipeline = awscodepipeline.NewPipeline(w.Construct, jsii.String("Pipeline"), props)
+	nag.Suppress(w.Pipeline, "AwsSolutions-IAM5",
+		"The pipeline's roles read and write artifacts under the artifact bucket (<bucket>/*, s3:GetObject*/GetBucket*/List*/DeleteObject*/Abort*) and use its key (kms:GenerateDataKey*, kms:ReEncrypt*); these are the CDK's artifact-store grants, scoped to this bucket and key.",
+		artifactGrants...)
+
+	if s := p.Source.S3; s != nil {
+		w.SourceRule = awsevents.NewRule(w.Construct, jsii.String("SourceRule"), &awsevents.RuleProps{
+			Description: jsii.String(fmt.Sprintf("Starts %s when the source object is written", *w.Node().Path())),
+			EventPattern: &awsevents.EventPattern{
+				Source:     jsii.Strings("aws.s3"),
+				DetailType: jsii.Strings("Object Created"),
+				Detail: &map[string]any{
+					"bucket": map[string]any{"name": []any{w.SourceBucket.BucketName()}},
+					"object": map[string]any{"key": []any{s.Key}},
+				},
+			},
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewCodePipeline(w.Pipeline, nil)},
+		})
+	}
+
+	// CodeDeploy's instances fetch the bundle from the artifact bucket: the
+	// deploy action grants the Auto Scaling group's role read access.
+	if asg, ok := p.AutoScalingGroup.(awsautoscaling.AutoScalingGroup); ok {
+		nag.Suppress(asg.Role(), "AwsSolutions-IAM5",
+			"The CodeDeploy agent reads deployment bundles from the pipeline's artifact bucket (<bucket>/*, s3:GetObject*/GetBucket*/List*), the CDK's read grant scoped to that bucket.",
+			"/^Resource::<.*Artifacts.*\\.Arn>\\/\\*$/", "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*")
+	}
+}

@@ -1,0 +1,28 @@
+// Package datalake provides DataLake: a zoned S3 data lake with its catalog,
+// query and ingestion paths, storage first. Each zone (raw, curated and
+// analytics by default) is a bucket encrypted with SSE-KMS under one
+// customer-managed key (rotation on) and S3 bucket keys, versioned,
+// TLS-only, with public access blocked, object ownership enforced, server
+// access logs, lifecycle rules (Intelligent-Tiering, optional Glacier,
+// noncurrent-version expiry, aborted multipart uploads), an upload policy that
+// requires SSE-KMS, optional Object Lock and optional cross-region
+// replication; every bucket and the key are retained on stack deletion.
+//
+// Each zone gets a Glue database and a scheduled Glue crawler with a
+// least-privilege role and a security configuration that encrypts its logs;
+// an Athena workgroup enforces encrypted results and a per-query scan limit;
+// a Firehose delivery stream (Direct PUT, or reading a Kinesis data stream)
+// lands GZIP'd records in the first zone under
+// "events/year=YYYY/month=MM/day=DD/", the layout functions/lakeloader uses
+// for batch loads, so one crawler sees one partition scheme.
+//
+// The smallest use takes no props:
+//
+//	lake := datalake.New(stack, "Lake", nil)
+//	lake.GrantWrite("raw", loaderFunction)   // what functions/lakeloader needs
+//	lake.GrantRead("curated", analystRole)
+//
+// Defaults live in defaults.go. A field set in Props always wins over the
+// default; ExistingKey replaces the key the construct would create. Every
+// resource made is an exported field of DataLake for escape hatches.
+package datalake

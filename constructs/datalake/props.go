@@ -1,0 +1,166 @@
+package datalake
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
+
+// Props configures a DataLake. The zero value of every field is the secure
+// default: three zones (raw, curated, analytics) encrypted with one new
+// customer-managed key, daily crawlers, an Athena workgroup and a Direct PUT
+// Firehose delivery stream into the raw zone.
+type Props struct {
+	// Zones are the storage zones, one bucket and one Glue database each, in
+	// the order data flows. Default: raw, curated, analytics.
+	Zones []Zone
+	// ExistingKey encrypts every bucket, the catalog's crawler logs and the
+	// query results instead of a new key. Its key policy must let CloudWatch
+	// Logs use it for the /aws-glue/* log groups. Default: nil (a new key with
+	// rotation on, retained on stack deletion).
+	ExistingKey awskms.IKey
+	// Lifecycle applies to every zone that does not set its own.
+	Lifecycle Lifecycle
+	// AllowUploadsWithoutSSEHeader drops the bucket-policy statement that
+	// denies uploads not asking for SSE-KMS with the lake key. Default: false
+	// (denied, so every writer must request aws:kms).
+	AllowUploadsWithoutSSEHeader bool
+	// DatabasePrefix names the Glue databases "<prefix>_<zone>" (hyphens in
+	// the zone become underscores): lowercase letters, digits and
+	// underscores. Default: derived from the construct path, unique per lake.
+	DatabasePrefix string
+	// Crawlers configures the Glue crawler of every zone.
+	Crawlers Crawlers
+	// Query configures the Athena workgroup.
+	Query Query
+	// Ingestion configures the Firehose delivery stream.
+	Ingestion Ingestion
+	// LakeFormation registers the zones with AWS Lake Formation and grants
+	// permissions on their databases. Default: nil (IAM-only access).
+	LakeFormation *LakeFormation
+}
+
+// Zone is one storage zone of the lake.
+type Zone struct {
+	// Name is part of the bucket's construct id and of its database name:
+	// 1-20 lowercase letters, digits or hyphens, not starting or ending with
+	// a hyphen. Required.
+	Name string
+	// Lifecycle overrides Props.Lifecycle for this zone.
+	Lifecycle *Lifecycle
+	// ObjectLock turns S3 Object Lock on with a default retention. It can
+	// only be enabled when the bucket is created. Default: nil (off).
+	ObjectLock *ObjectLock
+	// Replication replicates the zone to a bucket in another region.
+	// Default: nil (no replication).
+	Replication *Replication
+}
+
+// Lifecycle moves current objects to cheaper storage classes and expires old
+// versions. Incomplete multipart uploads are always aborted after 7 days.
+type Lifecycle struct {
+	// IntelligentTieringAfterDays moves current objects to S3
+	// Intelligent-Tiering. Default: 30.
+	IntelligentTieringAfterDays int
+	// DisableIntelligentTiering keeps objects in S3 Standard until
+	// GlacierAfterDays. Default: false.
+	DisableIntelligentTiering bool
+	// GlacierAfterDays archives current objects to S3 Glacier Flexible
+	// Retrieval; it must come after IntelligentTieringAfterDays. Default: 0
+	// (never archived).
+	GlacierAfterDays int
+	// NoncurrentVersionExpiryDays deletes noncurrent versions. Default: 90.
+	NoncurrentVersionExpiryDays int
+}
+
+// ObjectLock is a bucket's default Object Lock retention.
+type ObjectLock struct {
+	// Mode is "GOVERNANCE" (users with s3:BypassGovernanceRetention may
+	// delete) or "COMPLIANCE" (nobody may, not even the root user). Required.
+	Mode string
+	// RetentionDays is the default retention of every new object version.
+	// Required.
+	RetentionDays int
+}
+
+// Replication replicates a zone into an existing bucket in another region,
+// re-encrypting the replicas with a key of that region.
+type Replication struct {
+	// DestinationBucketArn is the replica bucket, e.g.
+	// "arn:aws:s3:::lake-raw-replica". It must be versioned, and have Object
+	// Lock enabled when the zone has. Required.
+	DestinationBucketArn string
+	// DestinationKeyArn is the KMS key in the destination region that
+	// encrypts the replicas; its region is the destination region. Required.
+	DestinationKeyArn string
+}
+
+// Crawlers configures the Glue crawler of every zone.
+type Crawlers struct {
+	// Schedule is a Glue cron expression, e.g. "cron(0 2 * * ? *)".
+	// Default: daily at 02:00 UTC.
+	Schedule string
+	// OnDemand leaves the crawlers without a schedule. Default: false.
+	OnDemand bool
+}
+
+// Query configures the Athena workgroup.
+type Query struct {
+	// BytesScannedCutoffPerQuery cancels a query that scans more. Athena's
+	// minimum is 10 MB. Default: 10 GiB.
+	BytesScannedCutoffPerQuery int64
+	// ResultsExpiryDays deletes query results. Default: 30.
+	ResultsExpiryDays int
+}
+
+// Ingestion configures the Firehose delivery stream that lands records in a
+// zone as GZIP'd objects under
+// "<Prefix>year=YYYY/month=MM/day=DD/", the layout functions/lakeloader uses.
+type Ingestion struct {
+	// Disable creates no delivery stream. Default: false.
+	Disable bool
+	// Zone receives the records. Default: the first zone.
+	Zone string
+	// Prefix is the key prefix before the partition; it ends with "/".
+	// Default: "events/".
+	Prefix string
+	// SourceStream makes the delivery stream read this Kinesis data stream
+	// instead of accepting Direct PUT; encrypt the stream itself, Firehose
+	// server-side encryption applies to Direct PUT only. Default: nil.
+	SourceStream awskinesis.IStream
+	// BufferInterval is how long Firehose buffers before writing an object:
+	// whole seconds up to 15 minutes. Default: 5 minutes.
+	BufferInterval time.Duration
+	// BufferSizeMiB is how much Firehose buffers before writing an object:
+	// 1 to 128 MiB. Default: 64.
+	BufferSizeMiB int
+	// LogRetention of the delivery error logs. Default: one year.
+	LogRetention awslogs.RetentionDays
+}
+
+// LakeFormation registers the zones with Lake Formation and grants
+// principals permissions on their databases and tables. The role that
+// deploys the stack must be a Lake Formation data lake administrator.
+type LakeFormation struct {
+	// Register registers every zone bucket as a Lake Formation data location
+	// through a role the construct creates. Default: false.
+	Register bool
+	// Grants give principals permissions on a zone's database and its
+	// tables.
+	Grants []LakeFormationGrant
+}
+
+// LakeFormationGrant gives one principal permissions on one zone.
+type LakeFormationGrant struct {
+	// Principal is an IAM role or user ARN. Required.
+	Principal string
+	// Zone names the database. Required.
+	Zone string
+	// DatabasePermissions on the database. Default: DESCRIBE.
+	DatabasePermissions []string
+	// TablePermissions on every table of the database. Default: SELECT,
+	// DESCRIBE.
+	TablePermissions []string
+}

@@ -1,0 +1,225 @@
+package datalake
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/gureum-cdk/gureum/constructs/internal/validate"
+)
+
+var (
+	zoneRE      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$`)
+	dbPrefixRE  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
+	bucketArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	keyArnRE    = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z]{2}(-[a-z]+)+-\d):\d{12}:key/(mrk-)?[0-9a-f-]{32,36}$`)
+	principalRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$`)
+	// cronFieldRE holds the characters Glue allows in each of the six
+	// fields of cron(minutes hours day-of-month month day-of-week year).
+	cronFieldRE = []*regexp.Regexp{
+		regexp.MustCompile(`^[0-9,*/-]+$`),
+		regexp.MustCompile(`^[0-9,*/-]+$`),
+		regexp.MustCompile(`^([0-9,*/-]+|[?LW]|[0-9]+W|L)$`),
+		regexp.MustCompile(`^([0-9,*/-]+|[A-Z]{3}([,-][A-Z]{3})*)$`),
+		regexp.MustCompile(`^([0-9,*/-]+|[?]|[1-7]L|[1-7]#[1-5]|L|[A-Z]{3}([,-][A-Z]{3})*)$`),
+		regexp.MustCompile(`^[0-9,*/-]+$`),
+	}
+	lockModes     = map[string]bool{"GOVERNANCE": true, "COMPLIANCE": true}
+	databasePerms = map[string]bool{"ALL": true, "ALTER": true, "CREATE_TABLE": true, "DESCRIBE": true, "DROP": true}
+	tablePerms    = map[string]bool{"ALL": true, "SELECT": true, "ALTER": true, "DROP": true, "DELETE": true, "INSERT": true, "DESCRIBE": true}
+)
+
+// validateProps reports every invalid prop at once.
+func validateProps(scope constructs.Construct, id string, p *Props) error {
+	v := validate.New("datalake", scope, id)
+	if p == nil {
+		p = &Props{}
+	}
+	zones := zoneNames(p)
+	seen := map[string]int{}
+	for i, z := range p.Zones {
+		prop := fmt.Sprintf("Zones[%d]", i)
+		if v.Check(zoneRE.MatchString(z.Name), prop+".Name",
+			"%q is not a valid S3 name part: 1-20 lowercase letters, digits or hyphens, not starting or ending with a hyphen", z.Name) {
+			if j, dup := seen[z.Name]; dup {
+				v.Addf(prop+".Name", "%q duplicates Zones[%d]", z.Name, j)
+			} else {
+				seen[z.Name] = i
+			}
+		}
+		if z.Lifecycle != nil {
+			checkLifecycle(v, prop+".Lifecycle", *z.Lifecycle)
+		}
+		if l := z.ObjectLock; l != nil {
+			v.Check(l.Mode != "" || l.RetentionDays == 0, prop+".ObjectLock.Mode", "is required with RetentionDays: GOVERNANCE or COMPLIANCE")
+			v.Check(l.Mode == "" || lockModes[l.Mode], prop+".ObjectLock.Mode", "%q is not GOVERNANCE or COMPLIANCE", l.Mode)
+			v.Check(l.RetentionDays > 0 || l.Mode == "", prop+".ObjectLock.RetentionDays", "must be positive with Mode %s, got %d", l.Mode, l.RetentionDays)
+			v.Check(l.Mode != "" || l.RetentionDays != 0, prop+".ObjectLock", "is empty: set Mode and RetentionDays, or leave ObjectLock nil")
+		}
+		if r := z.Replication; r != nil {
+			checkReplication(v, scope, prop+".Replication", *r)
+		}
+	}
+	checkLifecycle(v, "Lifecycle", p.Lifecycle)
+	v.Check(p.DatabasePrefix == "" || dbPrefixRE.MatchString(p.DatabasePrefix), "DatabasePrefix",
+		"%q must be 1-100 lowercase letters, digits or underscores, starting with a letter", p.DatabasePrefix)
+
+	c := p.Crawlers
+	if c.OnDemand && c.Schedule != "" {
+		v.Addf("Crawlers.Schedule", "is set together with Crawlers.OnDemand")
+	} else if c.Schedule != "" {
+		if err := checkCron(c.Schedule); err != "" {
+			v.Addf("Crawlers.Schedule", "%q %s", c.Schedule, err)
+		}
+	}
+
+	q := p.Query
+	v.Check(q.BytesScannedCutoffPerQuery == 0 || q.BytesScannedCutoffPerQuery >= MinBytesScannedCutoffPerQuery, "Query.BytesScannedCutoffPerQuery",
+		"%d is below Athena's minimum of %d bytes (10 MB)", q.BytesScannedCutoffPerQuery, MinBytesScannedCutoffPerQuery)
+	v.Check(q.ResultsExpiryDays >= 0, "Query.ResultsExpiryDays", "must not be negative, got %d", q.ResultsExpiryDays)
+
+	in := p.Ingestion
+	if in.Disable {
+		v.Check(in.Zone == "" && in.Prefix == "" && in.SourceStream == nil && in.BufferInterval == 0 && in.BufferSizeMiB == 0 && in.LogRetention == "",
+			"Ingestion.Disable", "is set together with other Ingestion settings")
+	} else {
+		v.Check(in.Zone == "" || contains(zones, in.Zone), "Ingestion.Zone", "%q is not one of the zones %s", in.Zone, strings.Join(zones, ", "))
+		if in.Prefix != "" {
+			if err := checkPrefix(in.Prefix); err != "" {
+				v.Addf("Ingestion.Prefix", "%q %s", in.Prefix, err)
+			}
+		}
+		v.Check(in.BufferInterval >= 0 && in.BufferInterval <= MaxBufferInterval, "Ingestion.BufferInterval", "%s is outside Firehose's range 0..15m", in.BufferInterval)
+		v.Check(in.BufferInterval%time.Second == 0, "Ingestion.BufferInterval", "%s is not a whole number of seconds", in.BufferInterval)
+		v.Check(in.BufferSizeMiB >= 0 && in.BufferSizeMiB <= MaxBufferSizeMiB, "Ingestion.BufferSizeMiB", "%d is outside Firehose's range 1..128 MiB", in.BufferSizeMiB)
+	}
+
+	if lf := p.LakeFormation; lf != nil {
+		v.Check(lf.Register || len(lf.Grants) > 0, "LakeFormation", "is set without Register or Grants")
+		for i, g := range lf.Grants {
+			prop := fmt.Sprintf("LakeFormation.Grants[%d]", i)
+			v.Check(principalRE.MatchString(g.Principal), prop+".Principal", "%q is not an IAM role or user ARN", g.Principal)
+			v.Check(contains(zones, g.Zone), prop+".Zone", "%q is not one of the zones %s", g.Zone, strings.Join(zones, ", "))
+			for _, perm := range g.DatabasePermissions {
+				v.Check(databasePerms[perm], prop+".DatabasePermissions", "%q is not one of ALL, ALTER, CREATE_TABLE, DESCRIBE, DROP", perm)
+			}
+			for _, perm := range g.TablePermissions {
+				v.Check(tablePerms[perm], prop+".TablePermissions", "%q is not one of ALL, SELECT, ALTER, DROP, DELETE, INSERT, DESCRIBE", perm)
+			}
+		}
+	}
+	return v.Err()
+}
+
+func checkLifecycle(v *validate.Problems, prop string, l Lifecycle) {
+	v.Check(l.IntelligentTieringAfterDays >= 0, prop+".IntelligentTieringAfterDays", "must not be negative, got %d", l.IntelligentTieringAfterDays)
+	v.Check(l.GlacierAfterDays >= 0, prop+".GlacierAfterDays", "must not be negative, got %d", l.GlacierAfterDays)
+	v.Check(l.NoncurrentVersionExpiryDays >= 0, prop+".NoncurrentVersionExpiryDays", "must not be negative, got %d", l.NoncurrentVersionExpiryDays)
+	if l.DisableIntelligentTiering {
+		v.Check(l.IntelligentTieringAfterDays == 0, prop+".IntelligentTieringAfterDays", "is set together with DisableIntelligentTiering")
+		return
+	}
+	it := l.IntelligentTieringAfterDays
+	if it == 0 {
+		it = DefaultIntelligentTieringAfterDays
+	}
+	v.Check(l.GlacierAfterDays == 0 || l.GlacierAfterDays > it, prop+".GlacierAfterDays",
+		"%d must come after the Intelligent-Tiering transition (day %d)", l.GlacierAfterDays, it)
+}
+
+func checkReplication(v *validate.Problems, scope constructs.Construct, prop string, r Replication) {
+	v.Check(bucketArnRE.MatchString(r.DestinationBucketArn), prop+".DestinationBucketArn",
+		"%q is not an S3 bucket ARN (arn:aws:s3:::NAME)", r.DestinationBucketArn)
+	m := keyArnRE.FindStringSubmatch(r.DestinationKeyArn)
+	if !v.Check(m != nil, prop+".DestinationKeyArn", "%q is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)", r.DestinationKeyArn) {
+		return
+	}
+	if region := stackRegion(scope); region != "" {
+		v.Check(m[1] != region, prop+".DestinationKeyArn",
+			"is in %s, the stack's own region: cross-region replication needs a destination in another region", region)
+	}
+}
+
+// stackRegion returns the concrete region of scope's stack, or "".
+func stackRegion(scope constructs.Construct) string {
+	if scope == nil {
+		return ""
+	}
+	var region string
+	func() {
+		defer func() { _ = recover() }() // scope is not inside a stack
+		r := awscdk.Stack_Of(scope).Region()
+		if r != nil && !*awscdk.Token_IsUnresolved(r) {
+			region = *r
+		}
+	}()
+	return region
+}
+
+// checkCron returns what is wrong with a Glue cron expression, or "".
+func checkCron(s string) string {
+	if !strings.HasPrefix(s, "cron(") || !strings.HasSuffix(s, ")") {
+		return `is not a Glue cron expression: want "cron(minutes hours day-of-month month day-of-week year)"`
+	}
+	fields := strings.Fields(s[len("cron(") : len(s)-1])
+	if len(fields) != 6 {
+		return fmt.Sprintf("has %d fields, want 6 (minutes hours day-of-month month day-of-week year)", len(fields))
+	}
+	names := []string{"minutes", "hours", "day-of-month", "month", "day-of-week", "year"}
+	for i, f := range fields {
+		if !cronFieldRE[i].MatchString(f) {
+			return fmt.Sprintf("has an invalid %s field %q", names[i], f)
+		}
+	}
+	if (fields[2] == "?") == (fields[4] == "?") {
+		return `must set exactly one of day-of-month and day-of-week to "?"`
+	}
+	return ""
+}
+
+// checkPrefix returns what is wrong with an ingestion key prefix, or "".
+func checkPrefix(p string) string {
+	switch {
+	case !strings.HasSuffix(p, "/"):
+		return `must end with "/"`
+	case strings.HasPrefix(p, "/"):
+		return `must not start with "/"`
+	case strings.Contains(p, "!{"):
+		return "must not contain Firehose expressions: the partition is added by the construct"
+	case strings.HasPrefix(p, "errors/"):
+		return `must not start with "errors/": Firehose writes failed records there`
+	}
+	for _, seg := range strings.Split(strings.TrimSuffix(p, "/"), "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return `has an empty, "." or ".." segment`
+		}
+	}
+	if len(p) > 512 {
+		return "is longer than 512 bytes"
+	}
+	return ""
+}
+
+func zoneNames(p *Props) []string {
+	if len(p.Zones) == 0 {
+		return append([]string(nil), DefaultZones...)
+	}
+	out := make([]string, len(p.Zones))
+	for i, z := range p.Zones {
+		out[i] = z.Name
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

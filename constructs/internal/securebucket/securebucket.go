@@ -29,6 +29,11 @@ type Props struct {
 	// access logs: SSE-S3 (the only encryption S3 log delivery supports), and
 	// no access logs of its own.
 	IsAccessLogBucket bool
+	// ObjectWriterACL sets ObjectOwnership to BucketOwnerPreferred instead of
+	// BucketOwnerEnforced, for CloudFront standard logs: CloudFront delivers
+	// them with an ACL grant to the awslogsdelivery account, which
+	// bucket-owner-enforced ownership rejects. Default: false (ACLs off).
+	ObjectWriterACL bool
 	// DisableVersioning turns versioning off. Default: false (versioned).
 	DisableVersioning bool
 	// LifecycleRules are added after the default rule that aborts incomplete
@@ -50,6 +55,9 @@ func New(scope constructs.Construct, id string, p Props) awss3.Bucket {
 	}
 	props.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
 	props.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED
+	if p.ObjectWriterACL {
+		props.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED
+	}
 	props.EnforceSSL = jsii.Bool(true)
 	props.MinimumTLSVersion = jsii.Number(1.2)
 	props.Versioned = jsii.Bool(!p.DisableVersioning)

@@ -1,0 +1,94 @@
+package scaledwebtier
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
+
+// Every default of ScaledWebTier, in one place.
+const (
+	// DefaultInstanceType runs the single server of stages 1 and 2 (the
+	// smallest Graviton instance: vertical scaling is InstanceType).
+	DefaultInstanceType = "t4g.nano"
+	// DefaultFleetInstanceType runs each server of the Auto Scaling group
+	// from stage 3.
+	DefaultFleetInstanceType = "t4g.small"
+	// DefaultVolumeGiB is the encrypted gp3 root volume of every server.
+	DefaultVolumeGiB = 8
+	// DefaultCidr is the VPC's address range.
+	DefaultCidr = "10.0.0.0/16"
+	// DefaultAvailabilityZones is how many AZs the VPC spans from stage 2
+	// (stage 1 uses one). The database subnet group needs two.
+	DefaultAvailabilityZones = 2
+
+	// DefaultMinCapacity and the maximum capacities size the Auto Scaling
+	// group: stage 3 keeps two servers (one per AZ) and replaces unhealthy
+	// ones; stage 4 scales out to DefaultElasticMaxCapacity.
+	DefaultMinCapacity        = 2
+	DefaultMaxCapacity        = 4
+	DefaultElasticMaxCapacity = 20
+	// DefaultTargetCPUPercent is the average CPU the stage-4 CPU policy
+	// keeps the group at.
+	DefaultTargetCPUPercent = 50
+	// DefaultRequestsPerTarget is the ALB requests per target per minute the
+	// stage-4 request-count policy keeps the group at.
+	DefaultRequestsPerTarget = 1000
+	// DefaultHealthCheckPath is the web app's health endpoint.
+	DefaultHealthCheckPath = "/healthz"
+	// AppPort is the port the app listens on behind the load balancer; the
+	// single server of stages 1 and 2 listens on 80 directly.
+	AppPort = 8080
+
+	// DefaultDatabaseMinACU and DefaultDatabaseMaxACU bound Aurora
+	// Serverless v2 capacity per instance.
+	DefaultDatabaseMinACU = 0.5
+	DefaultDatabaseMaxACU = 16
+	// DefaultElasticReaders is the number of Aurora readers at stages 4 and
+	// 5 (stage 3 has one, in another AZ, for failover).
+	DefaultElasticReaders = 2
+	// DefaultBackupRetention keeps automated database backups.
+	DefaultBackupRetention = 14 * 24 * time.Hour
+	// DefaultSecretRotation rotates the database master password.
+	DefaultSecretRotation = 30 * 24 * time.Hour
+	// DatabaseUser is the generated master user.
+	DatabaseUser = "gureum"
+
+	// DefaultSessionTTL is how long a session lives after its last write.
+	DefaultSessionTTL = 24 * time.Hour
+	// DefaultCacheNodeType sizes each ElastiCache node when sessions are in
+	// Valkey.
+	DefaultCacheNodeType = "cache.t4g.micro"
+	// CachePort is the Valkey port (not the well-known 6379).
+	CachePort = 6380
+	// StickyDuration is the load balancer cookie lifetime when sticky
+	// sessions are on.
+	StickyDuration = 24 * time.Hour
+
+	// Alarm thresholds.
+	DefaultAlarmCPUPercent       = 80
+	DefaultAlarm5xxPer5Min       = 10
+	DefaultAlarmDBConnections    = 400
+	DefaultAlarmReplicaLagMillis = 1000
+	DefaultAlarmGlobalLagMillis  = 5000
+)
+
+// DefaultLogRetention applies to VPC flow logs and the database logs.
+const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
+
+// engineVersions pin the database engines (Aurora Global Database needs the
+// same version in every region).
+const (
+	auroraPostgresVersion = "16.8"
+	auroraMySQLVersion    = "8.0.mysql_aurora.3.08.2"
+	valkeyVersion         = "8.0"
+)
+
+// stageNames label the stages in APP_STAGE, descriptions and dashboards.
+var stageNames = map[Stage]string{
+	SingleServer:    "single-server",
+	SplitDatabase:   "split-database",
+	HighlyAvailable: "highly-available",
+	Elastic:         "elastic",
+	Global:          "global",
+}

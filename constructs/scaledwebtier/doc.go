@@ -1,0 +1,58 @@
+// Package scaledwebtier provides ScaledWebTier: one web tier that grows from
+// one user to ten million by changing one prop, Stage. It runs the real Go
+// web server (functions/webapp/server), compiled at synth time for
+// linux/arm64 and installed by user data as a hardened systemd service on
+// Graviton instances with IMDSv2 only, encrypted gp3 volumes and SSM Session
+// Manager instead of SSH.
+//
+//	Stage 1 SingleServer     one instance, Elastic IP, HTTP on port 80, sessions in memory
+//	Stage 2 SplitDatabase    + Aurora Serverless v2 (or DynamoDB) in isolated subnets, generated and rotated secret
+//	Stage 3 HighlyAvailable  + HTTPS ALB across 2+ AZs, Auto Scaling group (min 2), NAT per AZ, Aurora reader in another AZ
+//	Stage 4 Elastic          + target tracking on CPU and requests, static files on S3 behind CloudFront,
+//	                           sessions in DynamoDB (or ElastiCache for Valkey), more Aurora readers
+//	Stage 5 Global           + a stack per region, Route 53 latency routing with health checks,
+//	                           DynamoDB global tables, Aurora Global Database
+//
+// The smallest use is the first stage:
+//
+//	web := scaledwebtier.New(stack, "Web", &scaledwebtier.Props{
+//		Stage: scaledwebtier.SingleServer,
+//		Entry: "functions/webapp/server",
+//	})
+//
+// and growing is changing Stage (from stage 3 a Domain is required, for the
+// HTTPS certificate):
+//
+//	web := scaledwebtier.New(stack, "Web", &scaledwebtier.Props{
+//		Stage:  scaledwebtier.Elastic,
+//		Entry:  "functions/webapp/server",
+//		Domain: &scaledwebtier.Domain{Name: "www.example.com", HostedZone: zone},
+//	})
+//
+// Growth never replaces data: the database cluster, its secret, the tables
+// and the buckets keep the same construct paths (and so the same logical
+// IDs and types) from one stage to the next. Tables are TableV2
+// (AWS::DynamoDB::GlobalTable) from the start so that stage 5 only adds
+// replicas; names that every region must find (the tables, the database
+// secret and identifier, the global cluster) derive from Props.Name, which
+// must stay the same for the life of the tier. Stateful resources are
+// retained on stack deletion and deletion-protected.
+//
+// At stage 5 the construct is created once per region, in a stack with a
+// concrete region listed in Props.Regions. The stack in PrimaryRegion makes
+// the global cluster, the tables and their replicas, and replicates the
+// database secret; it must be deployed before the others, whose Aurora
+// cluster joins the global cluster as a secondary.
+//
+// Two steps are not data-preserving by nature and are left to the operator:
+// sessions in Valkey (stage 4 option) do not move to stage 5, whose
+// sessions live in a DynamoDB global table; and stage 5 turns the domain's
+// simple A record into latency records, which Route 53 cannot hold side by
+// side, so delete the old record set in the same change window.
+//
+// A deployment pipeline finds what it needs in AutoScalingGroup,
+// TargetGroup and AppAsset. Defaults live in defaults.go; a field set in
+// Props always wins over the default. Network.ExistingVpc replaces the VPC
+// the construct would create, and setting it with the VPC's props is an
+// error. Every resource made is an exported field of ScaledWebTier.
+package scaledwebtier

@@ -1,0 +1,224 @@
+package scaledwebtier
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+)
+
+// Stage is a step on the growth path from one user to ten million. Each
+// stage keeps everything stateful of the stage before it, under the same
+// construct paths, and adds to it.
+type Stage int
+
+const (
+	// SingleServer (~1 user): one Graviton instance with an Elastic IP that
+	// serves HTTP on port 80, sessions in memory.
+	SingleServer Stage = 1
+	// SplitDatabase (>1 user): the database moves to Aurora (or DynamoDB) in
+	// isolated subnets; the web server stays single.
+	SplitDatabase Stage = 2
+	// HighlyAvailable (>1,000 users): an HTTPS load balancer across two AZs
+	// in front of an Auto Scaling group of at least two servers, and an
+	// Aurora reader in another AZ for automatic failover.
+	HighlyAvailable Stage = 3
+	// Elastic (>100,000 users): target-tracking scaling, static content on
+	// S3 behind CloudFront, sessions in DynamoDB or ElastiCache, more Aurora
+	// readers.
+	Elastic Stage = 4
+	// Global (10 million users): the elastic tier in two or more regions
+	// with latency routing, a DynamoDB global table for sessions and an
+	// Aurora Global Database.
+	Global Stage = 5
+)
+
+// String names the stage.
+func (s Stage) String() string {
+	if n, ok := stageNames[s]; ok {
+		return n
+	}
+	return "unknown"
+}
+
+// DatabaseEngine is where the app's data lives from stage 2.
+type DatabaseEngine string
+
+const (
+	// AuroraPostgres is Aurora PostgreSQL Serverless v2 (the default).
+	AuroraPostgres DatabaseEngine = "aurora-postgresql"
+	// AuroraMySQL is Aurora MySQL Serverless v2.
+	AuroraMySQL DatabaseEngine = "aurora-mysql"
+	// DynamoDB is an on-demand DynamoDB table (TableV2).
+	DynamoDB DatabaseEngine = "dynamodb"
+)
+
+// SessionStore is where sessions live from stage 4.
+type SessionStore string
+
+const (
+	// SessionsDynamoDB is a DynamoDB table with key "id" and TTL on
+	// "expiresAt" (the default, and the only choice at stage 5, where it
+	// becomes a global table).
+	SessionsDynamoDB SessionStore = "dynamodb"
+	// SessionsValkey is an ElastiCache for Valkey replication group
+	// (Multi-AZ, encrypted in transit and at rest, AUTH token).
+	SessionsValkey SessionStore = "valkey"
+)
+
+// Props configures a ScaledWebTier. Stage and Entry are required; the zero
+// value of every other field is the secure default for the stage.
+type Props struct {
+	// Stage is the step on the growth path (1-5). Changing it is how the
+	// tier grows: stateful resources keep their construct paths and logical
+	// IDs from one stage to the next. Required.
+	Stage Stage
+	// Entry is the directory of the web server's Go main package (e.g.
+	// "functions/webapp/server"), compiled at synth time for linux/arm64 and
+	// shipped as an S3 asset. Required.
+	Entry string
+	// StaticDir holds the files served under /static/, deployed to the
+	// static bucket behind CloudFront from stage 4. Default: the "static"
+	// directory next to Entry (Entry/../static, i.e. functions/webapp/static).
+	StaticDir string
+	// Name prefixes the physical names that must stay fixed for the life of
+	// the tier and be found from every region at stage 5: the database
+	// secret, the data and sessions tables, the global database. Lower-case
+	// letters, digits and hyphens. Changing it replaces those resources.
+	// Default: the construct id in lower case (e.g. "web" for "Web").
+	Name string
+
+	// InstanceType is the Graviton instance type of the web servers
+	// (vertical scaling). Default: t4g.nano at stages 1-2, t4g.small from
+	// stage 3.
+	InstanceType string
+	// VolumeGiB is each server's encrypted gp3 root volume. Default: 8.
+	VolumeGiB int
+
+	// Domain serves the tier under a DNS name in a Route 53 hosted zone. At
+	// stages 1-2 it adds an A record to the Elastic IP; from stage 3 it is
+	// required: the load balancer serves HTTPS with an ACM certificate
+	// validated in DNS. Default: nil.
+	Domain *Domain
+
+	// Network configures the VPC.
+	Network Network
+	// Capacity sizes the Auto Scaling group (stage 3 and above).
+	Capacity Capacity
+	// Database configures the database (stage 2 and above).
+	Database Database
+	// Sessions configures the session store (stage 4 and above; memory
+	// before).
+	Sessions Sessions
+	// StickySessions pins each client to one server with a load balancer
+	// cookie. Default (nil): on at stage 3, where sessions live in each
+	// server's memory; off from stage 4, where sessions are shared.
+	StickySessions *bool
+	// CDN configures CloudFront for static content (stage 4 and above).
+	CDN CDN
+
+	// Regions lists the regions of the global tier (stage 5 only; at least
+	// two). The stack's region must be one of them.
+	Regions []string
+	// PrimaryRegion holds the writer of the Aurora Global Database and the
+	// source of the sessions global table (stage 5 only; one of Regions).
+	// The stack in PrimaryRegion must be deployed first.
+	PrimaryRegion string
+
+	// Alarms tunes the alarms; Alarms.Topic receives their notifications.
+	Alarms Alarms
+	// LogRetention applies to VPC flow logs and database logs. Default: one
+	// year.
+	LogRetention awslogs.RetentionDays
+}
+
+// Domain is the tier's DNS name.
+type Domain struct {
+	// Name is the fully qualified name, e.g. "www.example.com". Required.
+	Name string
+	// HostedZone holds Name. Required.
+	HostedZone awsroute53.IHostedZone
+	// Certificate is used instead of a new DNS-validated certificate. It must
+	// be in the stack's region and cover Name.
+	Certificate awscertificatemanager.ICertificate
+}
+
+// Network configures the VPC.
+type Network struct {
+	// ExistingVpc is used instead of a new VPC. It must have public
+	// subnets, isolated subnets from stage 2 and private subnets with egress
+	// from stage 3. Setting it with Cidr or AvailabilityZones is an error.
+	ExistingVpc awsec2.IVpc
+	// Cidr is the VPC's range. Default: 10.0.0.0/16.
+	Cidr string
+	// AvailabilityZones the VPC spans. Default: 1 at stage 1, 2 from stage
+	// 2; at least 2 from stage 2. Stage 3 adds a NAT gateway per AZ.
+	AvailabilityZones int
+}
+
+// Capacity sizes the Auto Scaling group from stage 3.
+type Capacity struct {
+	// Min servers, at least 2 (one per AZ). Default: 2.
+	Min int
+	// Max servers. Default: 4 at stage 3, 20 from stage 4.
+	Max int
+	// TargetCPUPercent is the average CPU the stage-4 policy keeps. Default:
+	// 50.
+	TargetCPUPercent float64
+	// RequestsPerTarget is the ALB requests per server per minute the
+	// stage-4 policy keeps. Default: 1,000.
+	RequestsPerTarget int
+}
+
+// Database configures the database from stage 2.
+type Database struct {
+	// Engine. Default: AuroraPostgres.
+	Engine DatabaseEngine
+	// MinACU and MaxACU bound each Aurora Serverless v2 instance. Default:
+	// 0.5 and 16.
+	MinACU, MaxACU float64
+	// Readers is the number of Aurora readers (stage 3 and above). Default:
+	// 1 at stage 3 (failover in another AZ), 2 from stage 4.
+	Readers int
+	// DisableDeletionProtection turns deletion protection off. Default:
+	// false (on).
+	DisableDeletionProtection bool
+}
+
+// Sessions configures the shared session store from stage 4.
+type Sessions struct {
+	// Store. Default: SessionsDynamoDB.
+	Store SessionStore
+	// TTL is how long a session lives after its last write. Default: 24h.
+	TTL time.Duration
+	// CacheNodeType sizes the Valkey nodes. Default: cache.t4g.micro.
+	CacheNodeType string
+}
+
+// CDN configures the CloudFront distribution for static content (stage 4
+// and above).
+type CDN struct {
+	// WebACLArn associates a global (us-east-1) AWS WAF web ACL. Default:
+	// none (the distribution serves public static files only).
+	WebACLArn string
+}
+
+// Alarms tunes the alarms.
+type Alarms struct {
+	// Topic receives alarm and recovery notifications and the Auto Scaling
+	// group's scaling events. Default: nil (alarms without actions).
+	Topic awssns.ITopic
+	// CPUPercent raises the CPU alarm. Default: 80.
+	CPUPercent float64
+	// ServerErrors is the count of 5xx responses in 5 minutes that raises
+	// the 5xx alarm. Default: 10.
+	ServerErrors int
+	// DatabaseConnections raises the connections alarm. Default: 400.
+	DatabaseConnections int
+	// ReplicaLag raises the Aurora replica lag alarm (and, at stage 5, the
+	// global replication lag alarm at 5x). Default: 1s.
+	ReplicaLag time.Duration
+}

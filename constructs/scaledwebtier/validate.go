@@ -1,0 +1,260 @@
+package scaledwebtier
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
+	"github.com/gureum-cdk/gureum/constructs/internal/validate"
+)
+
+var (
+	nameRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,38}[a-z0-9]$`)
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+	// instanceTypeRE splits "c7gn.large" into family letters, generation,
+	// attributes and size.
+	instanceTypeRE = regexp.MustCompile(`^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$`)
+)
+
+// Validate reports every invalid prop at once, without creating anything.
+// New panics with the same *validate.Error.
+func Validate(scope constructs.Construct, id string, props *Props) error {
+	return validateProps(scope, id, props)
+}
+
+func validateProps(scope constructs.Construct, id string, p *Props) error {
+	v := validate.New("scaledwebtier", scope, id)
+	if p == nil {
+		v.Addf("Props", "must not be nil: at least Stage and Entry are required")
+		return v.Err()
+	}
+	s := p.Stage
+	if !v.Check(s >= SingleServer && s <= Global, "Stage", "%d is not a stage: use 1 (SingleServer), 2 (SplitDatabase), 3 (HighlyAvailable), 4 (Elastic) or 5 (Global)", int(s)) {
+		return v.Err()
+	}
+	if err := golambda.CheckEntry(p.Entry); err != nil {
+		v.Addf("Entry", "%v", err)
+	}
+	if p.StaticDir != "" && s >= Elastic {
+		if st, err := os.Stat(p.StaticDir); err != nil || !st.IsDir() {
+			v.Addf("StaticDir", "%q is not a directory", p.StaticDir)
+		}
+	}
+	v.Check(p.Name == "" || nameRE.MatchString(p.Name), "Name", "%q must be 2-40 lower-case letters, digits or hyphens, starting with a letter", p.Name)
+	if p.Name == "" {
+		v.Check(nameRE.MatchString(defaultName(id)), "Name", "the default derived from the construct id %q (%q) is not a valid name: set Name", id, defaultName(id))
+	}
+	if p.InstanceType != "" {
+		checkInstanceType(v, p.InstanceType)
+	}
+	v.Check(p.VolumeGiB == 0 || (p.VolumeGiB >= 8 && p.VolumeGiB <= 16384), "VolumeGiB", "%d must be between 8 and 16384 (Amazon Linux 2023 needs 8)", p.VolumeGiB)
+
+	region := ""
+	if scope != nil {
+		if r := awscdk.Stack_Of(scope).Region(); r != nil && !*awscdk.Token_IsUnresolved(r) {
+			region = *r
+		}
+	}
+	if s >= HighlyAvailable && region == "" {
+		v.Addf("Stage", "stage %d needs a stack with a concrete region (Env.Region): load balancer access logging needs the region's log-delivery account", s)
+	}
+
+	checkDomain(v, p, s)
+	checkNetwork(v, p.Network, s)
+	checkCapacity(v, p.Capacity, s)
+	checkDatabase(v, p.Database, s)
+	checkSessions(v, p.Sessions, s)
+	if s < Elastic && p.CDN.WebACLArn != "" {
+		v.Addf("CDN.WebACLArn", "static content moves to CloudFront at stage 4 (Elastic); this is stage %d", s)
+	}
+	if a := p.CDN.WebACLArn; a != "" && !strings.HasPrefix(a, "arn:aws") {
+		v.Addf("CDN.WebACLArn", "%q is not an ARN", a)
+	}
+	checkGlobal(v, p, s, region)
+
+	a := p.Alarms
+	v.Check(a.CPUPercent >= 0 && a.CPUPercent <= 100, "Alarms.CPUPercent", "%v must be between 0 and 100", a.CPUPercent)
+	v.Check(a.ServerErrors >= 0, "Alarms.ServerErrors", "must not be negative, got %d", a.ServerErrors)
+	v.Check(a.DatabaseConnections >= 0, "Alarms.DatabaseConnections", "must not be negative, got %d", a.DatabaseConnections)
+	v.Check(a.ReplicaLag >= 0, "Alarms.ReplicaLag", "must not be negative, got %s", a.ReplicaLag)
+	return v.Err()
+}
+
+func checkInstanceType(v *validate.Problems, t string) {
+	m := instanceTypeRE.FindStringSubmatch(t)
+	if m == nil {
+		v.Addf("InstanceType", "%q is not an instance type such as t4g.small", t)
+		return
+	}
+	if m[1] == "a" && m[2] == "1" {
+		return // a1: the first Graviton generation.
+	}
+	v.Check(strings.Contains(m[3], "g"), "InstanceType", "%q is not a Graviton (arm64) type: the web server is compiled for linux/arm64; use a type such as t4g.small, m7g.large or c7g.xlarge", t)
+}
+
+func checkDomain(v *validate.Problems, p *Props, s Stage) {
+	d := p.Domain
+	if d == nil {
+		v.Check(s < HighlyAvailable, "Domain", "is required from stage 3: the load balancer serves HTTPS with an ACM certificate validated in the hosted zone (HTTP is only redirected)")
+		return
+	}
+	name := strings.TrimSuffix(d.Name, ".")
+	v.Check(name != "" && len(name) <= 253 && !strings.ContainsAny(name, " /*_:"), "Domain.Name", "%q is not a DNS name such as www.example.com", d.Name)
+	v.Check(d.HostedZone != nil, "Domain.HostedZone", "is required with Domain.Name")
+	if d.Certificate != nil && s < HighlyAvailable {
+		v.Addf("Domain.Certificate", "HTTPS starts at stage 3 with the load balancer; the single server of stage %d serves HTTP", s)
+	}
+}
+
+func checkNetwork(v *validate.Problems, n Network, s Stage) {
+	if n.ExistingVpc != nil && (n.Cidr != "" || n.AvailabilityZones != 0) {
+		v.Addf("Network.ExistingVpc", "is set together with Network.Cidr or Network.AvailabilityZones: use one or the other")
+	}
+	if n.Cidr != "" {
+		if _, ipnet, err := net.ParseCIDR(n.Cidr); err != nil || ipnet.IP.To4() == nil {
+			v.Addf("Network.Cidr", "%q is not an IPv4 CIDR block", n.Cidr)
+		} else if ones, _ := ipnet.Mask.Size(); ones < 16 || ones > 20 {
+			v.Addf("Network.Cidr", "%q must be a /16 to /20 (the subnets are /24)", n.Cidr)
+		}
+	}
+	az := n.AvailabilityZones
+	v.Check(az >= 0 && az <= 6, "Network.AvailabilityZones", "%d must be between 1 and 6", az)
+	if az == 1 && s >= SplitDatabase {
+		v.Addf("Network.AvailabilityZones", "must be at least 2 from stage 2: the database subnet group%s spans two AZs", map[bool]string{true: " and the load balancer", false: ""}[s >= HighlyAvailable])
+	}
+}
+
+func checkCapacity(v *validate.Problems, c Capacity, s Stage) {
+	if s < HighlyAvailable {
+		v.Check(c == (Capacity{}), "Capacity", "the Auto Scaling group starts at stage 3 (HighlyAvailable); stage %d runs one server", s)
+		return
+	}
+	min, max := c.Min, c.Max
+	if min == 0 {
+		min = DefaultMinCapacity
+	}
+	if max == 0 {
+		max = defaultMax(s)
+		if max < min {
+			max = min
+		}
+	}
+	v.Check(min >= 2, "Capacity.Min", "%d must be at least 2: one server per AZ keeps the tier up when an AZ fails", c.Min)
+	v.Check(max >= min, "Capacity.Max", "%d is below Capacity.Min (%d)", max, min)
+	v.Check(max <= 1000, "Capacity.Max", "%d is above 1000", max)
+	if s < Elastic {
+		v.Check(c.TargetCPUPercent == 0, "Capacity.TargetCPUPercent", "target-tracking scaling starts at stage 4 (Elastic)")
+		v.Check(c.RequestsPerTarget == 0, "Capacity.RequestsPerTarget", "target-tracking scaling starts at stage 4 (Elastic)")
+		return
+	}
+	v.Check(c.TargetCPUPercent >= 0 && c.TargetCPUPercent <= 100 && (c.TargetCPUPercent == 0 || c.TargetCPUPercent >= 10), "Capacity.TargetCPUPercent", "%v must be between 10 and 100", c.TargetCPUPercent)
+	v.Check(c.RequestsPerTarget >= 0, "Capacity.RequestsPerTarget", "must not be negative, got %d", c.RequestsPerTarget)
+}
+
+func checkDatabase(v *validate.Problems, d Database, s Stage) {
+	if s < SplitDatabase {
+		v.Check(d == (Database{}), "Database", "the database moves off the web server at stage 2 (SplitDatabase); stage 1 has none")
+		return
+	}
+	switch d.Engine {
+	case "", AuroraPostgres, AuroraMySQL:
+	case DynamoDB:
+		v.Check(d.MinACU == 0 && d.MaxACU == 0, "Database.MinACU", "applies to Aurora only, not to Engine %q", d.Engine)
+		v.Check(d.Readers == 0, "Database.Readers", "applies to Aurora only, not to Engine %q", d.Engine)
+	default:
+		v.Addf("Database.Engine", "%q is not one of %q, %q, %q", d.Engine, AuroraPostgres, AuroraMySQL, DynamoDB)
+	}
+	v.Check(d.MinACU == 0 || (d.MinACU >= 0.5 && d.MinACU <= 256), "Database.MinACU", "%v must be between 0.5 and 256", d.MinACU)
+	v.Check(d.MaxACU == 0 || (d.MaxACU >= 1 && d.MaxACU <= 256), "Database.MaxACU", "%v must be between 1 and 256", d.MaxACU)
+	min, max := d.MinACU, d.MaxACU
+	if min == 0 {
+		min = DefaultDatabaseMinACU
+	}
+	if max == 0 {
+		max = DefaultDatabaseMaxACU
+	}
+	v.Check(max >= min, "Database.MaxACU", "%v is below Database.MinACU (%v)", max, min)
+	if s < HighlyAvailable {
+		v.Check(d.Readers == 0, "Database.Readers", "readers start at stage 3 (HighlyAvailable); stage 2 has a writer only")
+	} else {
+		v.Check(d.Readers >= 0 && d.Readers <= 15, "Database.Readers", "%d must be between 1 and 15", d.Readers)
+	}
+}
+
+func checkSessions(v *validate.Problems, ss Sessions, s Stage) {
+	if s < Elastic {
+		v.Check(ss == (Sessions{}), "Sessions", "sessions move out of the servers' memory at stage 4 (Elastic); stage %d keeps them in memory", s)
+		return
+	}
+	switch ss.Store {
+	case "", SessionsDynamoDB:
+		v.Check(ss.CacheNodeType == "", "Sessions.CacheNodeType", "applies to Store %q only", SessionsValkey)
+	case SessionsValkey:
+		v.Check(s < Global, "Sessions.Store", "%q is not available at stage 5: sessions follow users across regions in a DynamoDB global table", ss.Store)
+		v.Check(ss.CacheNodeType == "" || strings.HasPrefix(ss.CacheNodeType, "cache."), "Sessions.CacheNodeType", "%q is not a node type such as cache.t4g.micro", ss.CacheNodeType)
+	default:
+		v.Addf("Sessions.Store", "%q is not one of %q, %q", ss.Store, SessionsDynamoDB, SessionsValkey)
+	}
+	v.Check(ss.TTL == 0 || ss.TTL.Seconds() >= 1, "Sessions.TTL", "%s must be at least 1s", ss.TTL)
+}
+
+func checkGlobal(v *validate.Problems, p *Props, s Stage, region string) {
+	if s < Global {
+		v.Check(len(p.Regions) == 0, "Regions", "the tier spans regions at stage 5 (Global) only")
+		v.Check(p.PrimaryRegion == "", "PrimaryRegion", "the tier spans regions at stage 5 (Global) only")
+		return
+	}
+	if len(p.Regions) < 2 {
+		v.Addf("Regions", "stage 5 needs at least 2 regions, got %d", len(p.Regions))
+	}
+	seen := map[string]bool{}
+	for i, r := range p.Regions {
+		v.Check(regionRE.MatchString(r), fmt.Sprintf("Regions[%d]", i), "%q is not a region such as ap-northeast-2", r)
+		v.Check(!seen[r], fmt.Sprintf("Regions[%d]", i), "%q is listed twice", r)
+		seen[r] = true
+	}
+	switch {
+	case p.PrimaryRegion == "":
+		v.Addf("PrimaryRegion", "is required at stage 5: it holds the global database's writer")
+	case !seen[p.PrimaryRegion]:
+		v.Addf("PrimaryRegion", "%q is not one of Regions", p.PrimaryRegion)
+	}
+	if region != "" && len(p.Regions) > 0 {
+		v.Check(seen[region], "Regions", "the stack's region %q is not one of %v", region, p.Regions)
+	}
+	if p.Database.Engine == DynamoDB && p.Database.Readers > 0 {
+		v.Addf("Database.Readers", "applies to Aurora only")
+	}
+}
+
+// defaultName is the Name derived from the construct id.
+func defaultName(id string) string {
+	var b strings.Builder
+	for i, c := range id {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(c + 'a' - 'A')
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+func defaultMax(s Stage) int {
+	if s >= Elastic {
+		return DefaultElasticMaxCapacity
+	}
+	return DefaultMaxCapacity
+}

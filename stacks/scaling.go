@@ -1,0 +1,110 @@
+package stacks
+
+// Session 2: one web tier from one user to ten million. A platform team
+// moves along the growth path by changing one prop, Stage; each stack below
+// is the same construct at one stage:
+//
+//	1 SingleServer     browser ─▶ Elastic IP ─▶ EC2 (Graviton, HTTP :80, sessions in memory)
+//	2 SplitDatabase    browser ─▶ Elastic IP ─▶ EC2 ─▶ Aurora Serverless v2 (isolated subnets)
+//	3 HighlyAvailable  browser ─▶ ALB (HTTPS, 2 AZs) ─▶ Auto Scaling group (min 2) ─▶ Aurora writer + reader
+//	4 Elastic          + target tracking, CloudFront ─▶ S3 for /static/, sessions in DynamoDB, 2 Aurora readers
+//	5 Global           Route 53 latency routing ─▶ the elastic tier in ap-northeast-2 and ap-northeast-1,
+//	                   DynamoDB global tables, Aurora Global Database
+//
+// The hosted zone is a placeholder: pass a real one to deploy.
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
+	"github.com/gureum-cdk/gureum/constructs/scaledwebtier"
+)
+
+// Placeholders for the reference stacks' DNS.
+const (
+	webZoneID   = "Z0GUREUMEXAMPLE"
+	webZoneName = "gureum.example.com"
+	// webRegion is the region of stages 1-4 when Options.Env names none:
+	// the load balancer's access logs need a concrete region.
+	webRegion = "ap-northeast-2"
+	// Stage 5 regions; the first is the primary.
+	webPrimaryRegion   = "ap-northeast-2"
+	webSecondaryRegion = "ap-northeast-1"
+)
+
+// ScalingReferences are the web tier's stacks, one per stage and one per
+// region at stage 5.
+var ScalingReferences = []Reference{
+	{ID: "GureumWebStage1", Build: webStage(scaledwebtier.SingleServer)},
+	{ID: "GureumWebStage2", Build: webStage(scaledwebtier.SplitDatabase)},
+	{ID: "GureumWebStage3", Build: webStage(scaledwebtier.HighlyAvailable)},
+	{ID: "GureumWebStage4", Build: webStage(scaledwebtier.Elastic)},
+	{ID: "GureumWebGlobalPrimary", Build: webGlobal(webPrimaryRegion)},
+	{ID: "GureumWebGlobalSecondary", Build: webGlobal(webSecondaryRegion)},
+}
+
+// webEnv keeps Options.Env's account and sets the region.
+func webEnv(o Options, region string) *awscdk.Environment {
+	e := &awscdk.Environment{Region: jsii.String(region)}
+	if o.Env != nil {
+		e.Account = o.Env.Account
+	}
+	return e
+}
+
+func webStage(stage scaledwebtier.Stage) func(constructs.Construct, string, Options) awscdk.Stack {
+	return func(scope constructs.Construct, id string, o Options) awscdk.Stack {
+		region := webRegion
+		if o.Env != nil && o.Env.Region != nil {
+			region = *o.Env.Region
+		}
+		stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+			Env:         webEnv(o, region),
+			Description: jsii.String(fmt.Sprintf("gureum: web tier at stage %d (%s)", int(stage), stage)),
+		})
+		newWebTier(stack, o, stage, fmt.Sprintf("gureum-web-%d", int(stage)), fmt.Sprintf("stage%d.%s", int(stage), webZoneName))
+		return stack
+	}
+}
+
+func webGlobal(region string) func(constructs.Construct, string, Options) awscdk.Stack {
+	return func(scope constructs.Construct, id string, o Options) awscdk.Stack {
+		stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+			Env:         webEnv(o, region),
+			Description: jsii.String("gureum: web tier at stage 5 (global), " + region),
+		})
+		newWebTier(stack, o, scaledwebtier.Global, "gureum-web", "www."+webZoneName)
+		return stack
+	}
+}
+
+func newWebTier(stack awscdk.Stack, o Options, stage scaledwebtier.Stage, name, domain string) *scaledwebtier.ScaledWebTier {
+	zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(webZoneID), ZoneName: jsii.String(webZoneName),
+	})
+	props := &scaledwebtier.Props{
+		Stage:  stage,
+		Entry:  o.entry("webapp", "server"),
+		Name:   name,
+		Domain: &scaledwebtier.Domain{Name: domain, HostedZone: zone},
+		Alarms: scaledwebtier.Alarms{Topic: alarmtopic.New(stack, "Alarms", nil).Topic},
+	}
+	if stage == scaledwebtier.Global {
+		props.Regions = []string{webPrimaryRegion, webSecondaryRegion}
+		props.PrimaryRegion = webPrimaryRegion
+	}
+	web := scaledwebtier.New(stack, "Web", props)
+	awscdk.NewCfnOutput(stack, jsii.String("Url"), &awscdk.CfnOutputProps{Value: jsii.String(map[bool]string{true: "https://", false: "http://"}[stage >= scaledwebtier.HighlyAvailable] + domain)})
+	if web.AutoScalingGroup != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("AutoScalingGroup"), &awscdk.CfnOutputProps{Value: web.AutoScalingGroup.AutoScalingGroupName()})
+	}
+	if web.Distribution != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("StaticUrl"), &awscdk.CfnOutputProps{Value: jsii.String("https://" + *web.Distribution.DistributionDomainName() + "/static/")})
+	}
+	return web
+}

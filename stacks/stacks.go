@@ -42,6 +42,13 @@ type Reference struct {
 // References lists every reference stack, in the order of the sessions.
 var References = []Reference{
 	{ID: "GureumVoting", Build: NewVotingStack},
+	{ID: "GureumImages", Build: NewImagesStack},
+	{ID: "GureumGameEvents", Build: NewGameEventsStack},
+	{ID: "GureumCrawler", Build: NewCrawlerStack},
+	{ID: "GureumHPC", Build: NewHPCStack},
+	{ID: "GureumWebDeploy", Build: NewWebDeployStack},
+	ScalingReferences[0], ScalingReferences[1], ScalingReferences[2], ScalingReferences[3], ScalingReferences[4], ScalingReferences[5],
+	{ID: "GureumDataLake", Build: NewDataLakeStack},
 }
 
 // All adds every reference stack to app.

@@ -5,7 +5,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE := enabled
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: synth test setup bench lint
+.PHONY: synth test setup bench lint diagrams update
 
 setup:
 	@./scripts/setup
@@ -23,3 +23,12 @@ bench: setup
 lint:
 	gofmt -l $$(git ls-files '*.go') | (! grep .)
 	go vet ./...
+
+# Rewrite the golden templates, the stateful-resource registry and the
+# architecture diagrams after a reviewed change to the stacks.
+update: setup
+	go test ./tests -update
+
+# Redraw docs/diagrams/*.mmd and *.svg (SVG needs Graphviz's dot).
+diagrams: setup
+	go test ./tests -run TestDiagramsAreCurrent -update

@@ -26,7 +26,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden templates and record new stateful resources")
 
 // assembly is the one synthesis of the app shared by every test here.
-var assembly cxapi.CloudAssembly
+var cloudAssembly cxapi.CloudAssembly
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
 	stacks.All(app, stacks.Options{Root: ".."})
 	stacks.ApplyNag(app)
-	assembly = app.Synth(nil)
+	cloudAssembly = app.Synth(nil)
 	code := m.Run()
 	jsii.Close()
 	os.RemoveAll(out)
@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 func templates(t *testing.T) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
-	for _, st := range *assembly.Stacks() {
+	for _, st := range *cloudAssembly.Stacks() {
 		b, err := os.ReadFile(*st.TemplateFullPath())
 		if err != nil {
 			t.Fatal(err)
@@ -248,7 +248,7 @@ func TestStatefulResourcesAreRetained(t *testing.T) {
 // TestNoUnsuppressedNagFindings checks cdk-nag's AwsSolutions pack: no error
 // or warning is left without a suppression and a reason.
 func TestNoUnsuppressedNagFindings(t *testing.T) {
-	for _, st := range *assembly.Stacks() {
+	for _, st := range *cloudAssembly.Stacks() {
 		for _, m := range *st.Messages() {
 			data := fmt.Sprint(m.Entry.Data)
 			if strings.Contains(data, "AwsSolutions-") && (m.Level == cxapi.SynthesisMessageLevel_ERROR || m.Level == cxapi.SynthesisMessageLevel_WARNING) {
@@ -256,7 +256,7 @@ func TestNoUnsuppressedNagFindings(t *testing.T) {
 			}
 		}
 	}
-	reports, _ := filepath.Glob(filepath.Join(*assembly.Directory(), "AwsSolutions-*NagReport.csv"))
+	reports, _ := filepath.Glob(filepath.Join(*cloudAssembly.Directory(), "AwsSolutions-*NagReport.csv"))
 	if len(reports) != len(stacks.References) {
 		t.Errorf("%d cdk-nag reports in the assembly, want one per stack (%d): is the rule pack applied?", len(reports), len(stacks.References))
 	}

@@ -498,6 +498,19 @@ func (d *DataLake) newIngestion(p *Props) {
 		props.Encryption = awskinesisfirehose.StreamEncryption_CustomerManagedKey(d.Key)
 	}
 	d.DeliveryStream = awskinesisfirehose.NewDeliveryStream(d.Construct, jsii.String("Ingestion"), props)
+	// In a region-agnostic stack the Firehose L2 adds a mapping of Firehose's
+	// CIDR blocks per region, used only if a caller reads the stream's
+	// network connections (for destinations in a VPC): keep it, and say why.
+	// The validator reports the mapping against its stack, so the
+	// acknowledgment goes there, and only when the region is unknown (the
+	// mapping's condition; it is added later, during synthesis).
+	stack := awscdk.Stack_Of(d.Construct)
+	if *awscdk.Token_IsUnresolved(stack.Region()) {
+		awscdk.Validations_Of(stack).Acknowledge(&awscdk.Acknowledgment{
+			Id:     jsii.String("CloudFormation-Validate::W7001"),
+			Reason: jsii.String("The Firehose construct's CIDR-block mapping is referenced only when the stream's connections are used."),
+		})
+	}
 	if in.SourceStream != nil {
 		nag.Suppress(d.DeliveryStream, "AwsSolutions-KDF1",
 			"The delivery stream reads a Kinesis data stream: Firehose server-side encryption applies to Direct PUT only, the source stream is encrypted at rest and the objects are written with SSE-KMS.")

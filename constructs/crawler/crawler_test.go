@@ -1,7 +1,6 @@
 package crawler_test
 
 import (
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -73,7 +72,7 @@ func TestFunctionGetsExactlyWhatTheHandlerCalls(t *testing.T) {
 	tp := template(t)
 	var doc strings.Builder
 	for _, p := range tp.Resources("AWS::IAM::Policy") {
-		doc.WriteString(mustJSON(p))
+		doc.WriteString(cdktest.JSON(p))
 	}
 	s := doc.String()
 	for _, want := range []string{`"s3:PutObject"`, `"/pages/*"`, `"dynamodb:PutItem"`, `"lambda:InvokeFunction"`} {
@@ -119,12 +118,4 @@ func TestValidationMessages(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
 }

@@ -1,7 +1,6 @@
 package datalake_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -96,19 +95,6 @@ func scoped(f *fixture, typ, prefix string) map[string]map[string]any {
 	return out
 }
 
-func props(r map[string]any) map[string]any {
-	p, _ := r["Properties"].(map[string]any)
-	return p
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
-
 // one returns the single resource of type typ under prefix whose logical ID
 // contains part.
 func one(t *testing.T, f *fixture, typ, prefix, part string) map[string]any {
@@ -141,23 +127,23 @@ func TestZoneBucketsAreEncryptedVersionedAndRetained(t *testing.T) {
 		if b["DeletionPolicy"] != "Retain" || b["UpdateReplacePolicy"] != "Retain" {
 			t.Errorf("%s zone is not retained: %v %v", zone, b["DeletionPolicy"], b["UpdateReplacePolicy"])
 		}
-		p := props(b)
-		enc := mustJSON(p["BucketEncryption"])
+		p := cdktest.Properties(b)
+		enc := cdktest.JSON(p["BucketEncryption"])
 		for _, want := range []string{`"SSEAlgorithm":"aws:kms"`, `"BucketKeyEnabled":true`, `"KMSMasterKeyID":{"Fn::GetAtt":["LakeKey`} {
 			if !strings.Contains(enc, want) {
 				t.Errorf("%s zone encryption %s lacks %s", zone, enc, want)
 			}
 		}
-		if got := mustJSON(p["VersioningConfiguration"]); got != `{"Status":"Enabled"}` {
+		if got := cdktest.JSON(p["VersioningConfiguration"]); got != `{"Status":"Enabled"}` {
 			t.Errorf("%s zone versioning = %s", zone, got)
 		}
-		if got := mustJSON(p["PublicAccessBlockConfiguration"]); got != `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}` {
+		if got := cdktest.JSON(p["PublicAccessBlockConfiguration"]); got != `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}` {
 			t.Errorf("%s zone public access block = %s", zone, got)
 		}
-		if got := mustJSON(p["OwnershipControls"]); !strings.Contains(got, "BucketOwnerEnforced") {
+		if got := cdktest.JSON(p["OwnershipControls"]); !strings.Contains(got, "BucketOwnerEnforced") {
 			t.Errorf("%s zone ownership = %s", zone, got)
 		}
-		logging := mustJSON(p["LoggingConfiguration"])
+		logging := cdktest.JSON(p["LoggingConfiguration"])
 		if !strings.Contains(logging, `"LogFilePrefix":"`+strings.ToLower(zone)+`/"`) || !strings.Contains(logging, "LakeAccessLogs") {
 			t.Errorf("%s zone access logs = %s", zone, logging)
 		}
@@ -180,7 +166,7 @@ func TestZoneBucketsAreEncryptedVersionedAndRetained(t *testing.T) {
 func TestBucketPoliciesRequireTLSAndSSEKMS(t *testing.T) {
 	f := synth(t)
 	for _, zone := range []string{"Raw", "Curated", "Analytics"} {
-		pol := mustJSON(props(one(t, f, "AWS::S3::BucketPolicy", "Lake", zone+"Zone")))
+		pol := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::S3::BucketPolicy", "Lake", zone+"Zone")))
 		for _, want := range []string{
 			`"aws:SecureTransport":"false"`,
 			`"s3:TlsVersion":1.2`,
@@ -196,7 +182,7 @@ func TestBucketPoliciesRequireTLSAndSSEKMS(t *testing.T) {
 
 func TestLifecycleRules(t *testing.T) {
 	f := synth(t)
-	raw := mustJSON(props(one(t, f, "AWS::S3::Bucket", "Lake", "RawZone"))["LifecycleConfiguration"])
+	raw := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::S3::Bucket", "Lake", "RawZone"))["LifecycleConfiguration"])
 	for _, want := range []string{
 		`{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7},"Id":"abort-incomplete-multipart-uploads","Status":"Enabled"}`,
 		`"NoncurrentVersionExpiration":{"NoncurrentDays":90}`,
@@ -209,11 +195,11 @@ func TestLifecycleRules(t *testing.T) {
 	if strings.Contains(raw, "GLACIER") {
 		t.Errorf("default lifecycle archives to Glacier: %s", raw)
 	}
-	landing := mustJSON(props(one(t, f, "AWS::S3::Bucket", "Full", "LandingZone"))["LifecycleConfiguration"])
+	landing := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::S3::Bucket", "Full", "LandingZone"))["LifecycleConfiguration"])
 	if want := `"Transitions":[{"StorageClass":"INTELLIGENT_TIERING","TransitionInDays":10},{"StorageClass":"GLACIER","TransitionInDays":90}]`; !strings.Contains(landing, want) {
 		t.Errorf("lake-wide lifecycle lacks %s: %s", want, landing)
 	}
-	gold := mustJSON(props(one(t, f, "AWS::S3::Bucket", "Full", "GoldZone"))["LifecycleConfiguration"])
+	gold := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::S3::Bucket", "Full", "GoldZone"))["LifecycleConfiguration"])
 	for _, want := range []string{`"Transitions":[{"StorageClass":"GLACIER","TransitionInDays":180}]`, `"NoncurrentDays":30`} {
 		if !strings.Contains(gold, want) {
 			t.Errorf("zone lifecycle override lacks %s: %s", want, gold)
@@ -223,14 +209,14 @@ func TestLifecycleRules(t *testing.T) {
 
 func TestObjectLockAndReplication(t *testing.T) {
 	f := synth(t)
-	p := props(one(t, f, "AWS::S3::Bucket", "Full", "LandingZone"))
+	p := cdktest.Properties(one(t, f, "AWS::S3::Bucket", "Full", "LandingZone"))
 	if p["ObjectLockEnabled"] != true {
 		t.Errorf("ObjectLockEnabled = %v", p["ObjectLockEnabled"])
 	}
-	if got, want := mustJSON(p["ObjectLockConfiguration"]), `{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Days":365,"Mode":"COMPLIANCE"}}}`; got != want {
+	if got, want := cdktest.JSON(p["ObjectLockConfiguration"]), `{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Days":365,"Mode":"COMPLIANCE"}}}`; got != want {
 		t.Errorf("ObjectLockConfiguration = %s, want %s", got, want)
 	}
-	repl := mustJSON(p["ReplicationConfiguration"])
+	repl := cdktest.JSON(p["ReplicationConfiguration"])
 	for _, want := range []string{
 		`"Role":{"Fn::GetAtt":["FullLandingZoneReplicationRole`,
 		`"Destination":{"Bucket":"` + replicaBucket + `","EncryptionConfiguration":{"ReplicaKmsKeyID":"` + replicaKey + `"}}`,
@@ -241,10 +227,10 @@ func TestObjectLockAndReplication(t *testing.T) {
 			t.Errorf("replication lacks %s: %s", want, repl)
 		}
 	}
-	if _, lock := props(one(t, f, "AWS::S3::Bucket", "Full", "GoldZone"))["ObjectLockEnabled"]; lock {
+	if _, lock := cdktest.Properties(one(t, f, "AWS::S3::Bucket", "Full", "GoldZone"))["ObjectLockEnabled"]; lock {
 		t.Error("Object Lock leaked to a zone that did not ask for it")
 	}
-	pol := mustJSON(props(one(t, f, "AWS::IAM::Policy", "Full", "LandingZoneReplicationRole")))
+	pol := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::IAM::Policy", "Full", "LandingZoneReplicationRole")))
 	for _, want := range []string{
 		`"s3:GetReplicationConfiguration","s3:ListBucket"`,
 		`"s3:GetObjectVersionForReplication","s3:GetObjectVersionAcl","s3:GetObjectVersionTagging","s3:GetObjectRetention","s3:GetObjectLegalHold"`,
@@ -282,8 +268,8 @@ func TestGlueCatalog(t *testing.T) {
 		"DatabaseInput": map[string]any{"Name": "sales_gold"},
 	})
 
-	sec := props(only(t, scoped(f, "AWS::Glue::SecurityConfiguration", "Lake")))
-	enc := mustJSON(sec["EncryptionConfiguration"])
+	sec := cdktest.Properties(cdktest.Only(t, scoped(f, "AWS::Glue::SecurityConfiguration", "Lake")))
+	enc := cdktest.JSON(sec["EncryptionConfiguration"])
 	for _, want := range []string{
 		`"CloudWatchEncryption":{"CloudWatchEncryptionMode":"SSE-KMS","KmsKeyArn":{"Fn::GetAtt":["LakeKey`,
 		`"JobBookmarksEncryption":{"JobBookmarksEncryptionMode":"CSE-KMS"`,
@@ -295,53 +281,42 @@ func TestGlueCatalog(t *testing.T) {
 		}
 	}
 
-	raw := props(one(t, f, "AWS::Glue::Crawler", "Lake", "Raw"))
-	if got := mustJSON(raw["Schedule"]); got != `{"ScheduleExpression":"cron(0 2 * * ? *)"}` {
+	raw := cdktest.Properties(one(t, f, "AWS::Glue::Crawler", "Lake", "Raw"))
+	if got := cdktest.JSON(raw["Schedule"]); got != `{"ScheduleExpression":"cron(0 2 * * ? *)"}` {
 		t.Errorf("default schedule = %s", got)
 	}
-	if got := mustJSON(raw["CrawlerSecurityConfiguration"]); !strings.HasPrefix(got, `{"Ref":"LakeCatalogSecurity`) {
+	if got := cdktest.JSON(raw["CrawlerSecurityConfiguration"]); !strings.HasPrefix(got, `{"Ref":"LakeCatalogSecurity`) {
 		t.Errorf("crawler security configuration = %s", got)
 	}
-	targets := mustJSON(raw["Targets"])
+	targets := cdktest.JSON(raw["Targets"])
 	if !strings.Contains(targets, `"Exclusions":["errors/**"]`) || !strings.Contains(targets, `"Path":{"Fn::Join":["",["s3://",{"Ref":"LakeRawZone`) {
 		t.Errorf("crawler targets = %s", targets)
 	}
-	if got := mustJSON(raw["DatabaseName"]); !strings.HasPrefix(got, `{"Ref":"LakeRawDatabase`) {
+	if got := cdktest.JSON(raw["DatabaseName"]); !strings.HasPrefix(got, `{"Ref":"LakeRawDatabase`) {
 		t.Errorf("crawler database = %s", got)
 	}
 	if got := raw["Configuration"]; !strings.Contains(fmt.Sprint(got), `"AddOrUpdateBehavior":"InheritFromTable"`) {
 		t.Errorf("crawler configuration = %v", got)
 	}
-	if got := mustJSON(raw["SchemaChangePolicy"]); got != `{"DeleteBehavior":"LOG","UpdateBehavior":"UPDATE_IN_DATABASE"}` {
+	if got := cdktest.JSON(raw["SchemaChangePolicy"]); got != `{"DeleteBehavior":"LOG","UpdateBehavior":"UPDATE_IN_DATABASE"}` {
 		t.Errorf("schema change policy = %s", got)
 	}
-	full := props(one(t, f, "AWS::Glue::Crawler", "Full", "Gold"))
-	if got := mustJSON(full["Schedule"]); got != `{"ScheduleExpression":"cron(15 3 ? * MON-FRI *)"}` {
+	full := cdktest.Properties(one(t, f, "AWS::Glue::Crawler", "Full", "Gold"))
+	if got := cdktest.JSON(full["Schedule"]); got != `{"ScheduleExpression":"cron(15 3 ? * MON-FRI *)"}` {
 		t.Errorf("custom schedule = %s", got)
 	}
-}
-
-func only(t *testing.T, m map[string]map[string]any) map[string]any {
-	t.Helper()
-	if len(m) != 1 {
-		t.Fatalf("%d resources, want exactly 1", len(m))
-	}
-	for _, v := range m {
-		return v
-	}
-	return nil
 }
 
 func TestCrawlerRolesAreLeastPrivilege(t *testing.T) {
 	f := synth(t)
 	for id, r := range scoped(f, "AWS::IAM::Role", "Lake") {
 		if strings.Contains(id, "Crawler") {
-			if mp := props(r)["ManagedPolicyArns"]; mp != nil {
+			if mp := cdktest.Properties(r)["ManagedPolicyArns"]; mp != nil {
 				t.Errorf("%s has managed policies %v, want inline least privilege", id, mp)
 			}
 		}
 	}
-	pol := mustJSON(props(one(t, f, "AWS::IAM::Policy", "Lake", "RawCrawlerRole")))
+	pol := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::IAM::Policy", "Lake", "RawCrawlerRole")))
 	for _, want := range []string{
 		`"Action":"s3:GetObject"`,
 		`"Action":["kms:Decrypt","kms:Encrypt","kms:GenerateDataKey"]`,
@@ -360,7 +335,7 @@ func TestCrawlerRolesAreLeastPrivilege(t *testing.T) {
 			t.Errorf("raw crawler policy has %s: %s", bad, pol)
 		}
 	}
-	lf := mustJSON(props(one(t, f, "AWS::IAM::Policy", "Full", "GoldCrawlerRole")))
+	lf := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::IAM::Policy", "Full", "GoldCrawlerRole")))
 	if !strings.Contains(lf, `"Action":"lakeformation:GetDataAccess","Effect":"Allow","Resource":"*"`) {
 		t.Errorf("Lake Formation crawler lacks GetDataAccess: %s", lf)
 	}
@@ -368,7 +343,7 @@ func TestCrawlerRolesAreLeastPrivilege(t *testing.T) {
 
 func TestKeyPolicyLetsLogsEncryptGlueLogsOnly(t *testing.T) {
 	f := synth(t)
-	pol := mustJSON(props(only(t, scoped(f, "AWS::KMS::Key", "Lake")))["KeyPolicy"])
+	pol := cdktest.JSON(cdktest.Properties(cdktest.Only(t, scoped(f, "AWS::KMS::Key", "Lake")))["KeyPolicy"])
 	for _, want := range []string{`"Sid":"CloudWatchLogsForGlue"`, `"Service":"logs.ap-northeast-2.amazonaws.com"`,
 		`"ArnLike":{"kms:EncryptionContext:aws:logs:arn":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":logs:ap-northeast-2:123456789012:log-group:/aws-glue/*"]]}}`} {
 		if !strings.Contains(pol, want) {
@@ -379,28 +354,28 @@ func TestKeyPolicyLetsLogsEncryptGlueLogsOnly(t *testing.T) {
 
 func TestAthenaWorkGroup(t *testing.T) {
 	f := synth(t)
-	wg := props(only(t, scoped(f, "AWS::Athena::WorkGroup", "Lake")))
+	wg := cdktest.Properties(cdktest.Only(t, scoped(f, "AWS::Athena::WorkGroup", "Lake")))
 	cfg, _ := wg["WorkGroupConfiguration"].(map[string]any)
 	if cfg["EnforceWorkGroupConfiguration"] != true || cfg["PublishCloudWatchMetricsEnabled"] != true {
-		t.Errorf("workgroup not enforced or without metrics: %s", mustJSON(cfg))
+		t.Errorf("workgroup not enforced or without metrics: %s", cdktest.JSON(cfg))
 	}
 	if got := cfg["BytesScannedCutoffPerQuery"]; got != float64(10<<30) {
 		t.Errorf("default cutoff = %v, want 10 GiB", got)
 	}
-	rc := mustJSON(cfg["ResultConfiguration"])
+	rc := cdktest.JSON(cfg["ResultConfiguration"])
 	for _, want := range []string{`"EncryptionOption":"SSE_KMS"`, `"KmsKey":{"Fn::GetAtt":["LakeKey`, `"ExpectedBucketOwner":"123456789012"`, `{"Ref":"LakeQueryResults`} {
 		if !strings.Contains(rc, want) {
 			t.Errorf("result configuration lacks %s: %s", want, rc)
 		}
 	}
-	results := props(one(t, f, "AWS::S3::Bucket", "Lake", "QueryResults"))
-	if enc := mustJSON(results["BucketEncryption"]); !strings.Contains(enc, `"SSEAlgorithm":"aws:kms"`) {
+	results := cdktest.Properties(one(t, f, "AWS::S3::Bucket", "Lake", "QueryResults"))
+	if enc := cdktest.JSON(results["BucketEncryption"]); !strings.Contains(enc, `"SSEAlgorithm":"aws:kms"`) {
 		t.Errorf("results bucket encryption = %s", enc)
 	}
-	if lc := mustJSON(results["LifecycleConfiguration"]); !strings.Contains(lc, `"ExpirationInDays":30`) {
+	if lc := cdktest.JSON(results["LifecycleConfiguration"]); !strings.Contains(lc, `"ExpirationInDays":30`) {
 		t.Errorf("results expiry = %s", lc)
 	}
-	full := props(only(t, scoped(f, "AWS::Athena::WorkGroup", "Full")))
+	full := cdktest.Properties(cdktest.Only(t, scoped(f, "AWS::Athena::WorkGroup", "Full")))
 	if got := full["WorkGroupConfiguration"].(map[string]any)["BytesScannedCutoffPerQuery"]; got != float64(1<<30) {
 		t.Errorf("custom cutoff = %v", got)
 	}
@@ -408,11 +383,11 @@ func TestAthenaWorkGroup(t *testing.T) {
 
 func TestFirehoseIngestion(t *testing.T) {
 	f := synth(t)
-	ds := props(only(t, scoped(f, "AWS::KinesisFirehose::DeliveryStream", "Lake")))
+	ds := cdktest.Properties(cdktest.Only(t, scoped(f, "AWS::KinesisFirehose::DeliveryStream", "Lake")))
 	if got := ds["DeliveryStreamType"]; got != "DirectPut" {
 		t.Errorf("default stream type = %v", got)
 	}
-	if got := mustJSON(ds["DeliveryStreamEncryptionConfigurationInput"]); !strings.Contains(got, `"KeyType":"CUSTOMER_MANAGED_CMK"`) {
+	if got := cdktest.JSON(ds["DeliveryStreamEncryptionConfigurationInput"]); !strings.Contains(got, `"KeyType":"CUSTOMER_MANAGED_CMK"`) {
 		t.Errorf("Direct PUT stream SSE = %s", got)
 	}
 	s3 := ds["ExtendedS3DestinationConfiguration"].(map[string]any)
@@ -425,25 +400,25 @@ func TestFirehoseIngestion(t *testing.T) {
 		"BucketARN":                `{"Fn::GetAtt":["LakeRawZone`,
 		"CloudWatchLoggingOptions": `{"Enabled":true,"LogGroupName":{"Ref":"LakeDeliveryLogs`,
 	} {
-		if got := mustJSON(s3[field]); !strings.HasPrefix(got, want) {
+		if got := cdktest.JSON(s3[field]); !strings.HasPrefix(got, want) {
 			t.Errorf("%s = %s, want prefix %s", field, got, want)
 		}
 	}
-	full := props(only(t, scoped(f, "AWS::KinesisFirehose::DeliveryStream", "Full")))
+	full := cdktest.Properties(cdktest.Only(t, scoped(f, "AWS::KinesisFirehose::DeliveryStream", "Full")))
 	if got := full["DeliveryStreamType"]; got != "KinesisStreamAsSource" {
 		t.Errorf("stream type with a source = %v", got)
 	}
-	if got := mustJSON(full["KinesisStreamSourceConfiguration"]); !strings.Contains(got, `"KinesisStreamARN":{"Fn::GetAtt":["Events`) {
+	if got := cdktest.JSON(full["KinesisStreamSourceConfiguration"]); !strings.Contains(got, `"KinesisStreamARN":{"Fn::GetAtt":["Events`) {
 		t.Errorf("source = %s", got)
 	}
 	fs3 := full["ExtendedS3DestinationConfiguration"].(map[string]any)
 	if got := fs3["Prefix"]; got != "clicks/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/" {
 		t.Errorf("custom prefix = %v", got)
 	}
-	if got := mustJSON(fs3["BufferingHints"]); got != `{"IntervalInSeconds":120,"SizeInMBs":128}` {
+	if got := cdktest.JSON(fs3["BufferingHints"]); got != `{"IntervalInSeconds":120,"SizeInMBs":128}` {
 		t.Errorf("custom buffering = %s", got)
 	}
-	if got := mustJSON(fs3["BucketARN"]); !strings.Contains(got, "FullLandingZone") {
+	if got := cdktest.JSON(fs3["BucketARN"]); !strings.Contains(got, "FullLandingZone") {
 		t.Errorf("ingestion zone = %s, want the first zone", got)
 	}
 }
@@ -458,7 +433,7 @@ func TestLakeFormation(t *testing.T) {
 		t.Fatalf("%d Lake Formation resources, want one per zone", len(res))
 	}
 	for id, r := range res {
-		p := mustJSON(props(r))
+		p := cdktest.JSON(cdktest.Properties(r))
 		if !strings.Contains(p, `"UseServiceLinkedRole":false`) || !strings.Contains(p, `"RoleArn":{"Fn::GetAtt":["FullLakeFormationRole`) {
 			t.Errorf("%s = %s", id, p)
 		}
@@ -476,13 +451,13 @@ func TestLakeFormation(t *testing.T) {
 
 func TestGrants(t *testing.T) {
 	f := synth(t)
-	read := mustJSON(props(one(t, f, "AWS::IAM::Policy", "Reader", "")))
+	read := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::IAM::Policy", "Reader", "")))
 	for _, want := range []string{`"s3:GetObject","s3:GetObjectVersion","s3:ListBucket","s3:GetBucketLocation"`, `"Action":["kms:Decrypt","kms:DescribeKey"]`, "LakeCuratedZone"} {
 		if !strings.Contains(read, want) {
 			t.Errorf("GrantRead policy lacks %s: %s", want, read)
 		}
 	}
-	write := mustJSON(props(one(t, f, "AWS::IAM::Policy", "Writer", "")))
+	write := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::IAM::Policy", "Writer", "")))
 	for _, want := range []string{`"s3:PutObject","s3:AbortMultipartUpload","s3:ListMultipartUploadParts","s3:ListBucketMultipartUploads"`, `"Action":["kms:GenerateDataKey","kms:Decrypt"]`, "LakeRawZone"} {
 		if !strings.Contains(write, want) {
 			t.Errorf("GrantWrite policy lacks %s: %s", want, write)

@@ -1,7 +1,6 @@
 package hpccluster_test
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 	"slices"
@@ -64,32 +63,11 @@ func setup(t *testing.T) *fixture {
 	return fix
 }
 
-func only(t *testing.T, m map[string]map[string]any) map[string]any {
-	t.Helper()
-	if len(m) != 1 {
-		t.Fatalf("%d resources, want exactly 1", len(m))
-	}
-	for _, v := range m {
-		return v
-	}
-	return nil
-}
-
-func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
-
 // computeEnvs splits the compute environments into Spot and EC2.
 func computeEnvs(t *testing.T, tpl *cdktest.Template) (spot, ec2 map[string]any) {
 	t.Helper()
 	for _, r := range tpl.Resources("AWS::Batch::ComputeEnvironment") {
-		cr := props(r)["ComputeResources"].(map[string]any)
+		cr := cdktest.Properties(r)["ComputeResources"].(map[string]any)
 		switch cr["Type"] {
 		case "SPOT":
 			spot = cr
@@ -124,7 +102,7 @@ func TestSpotEnvironmentIsPriceCapacityOptimizedFromZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, w := mustJSON(spot["InstanceTypes"]), mustJSON(names(want)); got != w {
+	if got, w := cdktest.JSON(spot["InstanceTypes"]), cdktest.JSON(names(want)); got != w {
 		t.Errorf("Spot InstanceTypes = %s, want the expanded default list %s", got, w)
 	}
 	for _, n := range spot["InstanceTypes"].([]any) {
@@ -138,7 +116,7 @@ func TestSpotEnvironmentIsPriceCapacityOptimizedFromZero(t *testing.T) {
 			t.Errorf("Spot %s = %v, want %v", k, spot[k], w)
 		}
 	}
-	if got := mustJSON(spot["Ec2Configuration"]); got != `[{"ImageType":"ECS_AL2023"}]` {
+	if got := cdktest.JSON(spot["Ec2Configuration"]); got != `[{"ImageType":"ECS_AL2023"}]` {
 		t.Errorf("Spot Ec2Configuration = %s, want ECS_AL2023", got)
 	}
 	if n := len(spot["Subnets"].([]any)); n != 3 {
@@ -156,20 +134,20 @@ func TestOnDemandEnvironmentIsOneSubnetInAPlacementGroup(t *testing.T) {
 	f := setup(t)
 	_, od := computeEnvs(t, f.tpl)
 	if od["AllocationStrategy"] != "BEST_FIT_PROGRESSIVE" || od["MinvCpus"] != 0.0 || od["MaxvCpus"] != float64(hpccluster.DefaultOnDemandMaxVCPUs) {
-		t.Errorf("On-Demand environment = %s", mustJSON(od))
+		t.Errorf("On-Demand environment = %s", cdktest.JSON(od))
 	}
-	if got := mustJSON(od["PlacementGroup"]); !strings.Contains(got, "PlacementGroup") || !strings.Contains(got, "GroupName") {
+	if got := cdktest.JSON(od["PlacementGroup"]); !strings.Contains(got, "PlacementGroup") || !strings.Contains(got, "GroupName") {
 		t.Errorf("On-Demand PlacementGroup = %s, want the cluster placement group", got)
 	}
 	subnets := od["Subnets"].([]any)
-	lustre := props(only(t, f.tpl.Resources("AWS::FSx::FileSystem")))
-	if len(subnets) != 1 || mustJSON(subnets) != mustJSON(lustre["SubnetIds"]) {
-		t.Errorf("On-Demand subnets = %s, want exactly the Lustre file system's subnet %s", mustJSON(subnets), mustJSON(lustre["SubnetIds"]))
+	lustre := cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::FSx::FileSystem")))
+	if len(subnets) != 1 || cdktest.JSON(subnets) != cdktest.JSON(lustre["SubnetIds"]) {
+		t.Errorf("On-Demand subnets = %s, want exactly the Lustre file system's subnet %s", cdktest.JSON(subnets), cdktest.JSON(lustre["SubnetIds"]))
 	}
 	for _, env := range f.tpl.Resources("AWS::Batch::ComputeEnvironment") {
-		lt := props(env)["ComputeResources"].(map[string]any)["LaunchTemplate"].(map[string]any)
-		if !strings.Contains(mustJSON(lt["Version"]), "LatestVersionNumber") {
-			t.Errorf("compute environment launch template %s is not pinned to its latest version", mustJSON(lt))
+		lt := cdktest.Properties(env)["ComputeResources"].(map[string]any)["LaunchTemplate"].(map[string]any)
+		if !strings.Contains(cdktest.JSON(lt["Version"]), "LatestVersionNumber") {
+			t.Errorf("compute environment launch template %s is not pinned to its latest version", cdktest.JSON(lt))
 		}
 	}
 }
@@ -180,9 +158,9 @@ func TestQueuesPreferSpotThenOnDemand(t *testing.T) {
 	for id, q := range f.tpl.Resources("AWS::Batch::JobQueue") {
 		switch {
 		case strings.Contains(id, "SpotQueue"):
-			spotQ = props(q)
+			spotQ = cdktest.Properties(q)
 		case strings.Contains(id, "OnDemandQueue"):
-			odQ = props(q)
+			odQ = cdktest.Properties(q)
 		}
 	}
 	if spotQ == nil || odQ == nil {
@@ -193,11 +171,11 @@ func TestQueuesPreferSpotThenOnDemand(t *testing.T) {
 		t.Fatalf("SpotQueue has %d environments, want 2", len(order))
 	}
 	first, second := order[0].(map[string]any), order[1].(map[string]any)
-	if first["Order"] != 1.0 || !strings.Contains(mustJSON(first["ComputeEnvironment"]), "SpotEnvironment") ||
-		second["Order"] != 2.0 || !strings.Contains(mustJSON(second["ComputeEnvironment"]), "OnDemandEnvironment") {
-		t.Errorf("SpotQueue order = %s, want Spot (1) then On-Demand (2)", mustJSON(order))
+	if first["Order"] != 1.0 || !strings.Contains(cdktest.JSON(first["ComputeEnvironment"]), "SpotEnvironment") ||
+		second["Order"] != 2.0 || !strings.Contains(cdktest.JSON(second["ComputeEnvironment"]), "OnDemandEnvironment") {
+		t.Errorf("SpotQueue order = %s, want Spot (1) then On-Demand (2)", cdktest.JSON(order))
 	}
-	odOrder := mustJSON(odQ["ComputeEnvironmentOrder"])
+	odOrder := cdktest.JSON(odQ["ComputeEnvironmentOrder"])
 	if strings.Contains(odOrder, "SpotEnvironment") || !strings.Contains(odOrder, "OnDemandEnvironment") {
 		t.Errorf("OnDemandQueue = %s, want the On-Demand environment only", odOrder)
 	}
@@ -210,11 +188,11 @@ func TestLaunchTemplateRequiresIMDSv2AndEncryptsRoot(t *testing.T) {
 	f := setup(t)
 	tpl := f.tpl
 	tpl.Count(t, "AWS::EC2::LaunchTemplate", 1)
-	data := props(only(t, tpl.Resources("AWS::EC2::LaunchTemplate")))["LaunchTemplateData"].(map[string]any)
-	if got := mustJSON(data["MetadataOptions"]); got != `{"HttpPutResponseHopLimit":1,"HttpTokens":"required"}` {
+	data := cdktest.Properties(cdktest.Only(t, tpl.Resources("AWS::EC2::LaunchTemplate")))["LaunchTemplateData"].(map[string]any)
+	if got := cdktest.JSON(data["MetadataOptions"]); got != `{"HttpPutResponseHopLimit":1,"HttpTokens":"required"}` {
 		t.Errorf("MetadataOptions = %s, want IMDSv2 required, hop limit 1", got)
 	}
-	if got := mustJSON(data["BlockDeviceMappings"]); !strings.Contains(got, `"Encrypted":true`) || !strings.Contains(got, `"VolumeType":"gp3"`) {
+	if got := cdktest.JSON(data["BlockDeviceMappings"]); !strings.Contains(got, `"Encrypted":true`) || !strings.Contains(got, `"VolumeType":"gp3"`) {
 		t.Errorf("BlockDeviceMappings = %s, want an encrypted gp3 root volume", got)
 	}
 	for _, k := range []string{"NetworkInterfaces", "IamInstanceProfile", "SecurityGroupIds"} {
@@ -222,7 +200,7 @@ func TestLaunchTemplateRequiresIMDSv2AndEncryptsRoot(t *testing.T) {
 			t.Errorf("default launch template sets %s", k)
 		}
 	}
-	ud := mustJSON(data["UserData"])
+	ud := cdktest.JSON(data["UserData"])
 	for _, want := range []string{"multipart/mixed", "dnf install -y -q amazon-efs-utils lustre-client", ` /efs efs _netdev,noresvport,tls,iam 0 0`, "@tcp:/", "LustreMountName", " /fsx lustre ", "mount /fsx", "mount /efs"} {
 		if !strings.Contains(ud, want) {
 			t.Errorf("user data lacks %q", want)
@@ -232,7 +210,7 @@ func TestLaunchTemplateRequiresIMDSv2AndEncryptsRoot(t *testing.T) {
 		t.Error("default user data installs EFA")
 	}
 	for _, env := range tpl.Resources("AWS::Batch::ComputeEnvironment") {
-		if _, ok := props(env)["ComputeResources"].(map[string]any)["SecurityGroupIds"]; !ok {
+		if _, ok := cdktest.Properties(env)["ComputeResources"].(map[string]any)["SecurityGroupIds"]; !ok {
 			t.Error("a compute environment without EFA lacks SecurityGroupIds")
 		}
 	}
@@ -245,7 +223,7 @@ func TestEFALaunchTemplate(t *testing.T) {
 	var efa map[string]any
 	for id, lt := range tpl.Resources("AWS::EC2::LaunchTemplate") {
 		if strings.Contains(id, "EFALaunchTemplate") {
-			efa = props(lt)["LaunchTemplateData"].(map[string]any)
+			efa = cdktest.Properties(lt)["LaunchTemplateData"].(map[string]any)
 		}
 	}
 	if efa == nil {
@@ -253,29 +231,29 @@ func TestEFALaunchTemplate(t *testing.T) {
 	}
 	nis := efa["NetworkInterfaces"].([]any)
 	ni := nis[0].(map[string]any)
-	if len(nis) != 1 || ni["InterfaceType"] != "efa" || ni["DeviceIndex"] != 0.0 || !strings.Contains(mustJSON(ni["Groups"]), "SecurityGroup") {
-		t.Errorf("NetworkInterfaces = %s, want one EFA interface in the cluster security group", mustJSON(nis))
+	if len(nis) != 1 || ni["InterfaceType"] != "efa" || ni["DeviceIndex"] != 0.0 || !strings.Contains(cdktest.JSON(ni["Groups"]), "SecurityGroup") {
+		t.Errorf("NetworkInterfaces = %s, want one EFA interface in the cluster security group", cdktest.JSON(nis))
 	}
-	if mustJSON(efa["MetadataOptions"]) != `{"HttpPutResponseHopLimit":1,"HttpTokens":"required"}` {
-		t.Errorf("EFA template MetadataOptions = %s", mustJSON(efa["MetadataOptions"]))
+	if cdktest.JSON(efa["MetadataOptions"]) != `{"HttpPutResponseHopLimit":1,"HttpTokens":"required"}` {
+		t.Errorf("EFA template MetadataOptions = %s", cdktest.JSON(efa["MetadataOptions"]))
 	}
-	if ud := mustJSON(efa["UserData"]); !strings.Contains(ud, "efa_installer.sh -y --minimal") || strings.Contains(ud, "amazon-efs-utils") {
+	if ud := cdktest.JSON(efa["UserData"]); !strings.Contains(ud, "efa_installer.sh -y --minimal") || strings.Contains(ud, "amazon-efs-utils") {
 		t.Errorf("EFA user data should install EFA and mount Lustre only (EFS disabled)")
 	}
 	spot, od := computeEnvs(t, tpl)
 	if _, ok := od["SecurityGroupIds"]; ok {
 		t.Error("the EFA environment sets SecurityGroupIds beside a launch template with network interfaces")
 	}
-	if !strings.Contains(mustJSON(od["LaunchTemplate"]), "EFALaunchTemplate") || strings.Contains(mustJSON(spot["LaunchTemplate"]), "EFALaunchTemplate") {
+	if !strings.Contains(cdktest.JSON(od["LaunchTemplate"]), "EFALaunchTemplate") || strings.Contains(cdktest.JSON(spot["LaunchTemplate"]), "EFALaunchTemplate") {
 		t.Error("want the EFA template on the On-Demand environment only")
 	}
-	if got := mustJSON(od["InstanceTypes"]); got != `["c5n.18xlarge","c6i.32xlarge"]` {
+	if got := cdktest.JSON(od["InstanceTypes"]); got != `["c5n.18xlarge","c6i.32xlarge"]` {
 		t.Errorf("On-Demand InstanceTypes = %s", got)
 	}
 	mn := ""
 	for _, jd := range tpl.Resources("AWS::Batch::JobDefinition") {
-		if props(jd)["Type"] == "multinode" {
-			mn = mustJSON(props(jd))
+		if cdktest.Properties(jd)["Type"] == "multinode" {
+			mn = cdktest.JSON(cdktest.Properties(jd))
 		}
 	}
 	for _, want := range []string{`"NumNodes":4`, `"TargetNodes":"0:3"`, `"InstanceType":"c5n.18xlarge"`, `"HostPath":"/dev/infiniband/uverbs0"`, `"Permissions":["READ","WRITE","MKNOD"]`} {
@@ -302,15 +280,15 @@ func TestLustrePersistent2LinkedToDataBucket(t *testing.T) {
 			},
 		},
 	})
-	dra := only(t, f.tpl.Resources("AWS::FSx::DataRepositoryAssociation"))
-	p := props(dra)
-	if dra["DeletionPolicy"] != "Retain" || p["FileSystemPath"] != "/data" || !strings.Contains(mustJSON(p["DataRepositoryPath"]), `"s3://",{"Ref":"ClusterData`) {
-		t.Errorf("data repository association = %s", mustJSON(dra))
+	dra := cdktest.Only(t, f.tpl.Resources("AWS::FSx::DataRepositoryAssociation"))
+	p := cdktest.Properties(dra)
+	if dra["DeletionPolicy"] != "Retain" || p["FileSystemPath"] != "/data" || !strings.Contains(cdktest.JSON(p["DataRepositoryPath"]), `"s3://",{"Ref":"ClusterData`) {
+		t.Errorf("data repository association = %s", cdktest.JSON(dra))
 	}
-	if got := mustJSON(p["S3"]); !strings.Contains(got, "AutoImportPolicy") || !strings.Contains(got, "AutoExportPolicy") {
+	if got := cdktest.JSON(p["S3"]); !strings.Contains(got, "AutoImportPolicy") || !strings.Contains(got, "AutoExportPolicy") {
 		t.Errorf("DRA S3 = %s, want auto import and export", got)
 	}
-	lc := props(only(t, f.tpl.Resources("AWS::FSx::FileSystem")))["LustreConfiguration"].(map[string]any)
+	lc := cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::FSx::FileSystem")))["LustreConfiguration"].(map[string]any)
 	if _, ok := lc["ImportPath"]; ok {
 		t.Error("PERSISTENT_2 sets ImportPath; it links through the association")
 	}
@@ -319,13 +297,13 @@ func TestLustrePersistent2LinkedToDataBucket(t *testing.T) {
 func TestLustreScratch2ImportsAndExports(t *testing.T) {
 	f := setup(t)
 	f.tightTpl.Count(t, "AWS::FSx::DataRepositoryAssociation", 0)
-	lc := props(only(t, f.tightTpl.Resources("AWS::FSx::FileSystem")))
+	lc := cdktest.Properties(cdktest.Only(t, f.tightTpl.Resources("AWS::FSx::FileSystem")))
 	conf := lc["LustreConfiguration"].(map[string]any)
 	if conf["DeploymentType"] != "SCRATCH_2" || lc["StorageCapacity"] != 2400.0 || conf["AutoImportPolicy"] != "NEW_CHANGED_DELETED" {
-		t.Errorf("scratch Lustre = %s", mustJSON(lc))
+		t.Errorf("scratch Lustre = %s", cdktest.JSON(lc))
 	}
-	if mustJSON(conf["ImportPath"]) != mustJSON(conf["ExportPath"]) || !strings.Contains(mustJSON(conf["ImportPath"]), "/data") {
-		t.Errorf("ImportPath %s / ExportPath %s, want both s3://bucket/data", mustJSON(conf["ImportPath"]), mustJSON(conf["ExportPath"]))
+	if cdktest.JSON(conf["ImportPath"]) != cdktest.JSON(conf["ExportPath"]) || !strings.Contains(cdktest.JSON(conf["ImportPath"]), "/data") {
+		t.Errorf("ImportPath %s / ExportPath %s, want both s3://bucket/data", cdktest.JSON(conf["ImportPath"]), cdktest.JSON(conf["ExportPath"]))
 	}
 	if _, ok := conf["PerUnitStorageThroughput"]; ok {
 		t.Error("SCRATCH_2 sets a per-unit throughput")
@@ -349,24 +327,24 @@ func TestJobDefinitionRetriesSpotInterruptionsOnly(t *testing.T) {
 	f := setup(t)
 	var job map[string]any
 	for _, jd := range f.tpl.Resources("AWS::Batch::JobDefinition") {
-		if props(jd)["Type"] == "container" {
-			job = props(jd)
+		if cdktest.Properties(jd)["Type"] == "container" {
+			job = cdktest.Properties(jd)
 		}
 	}
 	if job == nil {
 		t.Fatal("no container job definition")
 	}
-	if got := mustJSON(job["RetryStrategy"]); got != `{"Attempts":5,"EvaluateOnExit":[{"Action":"RETRY","OnStatusReason":"Host EC2*"},{"Action":"EXIT","OnReason":"*"}]}` {
+	if got := cdktest.JSON(job["RetryStrategy"]); got != `{"Attempts":5,"EvaluateOnExit":[{"Action":"RETRY","OnStatusReason":"Host EC2*"},{"Action":"EXIT","OnReason":"*"}]}` {
 		t.Errorf("RetryStrategy = %s", got)
 	}
-	if got := mustJSON(job["Timeout"]); got != `{"AttemptDurationSeconds":14400}` {
+	if got := cdktest.JSON(job["Timeout"]); got != `{"AttemptDurationSeconds":14400}` {
 		t.Errorf("Timeout = %s", got)
 	}
 	c := job["ContainerProperties"].(map[string]any)
-	if c["Image"] != hpccluster.DefaultImage || mustJSON(c["ResourceRequirements"]) != `[{"Type":"MEMORY","Value":"7168"},{"Type":"VCPU","Value":"4"}]` {
-		t.Errorf("container = image %v, resources %s", c["Image"], mustJSON(c["ResourceRequirements"]))
+	if c["Image"] != hpccluster.DefaultImage || cdktest.JSON(c["ResourceRequirements"]) != `[{"Type":"MEMORY","Value":"7168"},{"Type":"VCPU","Value":"4"}]` {
+		t.Errorf("container = image %v, resources %s", c["Image"], cdktest.JSON(c["ResourceRequirements"]))
 	}
-	cmd := mustJSON(c["Command"])
+	cmd := cdktest.JSON(c["Command"])
 	for _, want := range []string{`"/bin/sh","-c"`, `(lustre|nfs4) \" /proc/mounts`, `aws s3 cp --only-show-errors \"$WORKLOAD_URL\" /tmp/workload`, "exec /tmp/workload"} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %s: %s", want, cmd)
@@ -375,7 +353,7 @@ func TestJobDefinitionRetriesSpotInterruptionsOnly(t *testing.T) {
 	env := map[string]string{}
 	for _, e := range c["Environment"].([]any) {
 		m := e.(map[string]any)
-		env[m["Name"].(string)] = mustJSON(m["Value"])
+		env[m["Name"].(string)] = cdktest.JSON(m["Value"])
 	}
 	if env["SHARED_DIR"] != `"/fsx/scratch"` || env["RESULT_PREFIX"] != `"results"` || !strings.Contains(env["DATA_BUCKET"], "ClusterData") || !strings.Contains(env["WORKLOAD_URL"], "s3://") {
 		t.Errorf("environment = %v", env)
@@ -383,10 +361,10 @@ func TestJobDefinitionRetriesSpotInterruptionsOnly(t *testing.T) {
 	if _, ok := env["WORKLOAD_ARGS"]; ok {
 		t.Error("WORKLOAD_ARGS set without Workload.Args")
 	}
-	if got := mustJSON(c["MountPoints"]); got != `[{"ContainerPath":"/efs","SourceVolume":"efs"},{"ContainerPath":"/fsx","SourceVolume":"fsx"}]` {
+	if got := cdktest.JSON(c["MountPoints"]); got != `[{"ContainerPath":"/efs","SourceVolume":"efs"},{"ContainerPath":"/fsx","SourceVolume":"fsx"}]` {
 		t.Errorf("MountPoints = %s", got)
 	}
-	if got := mustJSON(c["LogConfiguration"]); !strings.Contains(got, "awslogs") || !strings.Contains(got, "ClusterJobLogs") {
+	if got := cdktest.JSON(c["LogConfiguration"]); !strings.Contains(got, "awslogs") || !strings.Contains(got, "ClusterJobLogs") {
 		t.Errorf("LogConfiguration = %s, want awslogs to the construct's log group", got)
 	}
 	if c["Privileged"] == true {
@@ -400,10 +378,10 @@ func TestWorkloadIsBuiltForTheClusterArchitecture(t *testing.T) {
 	// differs from the arm64 one.
 	url := func(tpl *cdktest.Template) string {
 		for _, jd := range tpl.Resources("AWS::Batch::JobDefinition") {
-			if c, ok := props(jd)["ContainerProperties"].(map[string]any); ok {
+			if c, ok := cdktest.Properties(jd)["ContainerProperties"].(map[string]any); ok {
 				for _, e := range c["Environment"].([]any) {
 					if m := e.(map[string]any); m["Name"] == "WORKLOAD_URL" {
-						return mustJSON(m["Value"])
+						return cdktest.JSON(m["Value"])
 					}
 				}
 			}
@@ -413,28 +391,28 @@ func TestWorkloadIsBuiltForTheClusterArchitecture(t *testing.T) {
 	if a, b := url(f.tpl), url(f.tightTpl); a == "" || a == b {
 		t.Errorf("arm64 and amd64 clusters share workload URL %s", a)
 	}
-	if !strings.Contains(mustJSON(f.tightTpl.JSON), `{"Name":"WORKLOAD_ARGS","Value":"-put"}`) {
+	if !strings.Contains(cdktest.JSON(f.tightTpl.JSON), `{"Name":"WORKLOAD_ARGS","Value":"-put"}`) {
 		t.Error("tight cluster's job lacks WORKLOAD_ARGS=-put")
 	}
 }
 
 func TestSecurityGroupAllowsOnlyItselfAndHTTPSOut(t *testing.T) {
 	f := setup(t)
-	sg := props(only(t, f.tpl.Resources("AWS::EC2::SecurityGroup")))
-	if got := mustJSON(sg["SecurityGroupEgress"]); got != `[{"CidrIp":"0.0.0.0/0","Description":"HTTPS to AWS APIs and package repositories","FromPort":443,"IpProtocol":"tcp","ToPort":443}]` {
+	sg := cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::EC2::SecurityGroup")))
+	if got := cdktest.JSON(sg["SecurityGroupEgress"]); got != `[{"CidrIp":"0.0.0.0/0","Description":"HTTPS to AWS APIs and package repositories","FromPort":443,"IpProtocol":"tcp","ToPort":443}]` {
 		t.Errorf("inline egress = %s, want HTTPS only", got)
 	}
 	if _, ok := sg["SecurityGroupIngress"]; ok {
-		t.Errorf("inline ingress %s: want none (only the self-reference)", mustJSON(sg["SecurityGroupIngress"]))
+		t.Errorf("inline ingress %s: want none (only the self-reference)", cdktest.JSON(sg["SecurityGroupIngress"]))
 	}
 	self := map[string]any{"Fn::GetAtt": []any{"ClusterSecurityGroup0921994B", "GroupId"}}
 	f.tpl.Has(t, "AWS::EC2::SecurityGroupIngress", map[string]any{"IpProtocol": "-1", "GroupId": self, "SourceSecurityGroupId": self})
 	f.tpl.Has(t, "AWS::EC2::SecurityGroupEgress", map[string]any{"IpProtocol": "-1", "GroupId": self, "DestinationSecurityGroupId": self})
 	for _, typ := range []string{"AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"} {
 		for id, r := range f.tpl.Resources(typ) {
-			p := props(r)
-			if p["CidrIp"] != nil || p["CidrIpv6"] != nil || mustJSON(p["SourceSecurityGroupId"]) != mustJSON(self) && mustJSON(p["DestinationSecurityGroupId"]) != mustJSON(self) {
-				t.Errorf("%s %s reaches beyond the group: %s", typ, id, mustJSON(p))
+			p := cdktest.Properties(r)
+			if p["CidrIp"] != nil || p["CidrIpv6"] != nil || cdktest.JSON(p["SourceSecurityGroupId"]) != cdktest.JSON(self) && cdktest.JSON(p["DestinationSecurityGroupId"]) != cdktest.JSON(self) {
+				t.Errorf("%s %s reaches beyond the group: %s", typ, id, cdktest.JSON(p))
 			}
 		}
 	}
@@ -443,9 +421,9 @@ func TestSecurityGroupAllowsOnlyItselfAndHTTPSOut(t *testing.T) {
 func TestNetworkHasS3GatewayEndpointFlowLogsAndOneNAT(t *testing.T) {
 	f := setup(t)
 	f.tpl.Count(t, "AWS::EC2::NatGateway", hpccluster.DefaultNATGateways)
-	ep := props(only(t, f.tpl.Resources("AWS::EC2::VPCEndpoint")))
-	if ep["VpcEndpointType"] != "Gateway" || !strings.Contains(mustJSON(ep["ServiceName"]), ".s3") || len(ep["RouteTableIds"].([]any)) != 3 {
-		t.Errorf("VPC endpoint = %s, want an S3 gateway on the 3 private route tables", mustJSON(ep))
+	ep := cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::EC2::VPCEndpoint")))
+	if ep["VpcEndpointType"] != "Gateway" || !strings.Contains(cdktest.JSON(ep["ServiceName"]), ".s3") || len(ep["RouteTableIds"].([]any)) != 3 {
+		t.Errorf("VPC endpoint = %s, want an S3 gateway on the 3 private route tables", cdktest.JSON(ep))
 	}
 	f.tpl.Has(t, "AWS::EC2::FlowLog", map[string]any{"TrafficType": "ALL", "ResourceType": "VPC"})
 }
@@ -453,7 +431,7 @@ func TestNetworkHasS3GatewayEndpointFlowLogsAndOneNAT(t *testing.T) {
 func TestIAMIsLeastPrivilege(t *testing.T) {
 	f := setup(t)
 	for id, pol := range f.tpl.Resources("AWS::IAM::Policy") {
-		doc := props(pol)["PolicyDocument"].(map[string]any)
+		doc := cdktest.Properties(pol)["PolicyDocument"].(map[string]any)
 		for _, s := range doc["Statement"].([]any) {
 			st := s.(map[string]any)
 			for _, a := range toList(st["Action"]) {
@@ -461,7 +439,7 @@ func TestIAMIsLeastPrivilege(t *testing.T) {
 					t.Errorf("%s allows action %v", id, a)
 				}
 			}
-			if mustJSON(st["Resource"]) == `"*"` {
+			if cdktest.JSON(st["Resource"]) == `"*"` {
 				t.Errorf("%s allows %v on *", id, st["Action"])
 			}
 		}
@@ -469,10 +447,10 @@ func TestIAMIsLeastPrivilege(t *testing.T) {
 	var job map[string]any
 	for id, pol := range f.tpl.Resources("AWS::IAM::Policy") {
 		if strings.Contains(id, "JobRole") {
-			job = props(pol)["PolicyDocument"].(map[string]any)
+			job = cdktest.Properties(pol)["PolicyDocument"].(map[string]any)
 		}
 	}
-	got := mustJSON(job["Statement"])
+	got := cdktest.JSON(job["Statement"])
 	if n := len(job["Statement"].([]any)); n != 2 || !strings.Contains(got, `{"Action":"s3:GetObject","Effect":"Allow","Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":s3:::cdk-hnb659fds-assets-123456789012-ap-northeast-2/`) ||
 		!strings.Contains(got, `{"Action":"s3:PutObject","Effect":"Allow","Resource":{"Fn::Join":["",[{"Fn::GetAtt":["ClusterData`) || !strings.Contains(got, `"/results/*"]]}}`) {
 		t.Errorf("job role statements = %s, want GetObject on the workload object and PutObject on results/*", got)
@@ -488,17 +466,17 @@ func toList(v any) []any {
 
 func TestFailedJobsAlarmFromJobStateChangeEvents(t *testing.T) {
 	f := setup(t)
-	rule := props(only(t, f.tpl.Resources("AWS::Events::Rule")))
-	pat := mustJSON(rule["EventPattern"])
+	rule := cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::Events::Rule")))
+	pat := cdktest.JSON(rule["EventPattern"])
 	for _, want := range []string{`"source":["aws.batch"]`, `"detail-type":["Batch Job State Change"]`, `"status":["FAILED","SUCCEEDED"]`, "SpotQueue", "OnDemandQueue"} {
 		if !strings.Contains(pat, want) {
 			t.Errorf("event pattern lacks %s: %s", want, pat)
 		}
 	}
-	if !strings.Contains(mustJSON(rule["Targets"]), "ClusterJobEvents") {
-		t.Errorf("rule targets = %s, want the JobEvents log group", mustJSON(rule["Targets"]))
+	if !strings.Contains(cdktest.JSON(rule["Targets"]), "ClusterJobEvents") {
+		t.Errorf("rule targets = %s, want the JobEvents log group", cdktest.JSON(rule["Targets"]))
 	}
-	lg := props(only(t, filter(f.tpl.Resources("AWS::Logs::LogGroup"), "JobEvents")))
+	lg := cdktest.Properties(cdktest.Only(t, filter(f.tpl.Resources("AWS::Logs::LogGroup"), "JobEvents")))
 	if !strings.HasPrefix(lg["LogGroupName"].(string), "/aws/events/") {
 		t.Errorf("event log group %v must start with /aws/events/", lg["LogGroupName"])
 	}
@@ -510,7 +488,7 @@ func TestFailedJobsAlarmFromJobStateChangeEvents(t *testing.T) {
 		"MetricName": "FailedJobs", "Statistic": "Sum", "Period": 300, "Threshold": 1,
 		"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
 	})
-	body := mustJSON(props(only(t, f.tpl.Resources("AWS::CloudWatch::Dashboard")))["DashboardBody"])
+	body := cdktest.JSON(cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::CloudWatch::Dashboard")))["DashboardBody"])
 	for _, want := range []string{"FailedJobs", "SucceededJobs", "publishes no CloudWatch metrics"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)

@@ -121,14 +121,6 @@ func resource(t *testing.T, f *fixture, typ, prefix string) map[string]any {
 	return nil
 }
 
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
-
 // ref returns the logical ID in {"Fn::GetAtt": [id, attr]} or {"Ref": id}.
 func ref(v any) string {
 	m, _ := v.(map[string]any)
@@ -144,7 +136,7 @@ func ref(v any) string {
 
 func equal(t *testing.T, what string, got, want any) {
 	t.Helper()
-	if g, w := mustJSON(got), mustJSON(want); g != w {
+	if g, w := cdktest.JSON(got), cdktest.JSON(want); g != w {
 		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
 	}
 }
@@ -179,7 +171,7 @@ func TestNotificationsGoToTheQueuePerSuffix(t *testing.T) {
 	check("StudioUploadsNotifications", "CustomQueue", "photos/", []string{".png", ".jpg"})
 
 	// S3 may send only from the upload bucket, and only over TLS.
-	pol := mustJSON(props(t, f, "AWS::SQS::QueuePolicy", "ImagesQueuePolicy"))
+	pol := cdktest.JSON(props(t, f, "AWS::SQS::QueuePolicy", "ImagesQueuePolicy"))
 	for _, want := range []string{`"Principal":{"Service":"s3.amazonaws.com"}`, `"aws:SourceArn":{"Fn::GetAtt":["ImagesUploads`, `"sqs:SendMessage"`} {
 		if !strings.Contains(pol, want) {
 			t.Errorf("queue policy lacks %s:\n%s", want, pol)
@@ -219,7 +211,7 @@ func TestQueuesAreEncryptedTLSOnlyWithRedrive(t *testing.T) {
 	// Every queue denies requests without TLS.
 	tlsOnly := 0
 	for _, qp := range f.tpl.Resources("AWS::SQS::QueuePolicy") {
-		s := mustJSON(qp)
+		s := cdktest.JSON(qp)
 		if strings.Contains(s, `"Effect":"Deny"`) && strings.Contains(s, `"aws:SecureTransport":"false"`) {
 			tlsOnly++
 		}
@@ -238,7 +230,7 @@ func TestKeysRotateAndAreRetained(t *testing.T) {
 		equal(t, prefix+" rotation", r["Properties"].(map[string]any)["EnableKeyRotation"], true)
 	}
 	// S3 may use the queue key only for the upload bucket's notifications.
-	pol := mustJSON(props(t, f, "AWS::KMS::Key", "ImagesQueueKey")["KeyPolicy"])
+	pol := cdktest.JSON(props(t, f, "AWS::KMS::Key", "ImagesQueueKey")["KeyPolicy"])
 	if !strings.Contains(pol, `"aws:SourceArn":{"Fn::GetAtt":["ImagesUploads`) {
 		t.Errorf("queue key policy does not scope S3 to the upload bucket:\n%s", pol)
 	}
@@ -364,13 +356,13 @@ func TestBucketsAreSecureAndRetained(t *testing.T) {
 			t.Errorf("%s logs to %q, want the access-logs bucket", prefix, r)
 		}
 	}
-	rules := mustJSON(props(t, f, "AWS::S3::Bucket", "ImagesRenditions")["LifecycleConfiguration"])
+	rules := cdktest.JSON(props(t, f, "AWS::S3::Bucket", "ImagesRenditions")["LifecycleConfiguration"])
 	if !strings.Contains(rules, `"NoncurrentVersionExpiration":{"NoncurrentDays":30}`) {
 		t.Errorf("overwritten renditions are kept forever: %s", rules)
 	}
 	// S3 delivers access logs through the log bucket's policy (no ACLs with
 	// bucket-owner-enforced ownership), only from the pipeline's buckets.
-	logs := mustJSON(props(t, f, "AWS::S3::BucketPolicy", "ImagesAccessLogsPolicy"))
+	logs := cdktest.JSON(props(t, f, "AWS::S3::BucketPolicy", "ImagesAccessLogsPolicy"))
 	for _, want := range []string{
 		`"Principal":{"Service":"logging.s3.amazonaws.com"}`,
 		`"aws:SourceArn":{"Fn::GetAtt":["ImagesUploads`, `"aws:SourceArn":{"Fn::GetAtt":["ImagesRenditions`,
@@ -381,7 +373,7 @@ func TestBucketsAreSecureAndRetained(t *testing.T) {
 		}
 	}
 	for _, bp := range f.tpl.Resources("AWS::S3::BucketPolicy") {
-		if s := mustJSON(bp); !strings.Contains(s, `"aws:SecureTransport":"false"`) {
+		if s := cdktest.JSON(bp); !strings.Contains(s, `"aws:SecureTransport":"false"`) {
 			t.Errorf("a bucket accepts requests without TLS: %s", s)
 		}
 	}
@@ -394,7 +386,7 @@ func statements(t *testing.T, f *fixture, prefix string) []map[string]any {
 	var out []map[string]any
 	for _, pol := range f.tpl.Resources("AWS::IAM::Policy") {
 		p := pol["Properties"].(map[string]any)
-		if !strings.Contains(mustJSON(p["Roles"]), `"`+prefix) {
+		if !strings.Contains(cdktest.JSON(p["Roles"]), `"`+prefix) {
 			continue
 		}
 		for _, s := range p["PolicyDocument"].(map[string]any)["Statement"].([]any) {
@@ -495,13 +487,13 @@ func TestAlarms(t *testing.T) {
 	equal(t, "dead letters metric", dl["MetricName"], "ApproximateNumberOfMessagesVisible")
 	equal(t, "dead letters threshold", dl["Threshold"], 1)
 	equal(t, "dead letters comparison", dl["ComparisonOperator"], "GreaterThanOrEqualToThreshold")
-	if q := mustJSON(dl["Dimensions"]); !strings.Contains(q, `"ImagesDeadLetters`) {
+	if q := cdktest.JSON(dl["Dimensions"]); !strings.Contains(q, `"ImagesDeadLetters`) {
 		t.Errorf("dead letters alarm watches %s, want the dead-letter queue", q)
 	}
 	age := props(t, f, "AWS::CloudWatch::Alarm", "ImagesOldestMessageAlarm")
 	equal(t, "age metric", age["MetricName"], "ApproximateAgeOfOldestMessage")
 	equal(t, "age threshold (15m)", age["Threshold"], 900)
-	if q := mustJSON(age["Dimensions"]); !strings.Contains(q, `"ImagesQueue`) {
+	if q := cdktest.JSON(age["Dimensions"]); !strings.Contains(q, `"ImagesQueue`) {
 		t.Errorf("age alarm watches %s, want the main queue", q)
 	}
 	errs := props(t, f, "AWS::CloudWatch::Alarm", "ImagesErrorsAlarm")
@@ -513,7 +505,7 @@ func TestAlarms(t *testing.T) {
 	equal(t, "custom age threshold (5m)", props(t, f, "AWS::CloudWatch::Alarm", "CustomOldestMessageAlarm")["Threshold"], 300)
 	for _, prefix := range []string{"CustomDeadLettersAlarm", "CustomOldestMessageAlarm", "CustomErrorsAlarm"} {
 		p := props(t, f, "AWS::CloudWatch::Alarm", prefix)
-		if !strings.Contains(mustJSON(p["AlarmActions"]), `"Ref":"Topic`) || !strings.Contains(mustJSON(p["OKActions"]), `"Ref":"Topic`) {
+		if !strings.Contains(cdktest.JSON(p["AlarmActions"]), `"Ref":"Topic`) || !strings.Contains(cdktest.JSON(p["OKActions"]), `"Ref":"Topic`) {
 			t.Errorf("%s does not notify the topic: %v / %v", prefix, p["AlarmActions"], p["OKActions"])
 		}
 	}

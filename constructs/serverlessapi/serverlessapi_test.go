@@ -47,31 +47,12 @@ func defaultsTemplate(t *testing.T) *cdktest.Template {
 	return defaultsTpl
 }
 
-func only(t *testing.T, m map[string]map[string]any) map[string]any {
-	t.Helper()
-	if len(m) != 1 {
-		t.Fatalf("%d resources, want exactly 1", len(m))
-	}
-	for _, v := range m {
-		return v
-	}
-	return nil
-}
-
 func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
 	return out
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
 }
 
 func TestDefaultFunctionsAreGoOnGraviton(t *testing.T) {
@@ -172,7 +153,7 @@ func TestDefaultWAFProtectsTheStage(t *testing.T) {
 		"Scope":         "REGIONAL",
 		"DefaultAction": map[string]any{"Allow": map[string]any{}},
 	})
-	acl := only(t, tpl.Resources("AWS::WAFv2::WebACL"))
+	acl := cdktest.Only(t, tpl.Resources("AWS::WAFv2::WebACL"))
 	rules, _ := json.Marshal(acl["Properties"].(map[string]any)["Rules"])
 	for _, want := range []string{
 		`"RateBasedStatement":{"AggregateKeyType":"IP","EvaluationWindowSec":300,"Limit":2000}`,
@@ -185,12 +166,12 @@ func TestDefaultWAFProtectsTheStage(t *testing.T) {
 			t.Errorf("web ACL rules lack %s:\n%s", want, rules)
 		}
 	}
-	assoc := only(t, tpl.Resources("AWS::WAFv2::WebACLAssociation"))
+	assoc := cdktest.Only(t, tpl.Resources("AWS::WAFv2::WebACLAssociation"))
 	b, _ := json.Marshal(assoc["Properties"])
 	if !strings.Contains(string(b), `/stages/`) || !strings.Contains(string(b), `"WebACLArn":{"Fn::GetAtt":["VotesWebACL`) {
 		t.Errorf("association does not tie the stage to the web ACL: %s", b)
 	}
-	logging := only(t, tpl.Resources("AWS::WAFv2::LoggingConfiguration"))
+	logging := cdktest.Only(t, tpl.Resources("AWS::WAFv2::LoggingConfiguration"))
 	b, _ = json.Marshal(logging["Properties"])
 	for _, want := range []string{"aws-waf-logs-", `"Name":"authorization"`} {
 		if !strings.Contains(string(b), want) {
@@ -235,7 +216,7 @@ func TestRoutesGetLeastPrivilege(t *testing.T) {
 		}
 	}
 	for _, role := range tpl.Resources("AWS::IAM::Role") {
-		if m := role["Properties"].(map[string]any)["ManagedPolicyArns"]; m != nil && !strings.Contains(mustJSON(m), "AmazonAPIGatewayPushToCloudWatchLogs") {
+		if m := role["Properties"].(map[string]any)["ManagedPolicyArns"]; m != nil && !strings.Contains(cdktest.JSON(m), "AmazonAPIGatewayPushToCloudWatchLogs") {
 			t.Errorf("a function role carries managed policies: %v", m)
 		}
 	}
@@ -317,7 +298,7 @@ func TestOptions(t *testing.T) {
 		t.Errorf("options not reflected in exported fields: %+v", api)
 	}
 	for _, pol := range tpl.Resources("AWS::IAM::Policy") {
-		if b := mustJSON(pol); strings.Contains(b, "dynamodb:GetItem") {
+		if b := cdktest.JSON(pol); strings.Contains(b, "dynamodb:GetItem") {
 			t.Errorf("WriteOnly/NoTableAccess routes got read access: %s", b)
 		}
 	}

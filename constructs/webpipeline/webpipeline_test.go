@@ -145,16 +145,6 @@ func one(t *testing.T, m map[string]map[string]any) map[string]any {
 	return nil
 }
 
-func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
-
 func TestNoNagFindings(t *testing.T) {
 	f := synth(t)
 	cdktest.NoNagFindings(t, f.stack)
@@ -220,8 +210,8 @@ func TestPipelineIsV2WithSourceBuildDeploy(t *testing.T) {
 		prefix string
 		w      *webpipeline.WebPipeline
 	}{{"Git", f.git}, {"Blue", f.blue}} {
-		p := props(one(t, byPrefix(f.tpl, "AWS::CodePipeline::Pipeline", tc.prefix+"Pipeline")))
-		js := mustJSON(p["Stages"])
+		p := cdktest.Properties(one(t, byPrefix(f.tpl, "AWS::CodePipeline::Pipeline", tc.prefix+"Pipeline")))
+		js := cdktest.JSON(p["Stages"])
 		for _, ref := range []string{
 			*f.stack.GetLogicalId(tc.w.Project.Node().DefaultChild().(awscdk.CfnElement)),
 			*f.stack.GetLogicalId(tc.w.DeploymentGroup.Node().DefaultChild().(awscdk.CfnElement)),
@@ -275,14 +265,14 @@ func TestArtifactBucketIsEncryptedWithRotatingKey(t *testing.T) {
 		if bucket["DeletionPolicy"] != "Retain" {
 			t.Errorf("artifact bucket DeletionPolicy = %v, want Retain", bucket["DeletionPolicy"])
 		}
-		p := props(bucket)
-		enc := mustJSON(p["BucketEncryption"])
+		p := cdktest.Properties(bucket)
+		enc := cdktest.JSON(p["BucketEncryption"])
 		for _, want := range []string{`"SSEAlgorithm":"aws:kms"`, `"KMSMasterKeyID":{"Fn::GetAtt":["` + key + `","Arn"]}`, `"BucketKeyEnabled":true`} {
 			if !strings.Contains(enc, want) {
 				t.Errorf("artifact bucket encryption %s lacks %s", enc, want)
 			}
 		}
-		if mustJSON(p["VersioningConfiguration"]) != `{"Status":"Enabled"}` {
+		if cdktest.JSON(p["VersioningConfiguration"]) != `{"Status":"Enabled"}` {
 			t.Errorf("artifact bucket versioning = %v", p["VersioningConfiguration"])
 		}
 		if p["LoggingConfiguration"] == nil {
@@ -330,7 +320,7 @@ func TestBuildIsUnprivilegedArmAndEncrypted(t *testing.T) {
 // buildSpec returns the Git pipeline's buildspec.
 func buildSpec(t *testing.T, f *fixture) map[string]any {
 	t.Helper()
-	p := props(one(t, byPrefix(f.tpl, "AWS::CodeBuild::Project", *f.stack.GetLogicalId(f.git.Project.Node().DefaultChild().(awscdk.CfnElement)))))
+	p := cdktest.Properties(one(t, byPrefix(f.tpl, "AWS::CodeBuild::Project", *f.stack.GetLogicalId(f.git.Project.Node().DefaultChild().(awscdk.CfnElement)))))
 	src, _ := p["Source"].(map[string]any)
 	text, _ := src["BuildSpec"].(string)
 	var spec map[string]any
@@ -424,7 +414,7 @@ func TestDeploymentGroupRollsBackOnFailureAndAlarms(t *testing.T) {
 		"Enabled": true,
 		"Events":  []any{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"},
 	}
-	git := props(one(t, byPrefix(f.tpl, "AWS::CodeDeploy::DeploymentGroup", "GitDeploymentGroup")))
+	git := cdktest.Properties(one(t, byPrefix(f.tpl, "AWS::CodeDeploy::DeploymentGroup", "GitDeploymentGroup")))
 	for k, want := range map[string]any{
 		"AutoRollbackConfiguration": rollback,
 		"AlarmConfiguration": map[string]any{"Enabled": true, "Alarms": []any{
@@ -434,29 +424,29 @@ func TestDeploymentGroupRollsBackOnFailureAndAlarms(t *testing.T) {
 		"DeploymentConfigName":   "CodeDeployDefault.HalfAtATime",
 		"TerminationHookEnabled": true,
 	} {
-		if mustJSON(git[k]) != mustJSON(want) {
-			t.Errorf("Git deployment group %s = %s, want %s", k, mustJSON(git[k]), mustJSON(want))
+		if cdktest.JSON(git[k]) != cdktest.JSON(want) {
+			t.Errorf("Git deployment group %s = %s, want %s", k, cdktest.JSON(git[k]), cdktest.JSON(want))
 		}
 	}
 	for _, k := range []string{"LoadBalancerInfo", "DeploymentStyle", "BlueGreenDeploymentConfiguration"} {
 		if git[k] != nil {
-			t.Errorf("rolling deployment group without a target group has %s: %s", k, mustJSON(git[k]))
+			t.Errorf("rolling deployment group without a target group has %s: %s", k, cdktest.JSON(git[k]))
 		}
 	}
-	blue := props(one(t, byPrefix(f.tpl, "AWS::CodeDeploy::DeploymentGroup", "BlueDeploymentGroup")))
-	if mustJSON(blue["AutoRollbackConfiguration"]) != mustJSON(rollback) {
-		t.Errorf("Blue rollback = %s", mustJSON(blue["AutoRollbackConfiguration"]))
+	blue := cdktest.Properties(one(t, byPrefix(f.tpl, "AWS::CodeDeploy::DeploymentGroup", "BlueDeploymentGroup")))
+	if cdktest.JSON(blue["AutoRollbackConfiguration"]) != cdktest.JSON(rollback) {
+		t.Errorf("Blue rollback = %s", cdktest.JSON(blue["AutoRollbackConfiguration"]))
 	}
 	if alarms := blue["AlarmConfiguration"].(map[string]any)["Alarms"].([]any); len(alarms) != 2 {
 		t.Errorf("Blue alarms = %v, want 2", alarms)
 	}
-	if got := mustJSON(blue["DeploymentStyle"]); got != `{"DeploymentOption":"WITH_TRAFFIC_CONTROL","DeploymentType":"BLUE_GREEN"}` {
+	if got := cdktest.JSON(blue["DeploymentStyle"]); got != `{"DeploymentOption":"WITH_TRAFFIC_CONTROL","DeploymentType":"BLUE_GREEN"}` {
 		t.Errorf("Blue DeploymentStyle = %s", got)
 	}
-	if got := mustJSON(blue["BlueGreenDeploymentConfiguration"]); got != `{"DeploymentReadyOption":{"ActionOnTimeout":"CONTINUE_DEPLOYMENT"},"GreenFleetProvisioningOption":{"Action":"COPY_AUTO_SCALING_GROUP"},"TerminateBlueInstancesOnDeploymentSuccess":{"Action":"TERMINATE","TerminationWaitTimeInMinutes":120}}` {
+	if got := cdktest.JSON(blue["BlueGreenDeploymentConfiguration"]); got != `{"DeploymentReadyOption":{"ActionOnTimeout":"CONTINUE_DEPLOYMENT"},"GreenFleetProvisioningOption":{"Action":"COPY_AUTO_SCALING_GROUP"},"TerminateBlueInstancesOnDeploymentSuccess":{"Action":"TERMINATE","TerminationWaitTimeInMinutes":120}}` {
 		t.Errorf("Blue BlueGreenDeploymentConfiguration = %s", got)
 	}
-	if got := mustJSON(blue["LoadBalancerInfo"]); !strings.Contains(got, `"TargetGroupInfoList":[{"Name":{"Fn::GetAtt":["Targets`) {
+	if got := cdktest.JSON(blue["LoadBalancerInfo"]); !strings.Contains(got, `"TargetGroupInfoList":[{"Name":{"Fn::GetAtt":["Targets`) {
 		t.Errorf("Blue LoadBalancerInfo = %s", got)
 	}
 }
@@ -466,7 +456,7 @@ func TestAgentInstallAndBundleAccess(t *testing.T) {
 	userData := func(asg string) string {
 		for id, r := range f.tpl.Resources("AWS::EC2::LaunchTemplate") {
 			if strings.HasPrefix(id, asg) {
-				return mustJSON(props(r)["LaunchTemplateData"].(map[string]any)["UserData"])
+				return cdktest.JSON(cdktest.Properties(r)["LaunchTemplateData"].(map[string]any)["UserData"])
 			}
 		}
 		t.Fatalf("no launch template %s", asg)
@@ -488,7 +478,7 @@ func TestAgentInstallAndBundleAccess(t *testing.T) {
 		key := *f.stack.GetLogicalId(tc.w.Key.Node().DefaultChild().(awscdk.CfnElement))
 		var doc string
 		for _, r := range byPrefix(f.tpl, "AWS::IAM::Policy", tc.asg) {
-			doc += mustJSON(props(r)["PolicyDocument"])
+			doc += cdktest.JSON(cdktest.Properties(r)["PolicyDocument"])
 		}
 		for _, want := range []string{`"s3:GetObject*"`, `{"Fn::GetAtt":["` + bucket + `","Arn"]},"/*"`, `"kms:Decrypt"`, `{"Fn::GetAtt":["` + key + `","Arn"]}`} {
 			if !strings.Contains(doc, want) {
@@ -507,7 +497,7 @@ func TestAgentInstallAndBundleAccess(t *testing.T) {
 func TestNoStarActionsAndNarrowBlueGreenGrants(t *testing.T) {
 	f := synth(t)
 	for id, r := range f.tpl.Resources("AWS::IAM::Policy") {
-		doc := props(r)["PolicyDocument"].(map[string]any)
+		doc := cdktest.Properties(r)["PolicyDocument"].(map[string]any)
 		for _, s := range doc["Statement"].([]any) {
 			st := s.(map[string]any)
 			for _, a := range asList(st["Action"]) {
@@ -516,8 +506,8 @@ func TestNoStarActionsAndNarrowBlueGreenGrants(t *testing.T) {
 				}
 			}
 			if slices.Contains(asList(st["Action"]), "iam:PassRole") {
-				if !strings.HasPrefix(id, "BlueDeploymentGroup") || mustJSON(st["Condition"]) != `{"StringEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}` {
-					t.Errorf("%s: iam:PassRole outside the blue/green role or without the EC2 condition: %s", id, mustJSON(st))
+				if !strings.HasPrefix(id, "BlueDeploymentGroup") || cdktest.JSON(st["Condition"]) != `{"StringEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}` {
+					t.Errorf("%s: iam:PassRole outside the blue/green role or without the EC2 condition: %s", id, cdktest.JSON(st))
 				}
 			}
 		}

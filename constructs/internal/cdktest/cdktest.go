@@ -4,6 +4,7 @@
 package cdktest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -132,4 +133,32 @@ func firstLines(err error, n int) string {
 		lines = append(lines[:n], "...")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Only returns the single resource of m, failing the test unless there is
+// exactly one.
+func Only(t testing.TB, m map[string]map[string]any) map[string]any {
+	t.Helper()
+	if len(m) != 1 {
+		t.Fatalf("%d resources, want exactly 1", len(m))
+	}
+	for _, v := range m {
+		return v
+	}
+	return nil
+}
+
+// Properties returns a resource's Properties.
+func Properties(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+// JSON renders v as compact JSON, for substring assertions on templates.
+func JSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

@@ -167,14 +167,16 @@ func New(scope constructs.Construct, id string, props *Props) *ScaledWebTier {
 	if p.Stage >= HighlyAvailable {
 		x.AccessLogsBucket = newAccessLogs(x.Construct)
 	}
+	if p.Stage >= Elastic {
+		// Before the servers: their page loads /static/ from the distribution.
+		x.newCDN(&p)
+		x.AppEnvironment["STATIC_BASE_URL"] = "https://" + *x.Distribution.DistributionDomainName()
+	}
 	x.finishUserData()
 	if p.Stage <= SplitDatabase {
 		x.newSingleServer(&p)
 	} else {
 		x.newFleet(&p)
-	}
-	if p.Stage >= Elastic {
-		x.newCDN(&p)
 	}
 	x.newDNS(&p)
 	x.newAlarms(&p)

@@ -305,6 +305,9 @@ func TestStage2SplitDatabase(t *testing.T) {
 func TestStage3HighlyAvailable(t *testing.T) {
 	r := get(t, "stage3")
 	tpl := r.tpl
+	if strings.Contains(userData(t, tpl), "STATIC_BASE_URL") {
+		t.Error("stage 3 has no distribution, yet its user data sets STATIC_BASE_URL")
+	}
 	tpl.Count(t, "AWS::EC2::Instance", 0)
 	tpl.Count(t, "AWS::EC2::EIP", 2) // the NAT gateways'
 	tpl.Count(t, "AWS::EC2::NatGateway", 2)
@@ -372,6 +375,13 @@ func TestStage3HighlyAvailable(t *testing.T) {
 func TestStage4Elastic(t *testing.T) {
 	r := get(t, "stage4")
 	tpl := r.tpl
+	// The page loads its assets from CloudFront from stage 4 on.
+	if ud := userData(t, tpl); !strings.Contains(ud, "STATIC_BASE_URL=https://") {
+		t.Errorf("stage 4 user data does not point the page at the distribution:\n%s", ud)
+	}
+	if lt := cdktest.JSON(tpl.Resources("AWS::EC2::LaunchTemplate")); !strings.Contains(lt, `STATIC_BASE_URL=https://",{"Fn::GetAtt":["WebCdn`) {
+		t.Errorf("STATIC_BASE_URL is not the distribution's domain name")
+	}
 	tpl.Count(t, "AWS::RDS::DBInstance", 3) // writer and 2 readers
 	tpl.Has(t, "AWS::AutoScaling::AutoScalingGroup", map[string]any{"MinSize": "2", "MaxSize": "20"})
 	tpl.Has(t, "AWS::AutoScaling::ScalingPolicy", map[string]any{

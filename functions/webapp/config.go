@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -54,6 +55,11 @@ type Config struct {
 	// StaticDir serves /static/ from a directory instead of the embedded
 	// assets (STATIC_DIR). Default: embedded assets.
 	StaticDir string
+	// StaticBaseURL makes the page load its assets from another origin — a
+	// CloudFront distribution in front of S3 — as <StaticBaseURL>/static/...
+	// (STATIC_BASE_URL, an absolute https URL without a trailing slash).
+	// Default: empty (the page loads /static/ from this server).
+	StaticBaseURL string
 	// InstanceID names this server in responses and logs (INSTANCE_ID).
 	// Default: the host name.
 	InstanceID string
@@ -73,6 +79,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RedisUsername: getenv("REDIS_USERNAME"),
 		RedisPassword: getenv("REDIS_PASSWORD"),
 		StaticDir:     strings.TrimSpace(getenv("STATIC_DIR")),
+		StaticBaseURL: strings.TrimSpace(getenv("STATIC_BASE_URL")),
 		InstanceID:    strings.TrimSpace(getenv("INSTANCE_ID")),
 		Stage:         strings.TrimSpace(getenv("APP_STAGE")),
 		SessionTTL:    DefaultSessionTTL,
@@ -147,6 +154,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	if c.StaticBaseURL != "" {
+		if err := CheckStaticBaseURL(c.StaticBaseURL); err != nil {
+			bad("STATIC_BASE_URL", "%v", err)
+		}
+	}
+
 	if c.InstanceID == "" {
 		if h, err := os.Hostname(); err == nil {
 			c.InstanceID = h
@@ -187,6 +200,22 @@ func checkLabel(s string) error {
 		if r <= ' ' || r > '~' {
 			return errors.New("only printable ASCII without spaces is allowed")
 		}
+	}
+	return nil
+}
+
+// CheckStaticBaseURL reports why u cannot be the origin of the page's assets.
+func CheckStaticBaseURL(u string) error {
+	parsed, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL: %v", u, err)
+	case parsed.Scheme != "https" || parsed.Host == "":
+		return fmt.Errorf("%q must be an absolute https URL", u)
+	case parsed.RawQuery != "" || parsed.Fragment != "" || parsed.User != nil:
+		return fmt.Errorf("%q must not carry a query, fragment or user information", u)
+	case strings.HasSuffix(u, "/"):
+		return fmt.Errorf("%q must not end with \"/\"", u)
 	}
 	return nil
 }

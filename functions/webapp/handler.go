@@ -1,11 +1,13 @@
 package webapp
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -55,6 +57,10 @@ type Options struct {
 	// StaticDir serves /static/ from this directory instead of the embedded
 	// assets. Directory listings are never served. Default: embedded assets.
 	StaticDir string
+	// StaticBaseURL makes the page load /static/ assets from this origin
+	// (e.g. https://d111111abcdef8.cloudfront.net); see CheckStaticBaseURL.
+	// Default: empty (this server serves them).
+	StaticBaseURL string
 	// Logger receives the JSON access log and errors. Default: slog.Default().
 	Logger *slog.Logger
 	// HealthTimeout bounds the store ping made by /healthz. Default: 1s.
@@ -110,6 +116,15 @@ func NewHandler(o Options) (*Handler, error) {
 	page, err := fs.ReadFile(Assets(), "index.html")
 	if err != nil {
 		return nil, fmt.Errorf("webapp: embedded page: %w", err)
+	}
+	if o.StaticBaseURL != "" {
+		if err := CheckStaticBaseURL(o.StaticBaseURL); err != nil {
+			return nil, fmt.Errorf("webapp: StaticBaseURL: %w", err)
+		}
+		base := html.EscapeString(o.StaticBaseURL)
+		for _, attr := range []string{`href="`, `src="`} {
+			page = bytes.ReplaceAll(page, []byte(attr+"/static/"), []byte(attr+base+"/static/"))
+		}
 	}
 	var static fs.FS = Assets()
 	if o.StaticDir != "" {

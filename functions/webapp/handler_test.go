@@ -298,3 +298,28 @@ func TestNewHandlerRequiresStore(t *testing.T) {
 		t.Errorf("NewHandler without a store: err = %v", err)
 	}
 }
+
+func TestStaticBaseURL(t *testing.T) {
+	h := newMemoryHandler(t, Options{StaticBaseURL: "https://d111111abcdef8.cloudfront.net"})
+	body := readBody(t, do(t, h, "GET", "/", nil, nil))
+	for _, want := range []string{
+		`href="https://d111111abcdef8.cloudfront.net/static/style.css"`,
+		`src="https://d111111abcdef8.cloudfront.net/static/app.js"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `"/static/`) {
+		t.Errorf("page still loads assets from this server:\n%s", body)
+	}
+	// The server keeps serving /static/ itself for clients of the old page.
+	if res := do(t, h, "GET", "/static/app.js", nil, nil); res.StatusCode != 200 {
+		t.Errorf("GET /static/app.js: %d", res.StatusCode)
+	}
+	for _, bad := range []string{"http://cdn.example.com", "https://cdn.example.com/", "https://cdn.example.com?x=1", "cdn.example.com"} {
+		if _, err := NewHandler(Options{Store: NewMemoryStore(time.Hour), StaticBaseURL: bad}); err == nil {
+			t.Errorf("StaticBaseURL %q accepted", bad)
+		}
+	}
+}

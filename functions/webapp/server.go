@@ -61,6 +61,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		SessionTTL:     cfg.SessionTTL,
 		InsecureCookie: !cfg.CookieSecure,
 		StaticDir:      cfg.StaticDir,
+		StaticBaseURL:  cfg.StaticBaseURL,
 		Logger:         logger,
 	})
 	if err != nil {

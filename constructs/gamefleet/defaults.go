@@ -1,0 +1,26 @@
+package gamefleet
+
+import "time"
+
+// Every default of Fleet, in one place.
+const (
+	// DefaultInstanceType is a compute-optimized Graviton instance.
+	DefaultInstanceType = "c7g.large"
+	// DefaultMaxCapacity bounds the group until a schedule changes it.
+	DefaultMaxCapacity = 10
+	// MaxCapacityLimit is the largest size the fleet scaler accepts in a
+	// payload (fleet.MaxCapacity in the handler).
+	MaxCapacityLimit = 1000
+	// DefaultVolumeGiB is the size of the encrypted gp3 root volume.
+	DefaultVolumeGiB = 20
+	// DefaultCooldown between two scaling activities.
+	DefaultCooldown = 5 * time.Minute
+	// DefaultEntry is the fleet scaler's handler, relative to the directory
+	// the app is synthesized from.
+	DefaultEntry = "functions/gameevents/fleetscaler"
+	// rootDevice is Amazon Linux 2023's root device name.
+	rootDevice = "/dev/xvda"
+	// autoScalingServiceRole is Auto Scaling's service-linked role, which
+	// sends the group's notifications.
+	autoScalingServiceRole = "aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+)

@@ -1,0 +1,64 @@
+package gamefleet
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+)
+
+// Props configures a Fleet. The zero value of every field is the secure
+// default; Vpc and Schedules are required.
+type Props struct {
+	// Vpc hosts the game servers. Required.
+	Vpc awsec2.IVpc
+	// VpcSubnets places the group. Default: the VPC's private isolated
+	// subnets (no route to or from the internet; reach AWS APIs through VPC
+	// endpoints).
+	VpcSubnets *awsec2.SubnetSelection
+	// InstanceType of the game servers, e.g. "c7g.xlarge". The image's
+	// architecture follows it (arm64 for Graviton types, see the package
+	// doc). Default: "c7g.large".
+	InstanceType string
+	// VolumeGiB is the root volume's size. Default: 20.
+	VolumeGiB int
+	// MinCapacity of the group when deployed. Default: 0 (empty until a
+	// schedule sizes it).
+	MinCapacity int
+	// MaxCapacity of the group when deployed, at most 1000. Default: 10.
+	MaxCapacity int
+	// Schedules size the group. At least one is required; names are unique.
+	Schedules []ScaleSchedule
+	// AlarmTopic receives the group's scaling notifications and the
+	// scaler's alarms. Default: nil (no notifications; alarms without
+	// actions).
+	AlarmTopic awssns.ITopic
+	// AlarmTopicKey is the KMS key that encrypts AlarmTopic. When set, its
+	// key policy lets Auto Scaling's service-linked role use it (an imported
+	// key's policy cannot be changed: grant that yourself). Requires
+	// AlarmTopic. Default: nil.
+	AlarmTopicKey awskms.IKey
+	// Entry is the directory of the fleet scaler's Go main package.
+	// Default: "functions/gameevents/fleetscaler".
+	Entry string
+}
+
+// ScaleSchedule is one run of the fleet scaler.
+type ScaleSchedule struct {
+	// Name of the schedule, unique within the fleet: 1-64 letters, digits,
+	// '-', '_' or '.'. Required.
+	Name string
+	// Expression is an EventBridge Scheduler expression: "cron(...)",
+	// "rate(...)" or "at(...)". Required.
+	Expression string
+	// TimeZone is the IANA time zone of the expression. Default: "Asia/Seoul".
+	TimeZone string
+	// MinSize and MaxSize set the group's bounds. Pointers because 0 is a
+	// meaningful size. Default: nil (the group's current bound is kept).
+	MinSize, MaxSize *int
+	// DesiredCapacity is the group's new size. It must lie within the bounds
+	// after the change (MinSize/MaxSize, else MinCapacity/MaxCapacity).
+	DesiredCapacity int
+}
+
+// Int returns a pointer to n, for ScaleSchedule.MinSize and MaxSize.
+func Int(n int) *int { return &n }

@@ -30,6 +30,13 @@ func TestCatalogIsWellFormed(t *testing.T) {
 		if it.SpotAvailable() && it.SpotPrice >= it.OnDemandPrice {
 			t.Errorf("%s: Spot %v is not below On-Demand %v", it.Name, it.SpotPrice, it.OnDemandPrice)
 		}
+		// Every Spot row carries the Advisor's figures; the others none.
+		if it.SpotAvailable() && (it.AdvisorSavings <= 0 || it.AdvisorSavings >= 100 || it.Interruptions < InterruptionsUnder5 || it.Interruptions > InterruptionsOver20) {
+			t.Errorf("%s: Advisor savings %d%%, interruption band %d: want 1..99 and 0..4", it.Name, it.AdvisorSavings, it.Interruptions)
+		}
+		if !it.SpotAvailable() && (it.AdvisorSavings != 0 || it.Interruptions != 0 || !strings.HasPrefix(it.Name, "hpc")) {
+			t.Errorf("%s: no Spot price but Advisor figures %d%%, band %d (only HPC types lack Spot)", it.Name, it.AdvisorSavings, it.Interruptions)
+		}
 		if i > 0 {
 			prev := cat[i-1]
 			if prev.Family() > it.Family() || (prev.Family() == it.Family() && prev.VCPUs >= it.VCPUs) {
@@ -53,46 +60,59 @@ func TestCatalogIsWellFormed(t *testing.T) {
 	if Catalog()[0].OnDemandPrice == 1e6 {
 		t.Error("Catalog exposes the catalog itself, want a copy")
 	}
-	if PriceRegion != "us-east-1" || PricesAsOf == "" || OnDemandPriceSource == "" || SpotPriceSource == "" || EFASource == "" {
+	if PriceRegion != "us-east-1" || OnDemandPricesAsOf == "" || OnDemandPriceSource == "" || SpotPriceSource == "" || EFASource == "" ||
+		SpotPricesAsOf != "2026-08-10T06:54:02Z" || !strings.Contains(SpotPriceSource, SpotPriceURL) || SpotAdvisorURL == "" {
 		t.Error("the catalog's provenance variables must be set")
+	}
+}
+
+func TestInterruptionBandString(t *testing.T) {
+	for b, want := range map[InterruptionBand]string{
+		InterruptionsUnder5: "<5%", Interruptions5To10: "5-10%", Interruptions10To15: "10-15%",
+		Interruptions15To20: "15-20%", InterruptionsOver20: ">20%", 5: "InterruptionBand(5)", -1: "InterruptionBand(-1)",
+	} {
+		if got := b.String(); got != want {
+			t.Errorf("InterruptionBand(%d).String() = %q, want %q", int(b), got, want)
+		}
 	}
 }
 
 func TestLookupInstance(t *testing.T) {
 	tests := []struct {
-		name      string
-		ok        bool
-		vcpus     int
-		memory    float64
-		arch      Arch
-		efa       bool
-		onDemand  float64
-		spotAvail bool
+		name     string
+		ok       bool
+		vcpus    int
+		memory   float64
+		arch     Arch
+		efa      bool
+		onDemand float64
+		spot     float64 // the Spot pricing page's figure at SpotPricesAsOf; 0: no Spot
+		band     InterruptionBand
 	}{
-		{"c7g.16xlarge", true, 64, 128, ArchARM64, true, 2.32, true},
-		{"c7g.4xlarge", true, 16, 32, ArchARM64, false, 0.58, true},
-		{"c5n.18xlarge", true, 72, 192, ArchX86_64, true, 3.888, true},
-		{"c5.18xlarge", true, 72, 144, ArchX86_64, false, 3.06, true},
-		{"c6gn.16xlarge", true, 64, 128, ArchARM64, true, 2.7648, true},
-		{"c6gn.8xlarge", true, 32, 64, ArchARM64, false, 1.3824, true},
-		{"c6in.32xlarge", true, 128, 256, ArchX86_64, true, 7.2576, true},
-		{"c6i.32xlarge", true, 128, 256, ArchX86_64, true, 5.44, true},
-		{"c6i.16xlarge", true, 64, 128, ArchX86_64, false, 2.72, true},
-		{"c7gn.16xlarge", true, 64, 128, ArchARM64, true, 3.9936, true},
-		{"c7i.48xlarge", true, 192, 384, ArchX86_64, true, 8.568, true},
-		{"c7i.24xlarge", true, 96, 192, ArchX86_64, false, 4.284, true},
-		{"m6i.32xlarge", true, 128, 512, ArchX86_64, true, 6.144, true},
-		{"m7g.16xlarge", true, 64, 256, ArchARM64, true, 2.6112, true},
-		{"m5.24xlarge", true, 96, 384, ArchX86_64, false, 4.608, true},
-		{"r7g.16xlarge", true, 64, 512, ArchARM64, true, 3.4272, true},
-		{"hpc7g.16xlarge", true, 64, 128, ArchARM64, true, 1.6832, false},
-		{"hpc7g.4xlarge", true, 16, 128, ArchARM64, true, 1.6832, false},
-		{"hpc6a.48xlarge", true, 96, 384, ArchX86_64, true, 2.88, false},
-		{"hpc6id.32xlarge", true, 64, 1024, ArchX86_64, true, 5.70, false},
-		{"  C7G.16XLARGE ", true, 64, 128, ArchARM64, true, 2.32, true},
-		{"c7g.huge", false, 0, 0, "", false, 0, false},
-		{"x9z.large", false, 0, 0, "", false, 0, false},
-		{"c7g", false, 0, 0, "", false, 0, false},
+		{"c7g.16xlarge", true, 64, 128, ArchARM64, true, 2.32, 0.5421, Interruptions5To10},
+		{"c7g.4xlarge", true, 16, 32, ArchARM64, false, 0.58, 0.194, InterruptionsUnder5},
+		{"c5n.18xlarge", true, 72, 192, ArchX86_64, true, 3.888, 1.2942, Interruptions10To15},
+		{"c5.18xlarge", true, 72, 144, ArchX86_64, false, 3.06, 1.0385, Interruptions15To20},
+		{"c6gn.16xlarge", true, 64, 128, ArchARM64, true, 2.7648, 0.5406, Interruptions5To10},
+		{"c6gn.8xlarge", true, 32, 64, ArchARM64, false, 1.3824, 0.4216, Interruptions5To10},
+		{"c6in.32xlarge", true, 128, 256, ArchX86_64, true, 7.2576, 1.7169, InterruptionsOver20},
+		{"c6i.32xlarge", true, 128, 256, ArchX86_64, true, 5.44, 1.6465, InterruptionsOver20},
+		{"c6i.16xlarge", true, 64, 128, ArchX86_64, false, 2.72, 0.9281, InterruptionsOver20},
+		{"c7gn.16xlarge", true, 64, 128, ArchARM64, true, 3.9936, 0.6887, InterruptionsUnder5},
+		{"c7i.48xlarge", true, 192, 384, ArchX86_64, true, 8.568, 2.7418, Interruptions5To10},
+		{"c7i.24xlarge", true, 96, 192, ArchX86_64, false, 4.284, 1.3191, InterruptionsOver20},
+		{"m6i.32xlarge", true, 128, 512, ArchX86_64, true, 6.144, 1.8142, InterruptionsOver20},
+		{"m7g.16xlarge", true, 64, 256, ArchARM64, true, 2.6112, 0.92, InterruptionsUnder5},
+		{"m5.24xlarge", true, 96, 384, ArchX86_64, false, 4.608, 1.2782, InterruptionsOver20},
+		{"r7g.16xlarge", true, 64, 512, ArchARM64, true, 3.4272, 0.8116, Interruptions10To15},
+		{"hpc7g.16xlarge", true, 64, 128, ArchARM64, true, 1.6832, 0, 0},
+		{"hpc7g.4xlarge", true, 16, 128, ArchARM64, true, 1.6832, 0, 0},
+		{"hpc6a.48xlarge", true, 96, 384, ArchX86_64, true, 2.88, 0, 0},
+		{"hpc6id.32xlarge", true, 64, 1024, ArchX86_64, true, 5.70, 0, 0},
+		{"  C7G.16XLARGE ", true, 64, 128, ArchARM64, true, 2.32, 0.5421, Interruptions5To10},
+		{"c7g.huge", false, 0, 0, "", false, 0, 0, 0},
+		{"x9z.large", false, 0, 0, "", false, 0, 0, 0},
+		{"c7g", false, 0, 0, "", false, 0, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,9 +124,9 @@ func TestLookupInstance(t *testing.T) {
 				return
 			}
 			if got.VCPUs != tt.vcpus || got.MemoryGiB != tt.memory || got.Arch != tt.arch || got.EFA != tt.efa ||
-				got.OnDemandPrice != tt.onDemand || got.SpotAvailable() != tt.spotAvail {
-				t.Errorf("LookupInstance(%q) = %+v, want vCPUs %d, %v GiB, %s, EFA %v, $%v On-Demand, Spot %v",
-					tt.name, got, tt.vcpus, tt.memory, tt.arch, tt.efa, tt.onDemand, tt.spotAvail)
+				got.OnDemandPrice != tt.onDemand || got.SpotPrice != tt.spot || got.SpotAvailable() != (tt.spot > 0) || got.Interruptions != tt.band {
+				t.Errorf("LookupInstance(%q) = %+v, want vCPUs %d, %v GiB, %s, EFA %v, $%v On-Demand, $%v Spot, interruptions %s",
+					tt.name, got, tt.vcpus, tt.memory, tt.arch, tt.efa, tt.onDemand, tt.spot, tt.band)
 			}
 		})
 	}

@@ -89,25 +89,26 @@ func (e CostEstimate) String() string {
 	if len(e.NoSpot) > 0 {
 		fmt.Fprintf(&b, " Not offered as Spot, left out: %s.", strings.Join(e.NoSpot, ", "))
 	}
-	fmt.Fprintf(&b, "\nPrices: On-Demand from the %s; Spot %s; as of %s.\n", OnDemandPriceSource, SpotPriceSource, PricesAsOf)
+	fmt.Fprintf(&b, "\nPrices: On-Demand from the %s, as of %s; Spot from the %s, fetched %s, a quote of one moment (Spot prices vary by Availability Zone and over time); interruption bands from the Spot Instance Advisor, same fetch.\n",
+		OnDemandPriceSource, OnDemandPricesAsOf, SpotPriceSource, SpotPricesAsOf)
 	return b.String()
 }
 
 // MarkdownTable renders instance types as a Markdown table.
 func MarkdownTable(types []InstanceType) string {
 	var b strings.Builder
-	b.WriteString("| Instance type | vCPUs | Memory (GiB) | Arch | EFA | On-Demand $/h | Spot $/h | Spot $/vCPU-h |\n")
-	b.WriteString("|---|---:|---:|---|---|---:|---:|---:|\n")
+	b.WriteString("| Instance type | vCPUs | Memory (GiB) | Arch | EFA | On-Demand $/h | Spot $/h | Spot $/vCPU-h | Interruptions |\n")
+	b.WriteString("|---|---:|---:|---|---|---:|---:|---:|---|\n")
 	for _, t := range types {
 		efa := ""
 		if t.EFA {
 			efa = "yes"
 		}
-		spot, perVCPU := "n/a", "n/a"
+		spot, perVCPU, interruptions := "n/a", "n/a", "n/a"
 		if t.SpotAvailable() {
-			spot, perVCPU = fmt.Sprintf("%.4f", t.SpotPrice), fmt.Sprintf("%.5f", t.SpotPerVCPU())
+			spot, perVCPU, interruptions = fmt.Sprintf("%.4f", t.SpotPrice), fmt.Sprintf("%.5f", t.SpotPerVCPU()), t.Interruptions.String()
 		}
-		fmt.Fprintf(&b, "| %s | %d | %g | %s | %s | %.4f | %s | %s |\n", t.Name, t.VCPUs, t.MemoryGiB, t.Arch, efa, t.OnDemandPrice, spot, perVCPU)
+		fmt.Fprintf(&b, "| %s | %d | %g | %s | %s | %.4f | %s | %s | %s |\n", t.Name, t.VCPUs, t.MemoryGiB, t.Arch, efa, t.OnDemandPrice, spot, perVCPU, interruptions)
 	}
 	return b.String()
 }

@@ -20,32 +20,32 @@ func TestEstimateHourlyCostHandComputed(t *testing.T) {
 		noSpot       []string
 	}{
 		{
-			// c7g.16xlarge: 64 vCPUs, $2.32 On-Demand, $0.928 Spot.
-			// Spot: 0.928/64 = 0.0145 $/vCPU-h; x 256 = 3.712 $/h.
+			// c7g.16xlarge: 64 vCPUs, $2.32 On-Demand, $0.5421 Spot.
+			// Spot: 0.5421/64 = 0.0084703125 $/vCPU-h; x 256 = 2.1684 $/h.
 			// On-Demand: 2.32/64 = 0.03625 $/vCPU-h; x 256 = 9.28 $/h.
-			// Savings: 1 - 3.712/9.28 = 0.60 -> 60%.
+			// Savings: 1 - 2.1684/9.28 = 0.766336206... -> 76.6336%.
 			name: "one type", types: []string{"c7g.16xlarge"}, vcpus: 256,
-			spot: 3.712, od: 9.28, savings: 60, cheapest: "c7g.16xlarge", cheapestCost: 3.712,
+			spot: 2.1684, od: 9.28, savings: 76.63362068965517, cheapest: "c7g.16xlarge", cheapestCost: 2.1684,
 		},
 		{
-			// c6g.16xlarge: 64 vCPUs, $2.176 On-Demand, $0.7834 Spot.
-			// m6g.16xlarge: 64 vCPUs, $2.464 On-Demand, $0.8378 Spot.
-			// Spot per vCPU: 0.7834/64 = 0.012240625 and 0.8378/64 = 0.013090625;
-			//   mean 0.012665625; x 128 = 1.6212 $/h.
+			// c6g.16xlarge: 64 vCPUs, $2.176 On-Demand, $0.3488 Spot.
+			// m6g.16xlarge: 64 vCPUs, $2.464 On-Demand, $0.6473 Spot.
+			// Spot per vCPU: 0.3488/64 = 0.00545 and 0.6473/64 = 0.0101140625;
+			//   mean 0.00778203125; x 128 = 0.9961 $/h.
 			// On-Demand per vCPU: 0.034 and 0.0385; mean 0.03625; x 128 = 4.64 $/h.
-			// Savings: 1 - 1.6212/4.64 = 0.650603448... -> 65.0603%.
-			// Best case, all c6g.16xlarge: 0.012240625 x 128 = 1.5668 $/h.
+			// Savings: 1 - 0.9961/4.64 = 0.785323275... -> 78.5323%.
+			// Best case, all c6g.16xlarge: 0.00545 x 128 = 0.6976 $/h.
 			name: "two families' largest sizes", types: []string{"c6g.16xlarge", "m6g.16xlarge"}, vcpus: 128,
-			spot: 1.6212, od: 4.64, savings: 65.06034482758621, cheapest: "c6g.16xlarge", cheapestCost: 1.5668,
+			spot: 0.9961, od: 4.64, savings: 78.53232758620689, cheapest: "c6g.16xlarge", cheapestCost: 0.6976,
 		},
 		{
 			// hpc7g.16xlarge has no Spot and is left out.
-			// c5n.18xlarge: 72 vCPUs, $3.888 On-Demand, $1.3997 Spot.
-			// Spot: 1.3997/72 = 0.019440277... $/vCPU-h; x 144 = 2.7994 $/h.
+			// c5n.18xlarge: 72 vCPUs, $3.888 On-Demand, $1.2942 Spot.
+			// Spot: 1.2942/72 = 0.017975 $/vCPU-h; x 144 = 2.5884 $/h.
 			// On-Demand: 3.888/72 = 0.054; x 144 = 7.776 $/h.
-			// Savings: 1 - 2.7994/7.776 = 0.639994855... -> 63.9995%.
+			// Savings: 1 - 2.5884/7.776 = 0.667129629... -> 66.7130%.
 			name: "HPC type without Spot", types: []string{"c5n.18xlarge", "hpc7g.16xlarge"}, vcpus: 144,
-			spot: 2.7994, od: 7.776, savings: 63.99948559670782, cheapest: "c5n.18xlarge", cheapestCost: 2.7994,
+			spot: 2.5884, od: 7.776, savings: 66.71296296296296, cheapest: "c5n.18xlarge", cheapestCost: 2.5884,
 			noSpot: []string{"hpc7g.16xlarge"},
 		},
 	}
@@ -79,38 +79,43 @@ func TestEstimateHourlyCostHandComputed(t *testing.T) {
 }
 
 func TestEstimateHourlyCostDefaultList(t *testing.T) {
-	// The Graviton and Intel compute/general-purpose families an HPCCluster
-	// lists by default, at 256 vCPUs.
-	e, err := EstimateHourlyCost([]string{"c7g", "c6g", "c7i", "c6i", "m7g", "m6g"}, 256)
+	// The Graviton families an HPCCluster lists by default, at its default
+	// 256 vCPUs, hand-computed from the catalog rows (Spot/vCPUs per size):
+	//   c7g:  0.0501/4 + 0.1088/8 + 0.194/16 + 0.3957/32 + 0.5421/64 = 0.0590859375
+	//   c6g:  0.0505/4 + 0.1073/8 + 0.1777/16 + 0.3653/32 + 0.3488/64 = 0.054009375
+	//   c7gn: 0.5877/32 + 0.6887/64                                   = 0.0291265625
+	//   c6gn: 0.4216/32 + 0.5406/64                                   = 0.021621875
+	//   r7g:  0.069/4 + 0.3004/16 + 0.8116/64                         = 0.04870625
+	//   sum over the 17 types 0.21255; mean 0.0125029...; x 256 = 3.2007529 $/h.
+	// On-Demand per vCPU is one figure per family (0.03625, 0.034, 0.0624,
+	// 0.0432, 0.05355), so the sum is 5(0.03625) + 5(0.034) + 2(0.0624) +
+	// 2(0.0432) + 3(0.05355) = 0.7231; x 256/17 = 10.8890353 $/h.
+	// Savings: 1 - 0.21255/0.7231 = 0.7060572... -> 70.61%.
+	// Best case, all c6g.16xlarge: 0.3488/64 x 256 = 1.3952 $/h.
+	e, err := EstimateHourlyCost(DefaultInstanceTypes, DefaultMaxVCPUs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.InstanceTypes) != 5+5+7+6+5+5 {
-		t.Errorf("%d instance types, want 33", len(e.InstanceTypes))
+	if len(e.InstanceTypes) != 5+5+2+2+3 || len(e.NoSpot) != 0 {
+		t.Errorf("%d instance types (%v without Spot), want 17, all Spot", len(e.InstanceTypes), e.NoSpot)
 	}
-	// Every family carries one discount, so the mean Spot price per vCPU is
-	// the mean over families weighted by their number of sizes; the savings
-	// follow from the catalog and are recomputed here independently.
-	var spot, od float64
-	for _, it := range e.InstanceTypes {
-		spot += it.SpotPrice / float64(it.VCPUs)
-		od += it.OnDemandPrice / float64(it.VCPUs)
+	check := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s = %.10f, want %.10f", what, got, want)
+		}
 	}
-	want := 100 * (1 - spot/od)
-	if math.Abs(e.SavingsPercent-want) > 1e-9 {
-		t.Errorf("SavingsPercent = %v, want %v", e.SavingsPercent, want)
+	check("SpotPerHour", e.SpotPerHour, 256*0.21255/17)
+	check("OnDemandPerHour", e.OnDemandPerHour, 256*0.7231/17)
+	check("SavingsPercent", e.SavingsPercent, 100*(1-0.21255/0.7231))
+	check("CheapestSpotPerHour", e.CheapestSpotPerHour, 1.3952)
+	if e.CheapestSpot.Name != "c6g.16xlarge" {
+		t.Errorf("cheapest Spot pool %s, want c6g.16xlarge", e.CheapestSpot.Name)
 	}
-	// With the catalog's representative us-east-1 Spot figures these families
-	// save about 61% against On-Demand; the best case (all capacity in the
-	// cheapest pool, c6g) about 69% against the same mix.
-	if e.SavingsPercent < 55 || e.SavingsPercent > 90 {
-		t.Errorf("SavingsPercent = %.1f, want 55..90 for Spot against On-Demand", e.SavingsPercent)
-	}
-	if e.CheapestSpotPerHour > e.SpotPerHour || e.SpotPerHour >= e.OnDemandPerHour {
-		t.Errorf("want best case %.2f <= expected Spot %.2f < On-Demand %.2f", e.CheapestSpotPerHour, e.SpotPerHour, e.OnDemandPerHour)
-	}
-	if e.CheapestSpot.Family() != "c6g" {
-		t.Errorf("cheapest Spot pool %s, want a c6g size", e.CheapestSpot.Name)
+	// The issue's bar: the default comes out at least 70% cheaper than
+	// On-Demand in this estimate.
+	if e.SavingsPercent < 70 {
+		t.Errorf("default list saves %.2f%%, want at least 70%% against On-Demand", e.SavingsPercent)
 	}
 }
 
@@ -143,14 +148,18 @@ func TestCostEstimateString(t *testing.T) {
 	s := e.String()
 	for _, want := range []string{
 		"| 128 vCPUs, us-east-1 Linux | USD per hour |",
-		"| Spot (expected) | 1.62 |",
-		"| Spot (all in c6g.16xlarge) | 1.57 |",
+		"| Spot (expected) | 1.00 |",
+		"| Spot (all in c6g.16xlarge) | 0.70 |",
 		"| On-Demand | 4.64 |",
-		"| Savings | 65% |",
-		"| c6g.16xlarge | 64 | 128 | arm64 |  | 2.1760 | 0.7834 | 0.01224 |",
-		"| hpc7g.16xlarge | 64 | 128 | arm64 | yes | 1.6832 | n/a | n/a |",
+		"| Savings | 79% |",
+		"| c6g.16xlarge | 64 | 128 | arm64 |  | 2.1760 | 0.3488 | 0.00545 | 5-10% |",
+		"| m6g.16xlarge | 64 | 256 | arm64 |  | 2.4640 | 0.6473 | 0.01011 | 10-15% |",
+		"| hpc7g.16xlarge | 64 | 128 | arm64 | yes | 1.6832 | n/a | n/a | n/a |",
 		"Not offered as Spot, left out: hpc7g.16xlarge.",
-		"as of " + PricesAsOf,
+		"as of " + OnDemandPricesAsOf,
+		"fetched " + SpotPricesAsOf,
+		SpotPriceURL,
+		"Spot prices vary by Availability Zone and over time",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String() lacks %q:\n%s", want, s)
@@ -159,11 +168,11 @@ func TestCostEstimateString(t *testing.T) {
 }
 
 func ExampleEstimateHourlyCost() {
-	e, err := EstimateHourlyCost([]string{"c7g", "c6g", "c7i", "c6i", "m7g", "m6g"}, 256)
+	e, err := EstimateHourlyCost(DefaultInstanceTypes, DefaultMaxVCPUs)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("Spot $%.2f/h (best case $%.2f/h in %s), On-Demand $%.2f/h, savings %.0f%%\n",
+	fmt.Printf("Spot $%.2f/h (best case $%.2f/h in %s), On-Demand $%.2f/h, savings %.1f%%\n",
 		e.SpotPerHour, e.CheapestSpotPerHour, e.CheapestSpot.Name, e.OnDemandPerHour, e.SavingsPercent)
-	// Output: Spot $3.96/h (best case $3.13/h in c6g.2xlarge), On-Demand $10.20/h, savings 61%
+	// Output: Spot $3.20/h (best case $1.40/h in c6g.16xlarge), On-Demand $10.89/h, savings 70.6%
 }

@@ -15,8 +15,8 @@ type Props struct {
 	Workload Workload
 	// InstanceTypes lists the Spot environment's instance types ("c7g.4xlarge")
 	// and families ("c7g": every size the catalog holds). All must share one
-	// architecture. Default: DefaultInstanceTypes (Graviton c7g, c6g, m7g,
-	// m6g, r7g). A non-nil empty list is an error.
+	// architecture. Default: DefaultInstanceTypes (Graviton c7g, c6g, c7gn,
+	// c6gn, r7g). A non-nil empty list is an error.
 	InstanceTypes []string
 	// OnDemandInstanceTypes lists the On-Demand environment's types and
 	// families, in the architecture of InstanceTypes (both serve the Spot

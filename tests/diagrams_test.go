@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -16,9 +17,16 @@ const diagramsDir = "../docs/diagrams"
 
 // TestDiagramsAreCurrent keeps the architecture diagrams the README shows in
 // step with the stacks: docs/diagrams/<stack>.mmd is the Mermaid diagram
-// gureum draws from this synthesis. -update rewrites it, and the SVG beside
-// it too when Graphviz's dot is installed (make diagrams does the same).
+// gureum draws from this synthesis. -update rewrites it and the SVG beside
+// it (make diagrams does the same), and fails without Graphviz's dot rather
+// than leave SVGs that no longer match their .mmd.
 func TestDiagramsAreCurrent(t *testing.T) {
+	if *update {
+		if _, err := exec.LookPath("dot"); err != nil {
+			t.Fatalf("-update redraws docs/diagrams/*.svg with Graphviz, but dot is not on PATH (%v): "+
+				"run scripts/setup (it installs Debian's graphviz package) or install Graphviz, then rerun; nothing was written", err)
+		}
+	}
 	asm, err := assembly.Load(*cloudAssembly.Directory())
 	if err != nil {
 		t.Fatal(err)
@@ -49,24 +57,25 @@ func TestDiagramsAreCurrent(t *testing.T) {
 	}
 }
 
+// writeDiagrams renders the SVG first, so that a failure leaves the .mmd and
+// the .svg of a stack as they were, in step.
 func writeDiagrams(t *testing.T, g *diagram.Graph, path string, mmd []byte) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, mmd, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	var dot bytes.Buffer
 	if err := diagram.WriteDOT(&dot, g); err != nil {
 		t.Fatal(err)
 	}
 	svg, err := diagram.RenderSVG(context.Background(), dot.Bytes())
 	if errors.Is(err, diagram.ErrNoGraphviz) {
-		t.Logf("%v: SVG not refreshed", err)
-		return
+		t.Fatalf("%v: %s not redrawn; run scripts/setup, then rerun", err, g.Stack)
 	}
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, mmd, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(filepath.Dir(path), g.Stack+".svg"), svg, 0o644); err != nil {

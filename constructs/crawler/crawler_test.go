@@ -1,14 +1,19 @@
 package crawler_test
 
 import (
+	"fmt"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/gureum-cdk/gureum/constructs/crawler"
 	"github.com/gureum-cdk/gureum/constructs/internal/cdktest"
+	"github.com/gureum-cdk/gureum/constructs/internal/validate"
 )
 
 const entry = "../../functions/crawler"
@@ -68,23 +73,90 @@ func TestPagesAndStatusAreDurable(t *testing.T) {
 	})
 }
 
+// statements returns the IAM statements of the policies attached to the role
+// with logical ID role, each rendered as "actions -> resource" with its
+// actions sorted, sorted.
+func statements(t *testing.T, tp *cdktest.Template, role string) []string {
+	t.Helper()
+	var out []string
+	for _, p := range tp.Resources("AWS::IAM::Policy") {
+		props := cdktest.Properties(p)
+		if cdktest.JSON(props["Roles"]) != cdktest.JSON([]any{map[string]any{"Ref": role}}) {
+			continue
+		}
+		doc, _ := props["PolicyDocument"].(map[string]any)
+		list, _ := doc["Statement"].([]any)
+		for _, s := range list {
+			st, _ := s.(map[string]any)
+			if st["Effect"] != "Allow" || st["Condition"] != nil || st["NotAction"] != nil || st["NotResource"] != nil {
+				t.Errorf("role %s: unexpected statement %s", role, cdktest.JSON(st))
+			}
+			var actions []string
+			switch a := st["Action"].(type) {
+			case string:
+				actions = []string{a}
+			case []any:
+				for _, x := range a {
+					actions = append(actions, x.(string))
+				}
+			}
+			sort.Strings(actions)
+			out = append(out, strings.Join(actions, " ")+" -> "+cdktest.JSON(st["Resource"]))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// logicalID returns the logical ID of the one resource of type typ whose ID
+// starts with prefix.
+func logicalID(t *testing.T, tp *cdktest.Template, typ, prefix string) string {
+	t.Helper()
+	var ids []string
+	for id := range tp.Resources(typ) {
+		if strings.HasPrefix(id, prefix) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("%s resources named %s*: %v, want exactly one", typ, prefix, ids)
+	}
+	return ids[0]
+}
+
+func arn(id string) string { return cdktest.JSON(map[string]any{"Fn::GetAtt": []any{id, "Arn"}}) }
+
+// Each action is bound to the one resource the handler (or Lambda, or
+// Scheduler) uses it on, and there is nothing else.
 func TestFunctionGetsExactlyWhatTheHandlerCalls(t *testing.T) {
 	tp := template(t)
-	var doc strings.Builder
-	for _, p := range tp.Resources("AWS::IAM::Policy") {
-		doc.WriteString(cdktest.JSON(p))
+	pages := logicalID(t, tp, "AWS::S3::Bucket", "CrawlerPages")
+	status := logicalID(t, tp, "AWS::DynamoDB::GlobalTable", "CrawlerStatus")
+	logs := logicalID(t, tp, "AWS::Logs::LogGroup", "CrawlerJobFunctionLogs")
+	dlq := logicalID(t, tp, "AWS::SQS::Queue", "CrawlerJobDeadLetterQueue")
+	fn := logicalID(t, tp, "AWS::Lambda::Function", "CrawlerJobFunction")
+	fnRole := logicalID(t, tp, "AWS::IAM::Role", "CrawlerJobFunctionRole")
+	schedulerRole := logicalID(t, tp, "AWS::IAM::Role", "CrawlerJobSchedulerRole")
+
+	want := map[string][]string{
+		fnRole: {
+			"dynamodb:PutItem -> " + arn(status),
+			"logs:CreateLogStream logs:PutLogEvents -> " + arn(logs),
+			"s3:PutObject -> " + cdktest.JSON(map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{pages, "Arn"}}, "/pages/*"}}}),
+			"sqs:GetQueueAttributes sqs:GetQueueUrl sqs:SendMessage -> " + arn(dlq),
+			`xray:PutTelemetryRecords xray:PutTraceSegments -> "*"`,
+		},
+		schedulerRole: {
+			"lambda:InvokeFunction -> " + arn(fn),
+			"sqs:GetQueueAttributes sqs:GetQueueUrl sqs:SendMessage -> " + arn(dlq),
+		},
 	}
-	s := doc.String()
-	for _, want := range []string{`"s3:PutObject"`, `"/pages/*"`, `"dynamodb:PutItem"`, `"lambda:InvokeFunction"`} {
-		if !strings.Contains(s, want) {
-			t.Errorf("policies lack %s", want)
+	for role, w := range want {
+		if got := statements(t, tp, role); strings.Join(got, "\n") != strings.Join(w, "\n") {
+			t.Errorf("role %s allows:\n%s\nwant exactly:\n%s", role, strings.Join(got, "\n"), strings.Join(w, "\n"))
 		}
 	}
-	for _, not := range []string{`"s3:GetObject"`, `"s3:DeleteObject*"`, `"dynamodb:DeleteItem"`, `"dynamodb:Scan"`} {
-		if strings.Contains(s, not) {
-			t.Errorf("policies grant %s, which the crawler never calls", not)
-		}
-	}
+	tp.Count(t, "AWS::IAM::Policy", 2)
 	tp.Has(t, "AWS::Lambda::Function", map[string]any{"MemorySize": 512, "Timeout": 300, "Architectures": []any{"arm64"}})
 }
 
@@ -96,26 +168,77 @@ func TestCdkNag(t *testing.T) {
 
 func TestValidationMessages(t *testing.T) {
 	long := "https://example.com/" + strings.Repeat("a", crawler.MaxURLBytes)
+	ok := []string{"https://a.example/"}
+	missing, _ := filepath.Abs("nope")
 	cases := []struct {
 		name  string
 		props *crawler.Props
-		want  string
+		want  []string
 	}{
-		{"nil", nil, `crawler "Crawler": Props: must not be nil`},
-		{"no URLs", &crawler.Props{}, `URLs: at least one URL is required`},
-		{"scheme", &crawler.Props{URLs: []string{"ftp://example.com/"}}, `URLs[0]: "ftp://example.com/" must be an http or https URL`},
-		{"no host", &crawler.Props{URLs: []string{"https:///x"}}, `URLs[0]: "https:///x" has no host`},
-		{"too long", &crawler.Props{URLs: []string{long}}, `above the status table's 2048-byte key limit`},
-		{"duplicate", &crawler.Props{URLs: []string{"https://a.example/", "https://a.example/"}}, `URLs[1]: "https://a.example/" is listed twice`},
-		{"bad cron", &crawler.Props{URLs: []string{"https://a.example/"}, Schedule: "cron(0 6 * * * *)"}, `Schedule: `},
-		{"concurrency", &crawler.Props{URLs: []string{"https://a.example/"}, Concurrency: -1}, `Concurrency: must not be negative`},
+		{"nil", nil, []string{"Props: must not be nil: URLs is required"}},
+		{"no URLs", &crawler.Props{}, []string{"URLs: at least one URL is required"}},
+		{"scheme", &crawler.Props{URLs: []string{"ftp://example.com/"}}, []string{`URLs[0]: "ftp://example.com/" must be an http or https URL`}},
+		{"no host", &crawler.Props{URLs: []string{"https:///x"}}, []string{`URLs[0]: "https:///x" has no host`}},
+		{"too long", &crawler.Props{URLs: []string{long}}, []string{"URLs[0]: is 2068 bytes, above the status table's 2048-byte key limit"}},
+		{"duplicate", &crawler.Props{URLs: []string{"https://a.example/", "https://a.example/"}}, []string{`URLs[1]: "https://a.example/" is listed twice`}},
+		{"bad cron", &crawler.Props{URLs: ok, Schedule: "cron(0 6 * * * *)"},
+			[]string{`Schedule: "cron(0 6 * * * *)": exactly one of day-of-month and day-of-week must be "?"`}},
+		{"time zone", &crawler.Props{URLs: ok, TimeZone: "Mars/Olympus"},
+			[]string{`TimeZone: "Mars/Olympus" is not an IANA time zone (such as "Asia/Seoul" or "UTC")`}},
+		{"window", &crawler.Props{URLs: ok, FlexibleWindow: 90 * time.Second},
+			[]string{"FlexibleWindow: 1m30s is not a whole number of minutes between 1 and 1440"}},
+		{"sizes", &crawler.Props{URLs: ok, MemoryMB: 64, Timeout: 20 * time.Minute}, []string{
+			"MemoryMB: 64 is outside Lambda's range 128..10240",
+			"Timeout: 20m0s is outside Lambda's range 1s..15m",
+		}},
+		{"entry", &crawler.Props{URLs: ok, Entry: "nope"}, []string{`Entry: "nope" (` + missing + ") does not exist"}},
+		{"handler settings", &crawler.Props{URLs: ok, UserAgent: "bot\r\nX-Evil: 1", MaxBodyBytes: -1, Concurrency: -1}, []string{
+			`UserAgent: "bot\r\nX-Evil: 1" holds a control character, which no HTTP header may`,
+			"MaxBodyBytes: must not be negative",
+			"Concurrency: must not be negative",
+		}},
+		{"all at once", &crawler.Props{URLs: []string{"ftp://x/"}, Schedule: "daily", TimeZone: "Local", FlexibleWindow: 25 * time.Hour, Timeout: time.Millisecond}, []string{
+			`URLs[0]: "ftp://x/" must be an http or https URL`,
+			`Schedule: "daily" is not a "cron(...)", "rate(...)" or "at(...)" expression`,
+			`TimeZone: "Local" is not an IANA time zone (such as "Asia/Seoul" or "UTC")`,
+			"FlexibleWindow: 25h0m0s is not a whole number of minutes between 1 and 1440",
+			"Timeout: 1ms is outside Lambda's range 1s..15m",
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := crawler.Validate(nil, "Crawler", c.props)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("error %v, want it to contain %q", err, c.want)
+			want := `crawler "Crawler": ` + c.want[0]
+			if len(c.want) > 1 {
+				want = fmt.Sprintf(`crawler "Crawler": %d invalid props:`, len(c.want)) + "\n  - " + strings.Join(c.want, "\n  - ")
+			}
+			if err == nil || err.Error() != want {
+				t.Errorf("error:\n%v\nwant:\n%s", err, want)
 			}
 		})
+	}
+	for _, p := range []*crawler.Props{
+		{URLs: ok}, // DefaultEntry, an import path, resolves from here
+		{URLs: ok, Entry: entry, Schedule: "rate(6 hours)", TimeZone: "UTC", FlexibleWindow: -1, MemoryMB: 128, Timeout: 15 * time.Minute, UserAgent: "bot/1.0 (+https://a.example/bot)"},
+	} {
+		if err := crawler.Validate(nil, "Crawler", p); err != nil {
+			t.Errorf("valid props %+v: %v", p, err)
+		}
+	}
+}
+
+// A prop only the scheduled job checks stops the crawler before the bucket
+// and the table exist, named as the crawler's prop.
+func TestNewCreatesNothingWhenInvalid(t *testing.T) {
+	stack := cdktest.NewStack("Bad")
+	err := validate.Catch(func() {
+		crawler.New(stack, "Crawler", &crawler.Props{URLs: []string{"https://a.example/"}, Entry: entry, TimeZone: "Mars/Olympus", MemoryMB: 64})
+	})
+	want := []string{`TimeZone: "Mars/Olympus" is not an IANA time zone (such as "Asia/Seoul" or "UTC")`, "MemoryMB: 64 is outside Lambda's range 128..10240"}
+	if err == nil || err.Kind != "crawler" || err.Path != "Bad/Crawler" || strings.Join(err.Problems, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("New = %v, want crawler \"Bad/Crawler\" with %q", err, want)
+	}
+	if n := len(*stack.Node().Children()); n != 0 {
+		t.Errorf("the stack holds %d constructs after a failed New, want none", n)
 	}
 }

@@ -4,9 +4,11 @@ import "time"
 
 // Every default of Crawler, in one place.
 const (
-	// DefaultEntry is the crawler handler's main package, relative to the
-	// app's working directory.
-	DefaultEntry = "functions/crawler"
+	// DefaultEntry is the crawler handler's main package, by import path:
+	// go list finds it from any app whose module requires gureum (in the
+	// module cache, or this repository), and the function is built in
+	// gureum's module.
+	DefaultEntry = "github.com/gureum-cdk/gureum/functions/crawler"
 	// DefaultSchedule runs the crawl every morning at 06:00 in TimeZone.
 	DefaultSchedule = "cron(0 6 * * ? *)"
 	// DefaultTimeZone is the schedule's time zone.

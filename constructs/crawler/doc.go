@@ -11,5 +11,13 @@
 //
 // It composes scheduledjob (retries, encrypted dead-letter queue, alarms) with
 // a secure, retained pages bucket and a durable status table. Defaults live
-// in defaults.go; ExistingBucket and ExistingTable bring your own.
+// in defaults.go; a prop set in Props always wins over its default;
+// ExistingBucket and ExistingTable bring your own. The handler is built from
+// its import path (DefaultEntry), so the smallest use above works in any CDK
+// Go app that requires gureum, not only in this repository.
+//
+// Bad props stop New before it creates anything, every problem at once under
+// the crawler's own prop names, including those the scheduled job would
+// refuse (Schedule, TimeZone, FlexibleWindow, MemoryMB, Timeout, Entry).
+// Validate returns the same error without creating anything.
 package crawler

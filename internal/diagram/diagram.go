@@ -27,7 +27,7 @@ type Node struct {
 	ID      string // logical ID
 	Name    string // construct name, or the logical ID
 	Type    string // CloudFormation type
-	Service string // service label, e.g. "Lambda Function"
+	Service string // service and resource type, e.g. "Lambda Function" (see ServiceLabel)
 }
 
 // Edge says that From refers to To.
@@ -284,11 +284,28 @@ var serviceNames = map[string]string{
 	"AutoScaling":            "Auto Scaling",
 	"CloudFront":             "CloudFront",
 	"WAFv2":                  "WAF",
+	"Route53":                "Route 53",
+	"KinesisFirehose":        "Firehose",
+	"LakeFormation":          "Lake Formation",
+	"Serverless":             "SAM",
 }
 
-// ServiceLabel turns a CloudFormation type into a readable label:
-// "AWS::Lambda::Function" is "Lambda Function", "AWS::RDS::DBCluster" is
-// "RDS DB Cluster", "Custom::Seed" is "Custom resource Seed".
+// typeWords spells the words of a resource type's name the way AWS writes
+// them, where splitting the CamelCase name gets them wrong.
+var typeWords = map[string]string{
+	"Api":  "API",
+	"Rest": "REST",
+	"Nat":  "NAT",
+	"Acl":  "ACL",
+}
+
+// ServiceLabel turns a CloudFormation type into a readable label: the
+// service, then the resource type's words. "AWS::Lambda::Function" is
+// "Lambda Function", "AWS::RDS::DBCluster" is "RDS DB Cluster",
+// "Custom::Seed" is "Custom resource Seed". Words the type's name repeats
+// from the end of the service's are said once: "AWS::AutoScaling::
+// AutoScalingGroup" is "Auto Scaling Group", not "Auto Scaling Auto Scaling
+// Group", and "AWS::Logs::LogGroup" is "CloudWatch Log Group".
 func ServiceLabel(typ string) string {
 	parts := strings.Split(typ, "::")
 	switch {
@@ -303,7 +320,58 @@ func ServiceLabel(typ string) string {
 	if n, ok := serviceNames[svc]; ok {
 		svc = n
 	}
-	return svc + " " + splitCamel(parts[2])
+	kind := strings.Fields(splitCamel(parts[2]))
+	for i, w := range kind {
+		if fixed, ok := typeWords[w]; ok {
+			kind[i] = fixed
+		}
+	}
+	return strings.Join(overlap(strings.Fields(svc), kind), " ")
+}
+
+// overlap joins the service's words and the type's, saying once the longest
+// run that ends the first and starts the second, in the service's spelling
+// ("CloudFront" and "Cloud Front"). Where the service says it in the plural
+// ("CloudWatch Logs" and "Log Group"), the type's singular is kept.
+func overlap(svc, kind []string) []string {
+	for k := min(len(svc), len(kind)); k > 0; k-- {
+		tail := strings.ToLower(strings.Join(svc[len(svc)-k:], ""))
+		for j := 1; j <= len(kind); j++ {
+			head := strings.ToLower(strings.Join(kind[:j], ""))
+			switch tail {
+			case head:
+				return concat(svc, kind[j:])
+			case head + "s":
+				return concat(svc[:len(svc)-k], kind)
+			}
+		}
+	}
+	return concat(svc, kind)
+}
+
+func concat(a, b []string) []string { return append(append([]string(nil), a...), b...) }
+
+// sameWords reports whether a and b are the same words, ignoring case and a
+// plural "s" on a's.
+func sameWords(a, b []string) bool {
+	for i := range a {
+		if !strings.EqualFold(a[i], b[i]) && !strings.EqualFold(strings.TrimSuffix(a[i], "s"), b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Label is the text of the node: its name over its service label, or the
+// label alone when the name only repeats the label's last words (a
+// construct named "Function" that holds a "Lambda Function").
+func (n *Node) Label() string {
+	name := strings.Fields(splitCamel(n.Name))
+	label := strings.Fields(n.Service)
+	if len(name) > 0 && len(name) <= len(label) && sameWords(name, label[len(label)-len(name):]) {
+		return n.Service
+	}
+	return n.Name + "\n" + n.Service
 }
 
 // splitCamel puts spaces between words: "DBCluster" -> "DB Cluster",
@@ -338,7 +406,7 @@ func WriteDOT(w io.Writer, g *Graph) error {
 	var cluster func(c *Cluster, indent string)
 	cluster = func(c *Cluster, indent string) {
 		for _, n := range c.Nodes {
-			fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(n.ID), dotQuote(n.Name+"\n"+n.Service))
+			fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(n.ID), dotQuote(n.Label()))
 		}
 		for _, sub := range c.Clusters {
 			fmt.Fprintf(bw, "%ssubgraph %s {\n", indent, dotQuote("cluster_"+sub.ID))
@@ -370,7 +438,7 @@ func WriteMermaid(w io.Writer, g *Graph) error {
 	var cluster func(c *Cluster, indent string)
 	cluster = func(c *Cluster, indent string) {
 		for _, n := range c.Nodes {
-			fmt.Fprintf(bw, "%s%s[%s]\n", indent, mermaidID("r_", n.ID), mermaidLabel(n.Name+"\n"+n.Service))
+			fmt.Fprintf(bw, "%s%s[%s]\n", indent, mermaidID("r_", n.ID), mermaidLabel(n.Label()))
 		}
 		for _, sub := range c.Clusters {
 			fmt.Fprintf(bw, "%ssubgraph %s[%s]\n", indent, mermaidID("c_", sub.ID), mermaidLabel(sub.Name))

@@ -110,15 +110,58 @@ func TestServiceLabel(t *testing.T) {
 		"AWS::DynamoDB::Table":                      "DynamoDB Table",
 		"AWS::RDS::DBCluster":                       "RDS DB Cluster",
 		"AWS::EC2::SecurityGroup":                   "EC2 Security Group",
-		"AWS::ApiGatewayV2::Api":                    "API Gateway v2 Api",
-		"AWS::Logs::LogGroup":                       "CloudWatch Logs Log Group",
+		"AWS::EC2::NatGateway":                      "EC2 NAT Gateway",
+		"AWS::ApiGatewayV2::Api":                    "API Gateway v2 API",
+		"AWS::ApiGateway::RestApi":                  "API Gateway REST API",
 		"AWS::Lambda::EventSourceMapping":           "Lambda Event Source Mapping",
 		"AWS::ElasticLoadBalancingV2::LoadBalancer": "ELB Load Balancer",
+		"AWS::Route53::RecordSet":                   "Route 53 Record Set",
+		"AWS::KinesisFirehose::DeliveryStream":      "Firehose Delivery Stream",
+		"AWS::WAFv2::WebACL":                        "WAF Web ACL",
 		"Custom::Seed":                              "Custom resource Seed",
+		"AWS::Serverless::Application":              "SAM Application",
+		"AWS::CloudFormation::CustomResource":       "Custom resource",
+		"Vendor::Only":                              "Vendor::Only",
+		// The type's name repeats the end of the service's: said once.
+		"AWS::AutoScaling::AutoScalingGroup":              "Auto Scaling Group",
+		"AWS::AutoScaling::ScalingPolicy":                 "Auto Scaling Policy",
+		"AWS::AutoScaling::ScheduledAction":               "Auto Scaling Scheduled Action",
+		"AWS::ApplicationAutoScaling::ScalableTarget":     "Application Auto Scaling Scalable Target",
+		"AWS::ApplicationAutoScaling::ScalingPolicy":      "Application Auto Scaling Policy",
+		"AWS::EC2::EC2Fleet":                              "EC2 Fleet",
+		"AWS::CloudFront::CloudFrontOriginAccessIdentity": "CloudFront Origin Access Identity",
+		"AWS::Logs::LogGroup":                             "CloudWatch Log Group",
+		"AWS::Logs::MetricFilter":                         "CloudWatch Logs Metric Filter",
+		"AWS::Pipes::Pipe":                                "EventBridge Pipe",
+		"AWS::SecretsManager::Secret":                     "Secrets Manager Secret",
+		"AWS::Scheduler::Schedule":                        "EventBridge Scheduler Schedule",
+		"AWS::ElasticLoadBalancing::LoadBalancer":         "Classic ELB Load Balancer",
+		"AWS::ApiGatewayV2::ApiGatewayManagedOverrides":   "API Gateway v2 API Gateway Managed Overrides",
+		"AWS::CertificateManager::Certificate":            "ACM Certificate",
 	}
 	for typ, want := range tests {
 		if got := ServiceLabel(typ); got != want {
 			t.Errorf("ServiceLabel(%q) = %q, want %q", typ, got, want)
+		}
+	}
+}
+
+func TestNodeLabel(t *testing.T) {
+	tests := []struct{ name, typ, want string }{
+		{"Handler", "AWS::Lambda::Function", "Handler\nLambda Function"},
+		{"Function", "AWS::Lambda::Function", "Lambda Function"},
+		{"Policy", "AWS::SNS::TopicPolicy", "SNS Topic Policy"},
+		{"TopicPolicy", "AWS::SNS::TopicPolicy", "SNS Topic Policy"},
+		{"LogGroup", "AWS::Logs::LogGroup", "CloudWatch Log Group"},
+		{"Vpc", "AWS::EC2::VPC", "EC2 VPC"},
+		{"ASG", "AWS::AutoScaling::AutoScalingGroup", "ASG\nAuto Scaling Group"},
+		{"ServiceRole", "AWS::IAM::Role", "ServiceRole\nIAM Role"},
+		{"DeadLetterQueue", "AWS::SQS::Queue", "DeadLetterQueue\nSQS Queue"},
+	}
+	for _, tt := range tests {
+		n := &Node{Name: tt.name, Type: tt.typ, Service: ServiceLabel(tt.typ)}
+		if got := n.Label(); got != tt.want {
+			t.Errorf("Label of %s (%s) = %q, want %q", tt.name, tt.typ, got, tt.want)
 		}
 	}
 }
@@ -167,7 +210,8 @@ func TestStagePaths(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		`subgraph c_Api_Fn["Fn"]`, // the stage and stack are not clusters
-		`r_Queue["Queue<br/>SQS Queue"]`,
+		`r_Queue["SQS Queue"]`,    // the name only repeats the type
+		`r_Fn["Fn<br/>Lambda Function"]`,
 		"r_Fn --> r_FnRole", // Fn::GetAtt in its string form
 		"r_Fn --> r_Queue",  // ${Queue.QueueName} in Fn::Sub
 	} {

@@ -16,19 +16,27 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Build compiles the Go main package in dir for linux/goarch into a
-// reproducible binary named bootstrap, and returns the binary's path. Builds
-// are cached per process, so every synthesis compiles each handler once.
+// Build compiles the Go main package that entry names (a directory, or an
+// import path: see Props.Entry) for linux/goarch into a reproducible binary
+// named bootstrap, and returns the binary's path. Builds are cached per
+// process, so every synthesis compiles each handler once.
 //
 // The flags make the output byte-identical for the same source and toolchain:
 // CGO off, -trimpath, no VCS stamp, no build id, stripped symbols, and the
-// lambda.norpc tag that provided.al2023 handlers want.
-func Build(dir, goarch string) (string, error) {
-	abs, err := filepath.Abs(dir)
+// lambda.norpc tag that provided.al2023 handlers want. The build runs in the
+// root of the module that holds the package, so that module's go.mod and
+// go.sum pick the dependencies: this repository's for a handler in it, the
+// gureum module's (in the module cache) for an app that requires gureum.
+func Build(entry, goarch string) (string, error) {
+	p, err := lookup(entry)
 	if err != nil {
 		return "", err
 	}
-	key := goarch + "|" + abs
+	return buildOnce(p, goarch)
+}
+
+func buildOnce(p pkg, goarch string) (string, error) {
+	key := goarch + "|" + p.Module + "|" + p.Dir
 	buildMu.Lock()
 	e, ok := builds[key]
 	if !ok {
@@ -36,7 +44,7 @@ func Build(dir, goarch string) (string, error) {
 		builds[key] = e
 	}
 	buildMu.Unlock()
-	e.once.Do(func() { e.path, e.err = build(abs, goarch) })
+	e.once.Do(func() { e.path, e.err = build(p, goarch) })
 	return e.path, e.err
 }
 
@@ -51,57 +59,57 @@ var (
 	builds  = map[string]*buildEntry{}
 )
 
-func build(dir, goarch string) (string, error) {
-	root, err := moduleRoot(dir)
+func build(p pkg, goarch string) (string, error) {
+	rel, err := filepath.Rel(p.Module, p.Dir)
 	if err != nil {
 		return "", err
 	}
-	rel, err := filepath.Rel(root, dir)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(goarch + "|" + dir))
+	target := "./" + filepath.ToSlash(rel)
+	sum := sha256.Sum256([]byte(goarch + "|" + p.Dir))
 	out := filepath.Join(os.TempDir(), "gureum-golambda", hex.EncodeToString(sum[:8]), "bootstrap")
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return "", err
 	}
-	cmd := exec.Command("go", "build",
+	// Build beside the final name and rename, so that another process
+	// building the same handler never reads a half-written binary.
+	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
+	args := []string{"build"}
+	env := append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	if p.ImportPath {
+		// The package's own module decides, whatever the app's workspace or
+		// GOFLAGS say: it may sit read-only in the module cache.
+		args = append(args, "-mod=readonly")
+		env = append(env, "GOWORK=off")
+	}
+	args = append(args,
 		"-tags", "lambda.norpc",
 		"-trimpath", "-buildvcs=false",
 		"-ldflags", "-s -w -buildid=",
-		"-o", out, "./"+filepath.ToSlash(rel))
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+		"-o", tmp, target)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = p.Module
+	cmd.Env = env
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./%s for linux/%s: %v\n%s", filepath.ToSlash(rel), goarch, err, strings.TrimSpace(string(b)))
+		os.Remove(tmp)
+		return "", fmt.Errorf("go build %s (in %s) for linux/%s: %v\n%s", target, p.Module, goarch, err, strings.TrimSpace(string(b)))
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return "", err
 	}
 	return out, nil
-}
-
-// moduleRoot finds the directory of the go.mod that contains dir.
-func moduleRoot(dir string) (string, error) {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod above %s", dir)
-		}
-		d = parent
-	}
 }
 
 // localBundling implements awscdk.ILocalBundling with the Go toolchain, so
 // synthesis never needs Docker. It must be passed as a pointer: jsii cannot
 // manage a value receiver.
 type localBundling struct {
-	dir, goarch string
+	pkg    pkg
+	goarch string
 }
 
 // TryBundle builds the handler and copies the binary into outputDir.
 func (l *localBundling) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	bin, err := Build(l.dir, l.goarch)
+	bin, err := buildOnce(l.pkg, l.goarch)
 	if err != nil {
 		// A false return would make the CDK fall back to Docker, which hides
 		// the compiler's message behind a Docker error: fail loudly instead.

@@ -2,12 +2,16 @@
 // wants them: compiled at synth time by the local Go toolchain for
 // provided.al2023 (arm64 by default), hashed by their output, with a
 // least-privilege role, X-Ray tracing, JSON logs in a retained log group.
+//
+// A handler is named by its directory ("functions/crawler", from this
+// repository) or by its import path
+// ("github.com/gureum-cdk/gureum/functions/crawler", from any app whose module
+// requires gureum); an import path is built inside the module that holds the
+// package, with that module's go.mod and go.sum.
 package golambda
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -33,8 +37,13 @@ const (
 // Props configures one Go Lambda function. The zero value of every field but
 // Entry is the default.
 type Props struct {
-	// Entry is the directory of the handler's main package, absolute or
-	// relative to the working directory of the CDK app. Required.
+	// Entry names the handler's main package. Required. Either
+	//   - a directory, absolute or relative to the CDK app's working
+	//     directory ("functions/crawler"), used when one exists there; or
+	//   - a Go import path ("github.com/gureum-cdk/gureum/functions/crawler"),
+	//     resolved by go list from the working directory, so it works from
+	//     any app whose module requires the package's module. The function
+	//     is built in that module, with its go.mod and go.sum.
 	Entry string
 	// Description of the function.
 	Description string
@@ -76,39 +85,35 @@ type Function struct {
 	LogGroup awslogs.LogGroup
 }
 
-// CheckEntry reports why dir cannot be a Go handler entry, or nil.
-func CheckEntry(dir string) error {
-	if dir == "" {
-		return fmt.Errorf("is empty: want the directory of the handler's main package")
-	}
-	st, err := os.Stat(dir)
-	if err != nil {
-		abs, _ := filepath.Abs(dir)
-		return fmt.Errorf("%q (%s) does not exist", dir, abs)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%q is not a directory", dir)
-	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(m) == 0 {
-		return fmt.Errorf("%q holds no .go files", dir)
-	}
-	return nil
+// CheckEntry reports why entry cannot be a Go handler entry (see
+// Props.Entry), or nil: a directory that does not exist, is not a directory
+// or holds no .go files; an import path go list cannot find, or that is not
+// a main package. A directory's package clause is left to go build.
+func CheckEntry(entry string) error {
+	_, err := lookup(entry)
+	return err
 }
 
-// Code returns the asset code for the Go main package in dir.
-func Code(dir string, x86 bool) awslambda.Code {
+// Code returns the asset code for the Go main package entry names (a
+// directory or an import path: see Props.Entry). It panics if the entry
+// cannot be resolved; constructs call CheckEntry first.
+func Code(entry string, x86 bool) awslambda.Code {
 	goarch := "arm64"
 	if x86 {
 		goarch = "amd64"
 	}
-	return awslambda.Code_FromAsset(jsii.String(dir), &awss3assets.AssetOptions{
+	p, err := lookup(entry)
+	if err != nil {
+		panic(fmt.Errorf("golambda: Entry: %w", err))
+	}
+	return awslambda.Code_FromAsset(jsii.String(p.Dir), &awss3assets.AssetOptions{
 		// Hash the binary, not the folder: a change in a package the handler
 		// imports from elsewhere in the module must redeploy it.
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
 			// Used only if local bundling declined, which it never does.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
-			Local: &localBundling{dir: dir, goarch: goarch},
+			Local: &localBundling{pkg: p, goarch: goarch},
 		},
 	})
 }

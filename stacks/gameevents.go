@@ -12,7 +12,9 @@ package stacks
 // Play events during the event:
 //
 //	game servers ─▶ Kinesis (on-demand, KMS) ─▶ stream processor (Go) ─▶ S3 aggregates
-//	    ─▶ S3 notification ─▶ indexer (Go, in the VPC) ─▶ OpenSearch (VPC, multi-AZ, FGAC)
+//	    (the data lake's raw zone, SSE-KMS) ─▶ S3 notification ─▶ indexer (Go, in the VPC)
+//	    ─▶ OpenSearch (VPC, multi-AZ, FGAC)
+//	raw zone ─▶ Glue crawler (daily) ─▶ Glue Data Catalog ─▶ Athena
 //
 // The publisher job is one scheduledjob with two schedules and two payloads.
 
@@ -28,6 +30,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
+	"github.com/gureum-cdk/gureum/constructs/datalake"
 	"github.com/gureum-cdk/gureum/constructs/gamefleet"
 	"github.com/gureum-cdk/gureum/constructs/scheduledjob"
 	"github.com/gureum-cdk/gureum/constructs/streampipeline"
@@ -38,15 +41,25 @@ const gameEventID = "daily-raid"
 
 // NewGameEventsStack builds the game-event scheduler and play-event pipeline.
 func NewGameEventsStack(scope constructs.Construct, id string, o Options) awscdk.Stack {
-	stack := awscdk.NewStack(scope, jsii.String(id), o.stackProps("gureum: scheduled game events (EventBridge Scheduler, Auto Scaling, SNS) and play-event analytics (Kinesis, Lambda, S3, OpenSearch)"))
+	stack := awscdk.NewStack(scope, jsii.String(id), o.stackProps("gureum: scheduled game events (EventBridge Scheduler, Auto Scaling, SNS) and play-event analytics (Kinesis, Lambda, S3 data lake, OpenSearch)"))
 	alarms := alarmtopic.New(stack, "Alarms", nil)
 
-	// Play events: Kinesis -> processor -> S3 -> indexer -> OpenSearch. The
-	// pipeline's VPC also hosts the game servers.
+	// The aggregates land in a data lake's raw zone, which its crawler
+	// catalogs for Athena. The processor is the zone's only writer: no
+	// Firehose stream, and no curated or analytics zones yet.
+	lake := datalake.New(stack, "Lake", &datalake.Props{
+		Zones:     []datalake.Zone{{Name: "raw"}},
+		Ingestion: datalake.Ingestion{Disable: true},
+	})
+
+	// Play events: Kinesis -> processor -> raw zone -> indexer -> OpenSearch.
+	// The pipeline's VPC also hosts the game servers.
 	pipeline := streampipeline.New(stack, "PlayEvents", &streampipeline.Props{
-		ProcessorEntry: o.entry("gameevents", "streamprocessor"),
-		IndexerEntry:   o.entry("gameevents", "indexer"),
-		Alarms:         streampipeline.Alarms{Topic: alarms.Topic},
+		ProcessorEntry:    o.entry("gameevents", "streamprocessor"),
+		IndexerEntry:      o.entry("gameevents", "indexer"),
+		ExistingBucket:    lake.Buckets["raw"],
+		ExistingBucketKey: lake.Key,
+		Alarms:            streampipeline.Alarms{Topic: alarms.Topic},
 	})
 
 	// Game servers, empty until the fleet scaler sizes them: 12:30 scale out
@@ -112,5 +125,7 @@ func NewGameEventsStack(scope constructs.Construct, id string, o Options) awscdk
 	awscdk.NewCfnOutput(stack, jsii.String("PlayersTopic"), &awscdk.CfnOutputProps{Value: players.TopicArn()})
 	awscdk.NewCfnOutput(stack, jsii.String("PlayEventsStream"), &awscdk.CfnOutputProps{Value: pipeline.Stream.StreamName()})
 	awscdk.NewCfnOutput(stack, jsii.String("SearchEndpoint"), &awscdk.CfnOutputProps{Value: pipeline.Domain.DomainEndpoint()})
+	awscdk.NewCfnOutput(stack, jsii.String("RawBucket"), &awscdk.CfnOutputProps{Value: lake.Buckets["raw"].BucketName()})
+	awscdk.NewCfnOutput(stack, jsii.String("AthenaWorkGroup"), &awscdk.CfnOutputProps{Value: lake.WorkGroup.Ref()})
 	return stack
 }

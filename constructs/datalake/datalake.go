@@ -41,6 +41,10 @@ type DataLake struct {
 	// ReplicationRoles holds the role S3 replicates each replicated zone
 	// with.
 	ReplicationRoles map[string]awsiam.Role
+	// ReplicationRegionRules holds, for each replicated zone of a stack
+	// whose region is unknown at synthesis (region-agnostic), the template
+	// rule that fails the deployment in the replica's own region.
+	ReplicationRegionRules map[string]awscdk.CfnRule
 	// Databases holds each zone's Glue database; DatabaseNames their names.
 	Databases     map[string]awsglue.CfnDatabase
 	DatabaseNames map[string]string
@@ -83,6 +87,7 @@ func New(scope constructs.Construct, id string, props *Props) *DataLake {
 		Construct:              constructs.NewConstruct(scope, jsii.String(id)),
 		Buckets:                map[string]awss3.Bucket{},
 		ReplicationRoles:       map[string]awsiam.Role{},
+		ReplicationRegionRules: map[string]awscdk.CfnRule{},
 		Databases:              map[string]awsglue.CfnDatabase{},
 		DatabaseNames:          map[string]string{},
 		Crawlers:               map[string]awsglue.CfnCrawler{},
@@ -205,24 +210,59 @@ func (d *DataLake) newZone(p *Props, z Zone) {
 		Extra:            extra,
 	})
 	if !p.AllowUploadsWithoutSSEHeader {
-		denyUnencryptedUploads(b)
+		denyUnencryptedUploads(b, d.Key)
 	}
 	d.Buckets[z.Name] = b
 	if replRole != nil {
-		d.grantReplication(replRole, b, destBucket, destKey, keyRegion(z.Replication.DestinationKeyArn), z.ObjectLock != nil)
+		dstRegion := keyRegion(z.Replication.DestinationKeyArn)
+		d.grantReplication(replRole, b, destBucket, destKey, dstRegion, z.ObjectLock != nil)
+		if stackRegion(d.Construct) == "" {
+			d.ReplicationRegionRules[z.Name] = d.newReplicationRegionRule(id, z.Name, dstRegion)
+		}
 	}
 }
 
-// denyUnencryptedUploads makes every writer ask for SSE-KMS explicitly.
-func denyUnencryptedUploads(b awss3.Bucket) {
-	b.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("DenyUploadsWithoutSSEKMS"),
-		Effect:     awsiam.Effect_DENY,
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-		Actions:    jsii.Strings("s3:PutObject"),
-		Resources:  jsii.Strings(*b.ArnForObjects(jsii.String("*"))),
-		Conditions: &map[string]any{"StringNotEquals": map[string]any{"s3:x-amz-server-side-encryption": "aws:kms"}},
-	}))
+// newReplicationRegionRule makes CloudFormation refuse to deploy a
+// region-agnostic stack into the replica's region: synthesis cannot know the
+// region there, so the same-region check of validateProps moves into the
+// template, where CloudFormation evaluates it before creating anything.
+func (d *DataLake) newReplicationRegionRule(id, zone, dstRegion string) awscdk.CfnRule {
+	return awscdk.NewCfnRule(d.Construct, jsii.String(id+"ReplicationRegion"), &awscdk.CfnRuleProps{
+		Assertions: &[]*awscdk.CfnRuleAssertion{{
+			Assert: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(awscdk.Aws_REGION(), jsii.String(dstRegion))),
+			AssertDescription: jsii.String(fmt.Sprintf(
+				"datalake %s: the %s zone replicates to %s; deploy this stack to another region (cross-region replication needs a destination in another region)",
+				*d.Node().Path(), zone, dstRegion)),
+		}},
+	})
+}
+
+// denyUnencryptedUploads makes every writer ask for SSE-KMS explicitly, and
+// with the lake key if it names a key.
+//
+// The second statement denies a request whose
+// x-amz-server-side-encryption-aws-kms-key-id header names another key. The
+// Null condition limits it to requests that carry the header: a negated
+// operator (StringNotEquals, and equally StringNotEqualsIfExists) is true
+// when the key is absent from the request, so without it a request asking
+// for aws:kms with no key id (S3 then uses the bucket's default key, the lake
+// key) would be denied too.
+func denyUnencryptedUploads(b awss3.Bucket, key awskms.IKey) {
+	deny := func(sid string, cond map[string]any) {
+		b.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String(sid),
+			Effect:     awsiam.Effect_DENY,
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings("s3:PutObject"),
+			Resources:  jsii.Strings(*b.ArnForObjects(jsii.String("*"))),
+			Conditions: &cond,
+		}))
+	}
+	deny("DenyUploadsWithoutSSEKMS", map[string]any{"StringNotEquals": map[string]any{"s3:x-amz-server-side-encryption": "aws:kms"}})
+	deny("DenyUploadsWithAnotherKey", map[string]any{
+		"StringNotEquals": map[string]any{"s3:x-amz-server-side-encryption-aws-kms-key-id": key.KeyArn()},
+		"Null":            map[string]any{"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
+	})
 }
 
 var keyRegionRE = regexp.MustCompile(`^arn:[^:]+:kms:([^:]+):`)
@@ -431,7 +471,7 @@ func (d *DataLake) newQuery(q Query) {
 			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
 		}},
 	})
-	denyUnencryptedUploads(d.ResultsBucket)
+	denyUnencryptedUploads(d.ResultsBucket, d.Key)
 	cutoff := q.BytesScannedCutoffPerQuery
 	if cutoff == 0 {
 		cutoff = DefaultBytesScannedCutoffPerQuery

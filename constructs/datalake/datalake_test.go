@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/datalake"
@@ -165,17 +166,186 @@ func TestZoneBucketsAreEncryptedVersionedAndRetained(t *testing.T) {
 
 func TestBucketPoliciesRequireTLSAndSSEKMS(t *testing.T) {
 	f := synth(t)
-	for _, zone := range []string{"Raw", "Curated", "Analytics"} {
-		pol := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::S3::BucketPolicy", "Lake", zone+"Zone")))
+	lakeKey := cdktest.JSON(map[string]any{"Fn::GetAtt": []any{*f.stack.GetLogicalId(f.lake.Key.Node().DefaultChild().(awscdk.CfnElement)), "Arn"}})
+	for _, zone := range []string{"RawZone", "CuratedZone", "AnalyticsZone", "QueryResults"} {
+		pol := cdktest.JSON(cdktest.Properties(one(t, f, "AWS::S3::BucketPolicy", "Lake", zone)))
 		for _, want := range []string{
 			`"aws:SecureTransport":"false"`,
 			`"s3:TlsVersion":1.2`,
 			`"Sid":"DenyUploadsWithoutSSEKMS"`,
 			`"StringNotEquals":{"s3:x-amz-server-side-encryption":"aws:kms"}`,
+			`"Sid":"DenyUploadsWithAnotherKey"`,
+			`{"Null":{"s3:x-amz-server-side-encryption-aws-kms-key-id":"false"},"StringNotEquals":{"s3:x-amz-server-side-encryption-aws-kms-key-id":` + lakeKey + `}}`,
 		} {
 			if !strings.Contains(pol, want) {
-				t.Errorf("%s zone policy lacks %s: %s", zone, want, pol)
+				t.Errorf("%s policy lacks %s: %s", zone, want, pol)
 			}
+		}
+	}
+}
+
+// conditionHolds evaluates an IAM condition block against a request context
+// the way IAM documents it (IAM JSON policy elements: condition operators):
+// every operator must hold (AND); a key absent from the request makes a
+// positive operator false, a negated one (StringNotEquals) true, an
+// ...IfExists operator true; Null "true" holds when the key is absent, "false"
+// when it is present. Values are compared as JSON, so a policy value that is
+// a CloudFormation reference matches a request value that is the same
+// reference. An operator it does not know fails the test.
+func conditionHolds(t *testing.T, cond map[string]any, req map[string]string) bool {
+	t.Helper()
+	for op, keys := range cond {
+		for key, want := range keys.(map[string]any) {
+			got, present := req[key]
+			wants := []string{cdktest.JSON(want)}
+			if list, ok := want.([]any); ok {
+				wants = wants[:0]
+				for _, w := range list {
+					wants = append(wants, cdktest.JSON(w))
+				}
+			}
+			in := false
+			for _, w := range wants {
+				in = in || w == got
+			}
+			base, ifExists := strings.CutSuffix(op, "IfExists")
+			var holds bool
+			switch {
+			case base == "Null":
+				holds = (want == "true") == !present
+			case !present && ifExists:
+				holds = true
+			case base == "StringEquals":
+				holds = present && in
+			case base == "StringNotEquals":
+				holds = !present || !in
+			default:
+				t.Fatalf("condition operator %s is not modelled by this test", op)
+			}
+			if !holds {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func TestUploadPolicyAdmitsTheLakeKeyOnly(t *testing.T) {
+	f := synth(t)
+	lakeKey := cdktest.JSON(map[string]any{"Fn::GetAtt": []any{*f.stack.GetLogicalId(f.lake.Key.Node().DefaultChild().(awscdk.CfnElement)), "Arn"}})
+	q := func(s string) string { return cdktest.JSON(s) }
+	const (
+		sse   = "s3:x-amz-server-side-encryption"
+		keyID = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+	)
+	cases := []struct {
+		name   string
+		req    map[string]string
+		denied bool
+	}{
+		{"no SSE header", map[string]string{}, true},
+		{"SSE-S3", map[string]string{sse: q("AES256")}, true},
+		{"aws:kms without a key id: the bucket default, the lake key", map[string]string{sse: q("aws:kms")}, false},
+		{"aws:kms with the lake key", map[string]string{sse: q("aws:kms"), keyID: lakeKey}, false},
+		{"aws:kms with another key", map[string]string{sse: q("aws:kms"), keyID: q("arn:aws:kms:ap-northeast-2:123456789012:key/99999999-12ab-34cd-56ef-1234567890ab")}, true},
+		{"a key id without aws:kms", map[string]string{keyID: lakeKey}, true},
+	}
+	for _, zone := range []string{"RawZone", "QueryResults"} {
+		var uploads []map[string]any
+		doc := cdktest.Properties(one(t, f, "AWS::S3::BucketPolicy", "Lake", zone))["PolicyDocument"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			st := st.(map[string]any)
+			if st["Effect"] == "Deny" && st["Action"] == "s3:PutObject" {
+				uploads = append(uploads, st)
+			}
+		}
+		if len(uploads) != 2 {
+			t.Fatalf("%s: %d upload-deny statements, want 2", zone, len(uploads))
+		}
+		for _, c := range cases {
+			denied := false
+			for _, st := range uploads {
+				denied = denied || conditionHolds(t, st["Condition"].(map[string]any), c.req)
+			}
+			if denied != c.denied {
+				t.Errorf("%s, %s: denied = %v, want %v", zone, c.name, denied, c.denied)
+			}
+		}
+	}
+}
+
+// evalRule evaluates the rule functions a replication-region rule uses, in
+// the given region.
+func evalRule(t *testing.T, n any, region string) any {
+	t.Helper()
+	switch v := n.(type) {
+	case string:
+		return v
+	case map[string]any:
+		for fn, arg := range v {
+			switch fn {
+			case "Ref":
+				if arg != "AWS::Region" {
+					t.Fatalf("rule refers to %v", arg)
+				}
+				return region
+			case "Fn::Not":
+				return !evalRule(t, arg.([]any)[0], region).(bool)
+			case "Fn::Equals":
+				a := arg.([]any)
+				return evalRule(t, a[0], region) == evalRule(t, a[1], region)
+			}
+			t.Fatalf("rule function %s is not modelled by this test", fn)
+		}
+	}
+	t.Fatalf("rule node %v is not modelled by this test", n)
+	return nil
+}
+
+func TestReplicationRegionRuleInARegionAgnosticStack(t *testing.T) {
+	f := synth(t)
+	if len(f.full.ReplicationRegionRules) != 0 {
+		t.Errorf("a stack with a known region got replication-region rules: the check ran at synthesis")
+	}
+
+	// The reference app's stacks are region-agnostic: the region is known
+	// only when CloudFormation deploys the template.
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Agnostic"), nil)
+	props := &datalake.Props{
+		Zones: []datalake.Zone{
+			{Name: "raw", Replication: &datalake.Replication{DestinationBucketArn: replicaBucket, DestinationKeyArn: replicaKey}},
+			{Name: "curated"},
+		},
+		Ingestion: datalake.Ingestion{Disable: true},
+	}
+	if err := datalake.Validate(stack, "Lake", props); err != nil {
+		t.Fatalf("Validate in a region-agnostic stack = %v", err)
+	}
+	lake := datalake.New(stack, "Lake", props)
+	if len(lake.ReplicationRegionRules) != 1 || lake.ReplicationRegionRules["raw"] == nil {
+		t.Fatalf("ReplicationRegionRules = %v, want one for the replicated raw zone", lake.ReplicationRegionRules)
+	}
+	tpl := cdktest.Synth(t, stack)
+	rules, _ := tpl.JSON["Rules"].(map[string]any)
+	rule, ok := rules[*stack.GetLogicalId(lake.ReplicationRegionRules["raw"])].(map[string]any)
+	if !ok {
+		t.Fatalf("the template has no replication-region rule: %s", cdktest.JSON(rules))
+	}
+	if _, ok := rule["RuleCondition"]; ok {
+		t.Errorf("the rule is conditional: %s", cdktest.JSON(rule))
+	}
+	asserts := rule["Assertions"].([]any)
+	if len(asserts) != 1 {
+		t.Fatalf("assertions %s", cdktest.JSON(asserts))
+	}
+	a := asserts[0].(map[string]any)
+	if d, _ := a["AssertDescription"].(string); !strings.Contains(d, "Agnostic/Lake") || !strings.Contains(d, "us-west-2") || !strings.Contains(d, "raw zone") {
+		t.Errorf("AssertDescription %q does not name the lake, the zone and the region", d)
+	}
+	for region, pass := range map[string]bool{"us-west-2": false, "ap-northeast-2": true, "us-east-1": true} {
+		if got := evalRule(t, a["Assert"], region); got != pass {
+			t.Errorf("deploying to %s: assertion = %v, want %v", region, got, pass)
 		}
 	}
 }
@@ -581,6 +751,9 @@ func TestValidation(t *testing.T) {
 		}},
 		{"empty lake formation", &datalake.Props{LakeFormation: &datalake.LakeFormation{}}, []string{
 			`LakeFormation: is set without Register or Grants`,
+		}},
+		{"existing key is an alias", &datalake.Props{ExistingKey: awskms.Alias_FromAliasName(stack, jsii.String("LakeAlias"), jsii.String("alias/lake"))}, []string{
+			`ExistingKey: is the alias "alias/lake": give the key itself (the zones' upload policy admits the lake key by its key ARN)`,
 		}},
 		{"database prefix", &datalake.Props{DatabasePrefix: "Sales-DB"}, []string{
 			`DatabasePrefix: "Sales-DB" must be 1-100 lowercase letters, digits or underscores, starting with a letter`,

@@ -5,8 +5,10 @@
 // TLS-only, with public access blocked, object ownership enforced, server
 // access logs, lifecycle rules (Intelligent-Tiering, optional Glacier,
 // noncurrent-version expiry, aborted multipart uploads), an upload policy that
-// requires SSE-KMS, optional Object Lock and optional cross-region
-// replication; every bucket and the key are retained on stack deletion.
+// requires SSE-KMS with the lake key, optional Object Lock and optional
+// cross-region replication (checked not to target the stack's own region, at
+// synthesis or, in a region-agnostic stack, by a template rule at
+// deployment); every bucket and the key are retained on stack deletion.
 //
 // Each zone gets a Glue database and a scheduled Glue crawler with a
 // least-privilege role and a security configuration that encrypts its logs;
@@ -21,6 +23,17 @@
 //	lake := datalake.New(stack, "Lake", nil)
 //	lake.GrantWrite("raw", loaderFunction)   // what functions/lakeloader needs
 //	lake.GrantRead("curated", analystRole)
+//
+// A lake that only keeps one producer's raw data takes one zone and no
+// delivery stream:
+//
+//	lake := datalake.New(stack, "Lake", &datalake.Props{
+//		Zones:     []datalake.Zone{{Name: "raw"}},
+//		Ingestion: datalake.Ingestion{Disable: true},
+//	})
+//
+// Writers must send x-amz-server-side-encryption: aws:kms, and name the lake
+// key by its ARN or no key at all.
 //
 // Defaults live in defaults.go. A field set in Props always wins over the
 // default; ExistingKey replaces the key the construct would create. Every

@@ -18,14 +18,17 @@ type Props struct {
 	Zones []Zone
 	// ExistingKey encrypts every bucket, the catalog's crawler logs and the
 	// query results instead of a new key. Its key policy must let CloudWatch
-	// Logs use it for the /aws-glue/* log groups. Default: nil (a new key with
-	// rotation on, retained on stack deletion).
+	// Logs use it for the /aws-glue/* log groups. It must be a key, not an
+	// alias: the upload policy admits the key by its ARN. Default: nil (a new
+	// key with rotation on, retained on stack deletion).
 	ExistingKey awskms.IKey
 	// Lifecycle applies to every zone that does not set its own.
 	Lifecycle Lifecycle
-	// AllowUploadsWithoutSSEHeader drops the bucket-policy statement that
-	// denies uploads not asking for SSE-KMS with the lake key. Default: false
-	// (denied, so every writer must request aws:kms).
+	// AllowUploadsWithoutSSEHeader drops the zones' bucket-policy statements
+	// that deny uploads not asking for SSE-KMS with the lake key. Default:
+	// false (denied: every writer must send x-amz-server-side-encryption:
+	// aws:kms, and a writer that names a key must name the lake key by its
+	// ARN; one that names none gets the lake key, the bucket default).
 	AllowUploadsWithoutSSEHeader bool
 	// DatabasePrefix names the Glue databases "<prefix>_<zone>" (hyphens in
 	// the zone become underscores): lowercase letters, digits and
@@ -86,7 +89,11 @@ type ObjectLock struct {
 }
 
 // Replication replicates a zone into an existing bucket in another region,
-// re-encrypting the replicas with a key of that region.
+// re-encrypting the replicas with a key of that region. When the stack's
+// region is known at synthesis, a destination in that region is an invalid
+// prop; when it is not (a region-agnostic stack), the template carries a rule
+// that makes CloudFormation refuse to deploy the stack to the destination's
+// region.
 type Replication struct {
 	// DestinationBucketArn is the replica bucket, e.g.
 	// "arn:aws:s3:::lake-raw-replica". It must be versioned, and have Object

@@ -64,6 +64,11 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 			checkReplication(v, scope, prop+".Replication", *r)
 		}
 	}
+	if p.ExistingKey != nil {
+		if _, alias, ok := strings.Cut(*p.ExistingKey.KeyArn(), ":alias/"); ok {
+			v.Addf("ExistingKey", "is the alias %q: give the key itself (the zones' upload policy admits the lake key by its key ARN)", "alias/"+alias)
+		}
+	}
 	checkLifecycle(v, "Lifecycle", p.Lifecycle)
 	v.Check(p.DatabasePrefix == "" || dbPrefixRE.MatchString(p.DatabasePrefix), "DatabasePrefix",
 		"%q must be 1-100 lowercase letters, digits or underscores, starting with a letter", p.DatabasePrefix)
@@ -138,6 +143,8 @@ func checkReplication(v *validate.Problems, scope constructs.Construct, prop str
 	if !v.Check(m != nil, prop+".DestinationKeyArn", "%q is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)", r.DestinationKeyArn) {
 		return
 	}
+	// In a region-agnostic stack the region is unknown here: New adds a
+	// template rule that fails the deployment in the destination's region.
 	if region := stackRegion(scope); region != "" {
 		v.Check(m[1] != region, prop+".DestinationKeyArn",
 			"is in %s, the stack's own region: cross-region replication needs a destination in another region", region)

@@ -31,6 +31,11 @@ const (
 	DefaultProcessorTimeout  = time.Minute
 	DefaultIndexerMemoryMB   = 512
 	DefaultIndexerTimeout    = 2 * time.Minute
+	// DefaultIndexerAsyncRetries and DefaultIndexerMaxEventAge bound how
+	// Lambda retries an S3 event the indexer failed on before the event goes
+	// to the indexer's failure queue.
+	DefaultIndexerAsyncRetries = 2
+	DefaultIndexerMaxEventAge  = 6 * time.Hour
 	// DefaultZoneCount spreads the domain and its VPC over two Availability
 	// Zones (three need a stack with an explicit region).
 	DefaultZoneCount = 2
@@ -60,4 +65,11 @@ const (
 	MaxRecordAge       = 7 * 24 * time.Hour
 	MinRetention       = 24 * time.Hour
 	MaxRetention       = 365 * 24 * time.Hour
+)
+
+// Limits of Lambda's asynchronous invocation configuration.
+const (
+	MaxAsyncRetries = 2
+	MinEventAge     = time.Minute
+	MaxEventAge     = 6 * time.Hour
 )

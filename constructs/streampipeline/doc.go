@@ -28,10 +28,22 @@
 //	})
 //	events.Stream.GrantWrite(producerRole)
 //
-// The processor finds the bucket and prefix in BUCKET and PREFIX; the indexer
-// finds the domain in OPENSEARCH_ENDPOINT and the index in INDEX. A VPC domain
-// needs the account's OpenSearch service-linked role
-// (AWSServiceRoleForAmazonOpenSearchService) to exist.
+// To write into a data lake's raw zone, give its bucket and key:
+//
+//	lake := datalake.New(stack, "Lake", &datalake.Props{Zones: []datalake.Zone{{Name: "raw"}}})
+//	streampipeline.New(stack, "PlayEvents", &streampipeline.Props{
+//		ProcessorEntry: "functions/gameevents/streamprocessor",
+//		IndexerEntry:   "functions/gameevents/indexer",
+//		ExistingBucket: lake.Buckets["raw"], ExistingBucketKey: lake.Key,
+//	})
+//
+// The processor finds the bucket and prefix in BUCKET and PREFIX, and, when
+// the bucket is encrypted with a KMS key, that key's ARN in KMS_KEY_ID: it
+// then requests SSE-KMS with the key and an S3 Bucket Key on every write, as
+// the lake's upload policy requires. The indexer finds the domain in
+// OPENSEARCH_ENDPOINT and the index in INDEX. A VPC domain needs the account's
+// OpenSearch service-linked role (AWSServiceRoleForAmazonOpenSearchService)
+// to exist.
 //
 // Defaults live in defaults.go. A field set in Props always wins over the
 // default; ExistingBucket replaces the bucket the construct would create, and

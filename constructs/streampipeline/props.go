@@ -15,7 +15,8 @@ import (
 type Props struct {
 	// ProcessorEntry is the directory of the stream processor's Go main
 	// package (Kinesis batches in, objects under Prefix out; env BUCKET,
-	// PREFIX). Required.
+	// PREFIX, and KMS_KEY_ID, the key ARN to request SSE-KMS with, when the
+	// bucket is encrypted with a KMS key). Required.
 	ProcessorEntry string
 	// IndexerEntry is the directory of the indexer's Go main package (S3
 	// object-created events in, OpenSearch _bulk requests out; env
@@ -25,15 +26,29 @@ type Props struct {
 	Stream Stream
 	// Processing configures the processor and its event source mapping.
 	Processing Processing
+	// Indexing configures the indexer and its asynchronous invocations.
+	Indexing Indexing
 	// Prefix starts the keys of the aggregate objects: it must end with "/".
 	// Default: "aggregates/".
 	Prefix string
 	// Bucket configures the bucket the construct creates.
 	Bucket Bucket
 	// ExistingBucket receives the aggregates instead of a new bucket (a data
-	// lake's raw zone, for example). Setting it together with Bucket is an
-	// error.
+	// lake's raw zone, for example). The construct grants the processor
+	// s3:PutObject and the indexer s3:GetObject under Prefix, and adds the
+	// ObjectCreated notification that invokes the indexer. Setting it
+	// together with Bucket is an error.
 	ExistingBucket awss3.IBucket
+	// ExistingBucketKey is the KMS key ExistingBucket is encrypted with
+	// (SSE-KMS). The processor then requests SSE-KMS with this key and an S3
+	// Bucket Key on every write (as a data lake zone's upload policy
+	// requires) and may encrypt with it (kms:GenerateDataKey); the indexer
+	// may decrypt with it (kms:Decrypt). Needs ExistingBucket; it must be the
+	// bucket's own key when the bucket is one of this app's. Default: the
+	// bucket's own key (ExistingBucket.EncryptionKey()), which an imported
+	// bucket does not know: give the key for a bucket imported by name or
+	// ARN that is encrypted with a customer-managed key.
+	ExistingBucketKey awskms.IKey
 	// Search configures the OpenSearch domain and its network.
 	Search Search
 	// LogLevel is the functions' application log level. Default: INFO.
@@ -81,9 +96,26 @@ type Processing struct {
 	Timeout  time.Duration
 }
 
+// Indexing configures the indexer and how Lambda retries the S3 events it
+// failed on.
+type Indexing struct {
+	// MemoryMB and Timeout size the indexer. Default: 512 MB, 2 minutes.
+	MemoryMB int
+	Timeout  time.Duration
+	// AsyncRetries is how many times Lambda retries an S3 event the indexer
+	// failed on, 0 to 2. A pointer because 0 (no retry) differs from the
+	// default. Default: nil (2).
+	AsyncRetries *int
+	// MaxEventAge sends an S3 event that waited this long in Lambda's queue
+	// to the indexer's failure queue, 1 minute to 6 hours (whole seconds).
+	// Default: 6 hours.
+	MaxEventAge time.Duration
+}
+
 // Bucket configures the aggregates bucket the construct creates.
 type Bucket struct {
-	// EncryptionKey switches the bucket to SSE-KMS. Default: SSE-S3.
+	// EncryptionKey switches the bucket to SSE-KMS with an S3 Bucket Key;
+	// the processor requests SSE-KMS with it. Default: SSE-S3.
 	EncryptionKey awskms.IKey
 }
 

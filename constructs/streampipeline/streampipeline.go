@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -50,6 +51,12 @@ type Pipeline struct {
 	Bucket     awss3.IBucket
 	AccessLogs awss3.Bucket
 	Prefix     string
+	// BucketKey is the KMS key the aggregates are encrypted with
+	// (Props.Bucket.EncryptionKey, Props.ExistingBucketKey or the existing
+	// bucket's own key), nil with SSE-S3. The processor requests SSE-KMS
+	// with it (env KMS_KEY_ID) and may encrypt with it; the indexer may
+	// decrypt with it.
+	BucketKey awskms.IKey
 	// Indexer indexes each new aggregate object into Domain; IndexerRole is
 	// its role (the domain's master user by default) and IndexerFailures
 	// receives the S3 events it failed to index after Lambda's retries.
@@ -134,6 +141,10 @@ func (x *Pipeline) newStream(s Stream) {
 func (x *Pipeline) newBucket(p *Props) {
 	if p.ExistingBucket != nil {
 		x.Bucket = p.ExistingBucket
+		x.BucketKey = p.ExistingBucketKey
+		if x.BucketKey == nil {
+			x.BucketKey = x.Bucket.EncryptionKey()
+		}
 		return
 	}
 	x.AccessLogs = securebucket.NewAccessLogs(x.Construct, "AccessLogs", false)
@@ -141,6 +152,7 @@ func (x *Pipeline) newBucket(p *Props) {
 		AccessLogs:    x.AccessLogs,
 		EncryptionKey: p.Bucket.EncryptionKey,
 	})
+	x.BucketKey = p.Bucket.EncryptionKey
 }
 
 // newQueue is an encrypted, TLS-only, retained queue for failed work.
@@ -170,12 +182,18 @@ func (x *Pipeline) newProcessor(p *Props) {
 	if timeout == 0 {
 		timeout = DefaultProcessorTimeout
 	}
+	env := map[string]string{"BUCKET": *x.Bucket.BucketName(), "PREFIX": x.Prefix}
+	if x.BucketKey != nil {
+		// The processor asks for SSE-KMS with this key (and a bucket key) on
+		// every write: a data lake zone denies uploads that do not.
+		env["KMS_KEY_ID"] = *x.BucketKey.KeyArn()
+	}
 	fn := golambda.New(x.Construct, "Processor", golambda.Props{
 		Entry:        p.ProcessorEntry,
 		Description:  "Aggregates the Kinesis records of " + *x.Node().Path() + " into S3",
 		MemoryMB:     memory,
 		Timeout:      timeout,
-		Environment:  map[string]string{"BUCKET": *x.Bucket.BucketName(), "PREFIX": x.Prefix},
+		Environment:  env,
 		LogLevel:     p.LogLevel,
 		LogRetention: p.LogRetention,
 	})
@@ -185,8 +203,8 @@ func (x *Pipeline) newProcessor(p *Props) {
 		Actions:   jsii.Strings("s3:PutObject"),
 		Resources: &[]*string{x.Bucket.ArnForObjects(jsii.String(x.Prefix + "*"))},
 	}))
-	if key := x.Bucket.EncryptionKey(); key != nil {
-		key.Grant(x.Processor, jsii.String("kms:GenerateDataKey"))
+	if x.BucketKey != nil {
+		x.BucketKey.Grant(x.Processor, jsii.String("kms:GenerateDataKey"))
 	}
 	nag.Suppress(x.ProcessorRole, "AwsSolutions-IAM5",
 		"The processor writes one object per batch under the aggregates prefix; the keys (date partitions, shard, sequence number) are not known in advance.",
@@ -295,11 +313,27 @@ func (x *Pipeline) newIndexer(p *Props) {
 	if index == "" {
 		index = DefaultIndex
 	}
+	ix := p.Indexing
+	memory, timeout := ix.MemoryMB, ix.Timeout
+	if memory == 0 {
+		memory = DefaultIndexerMemoryMB
+	}
+	if timeout == 0 {
+		timeout = DefaultIndexerTimeout
+	}
+	retries := DefaultIndexerAsyncRetries
+	if ix.AsyncRetries != nil {
+		retries = *ix.AsyncRetries
+	}
+	age := ix.MaxEventAge
+	if age == 0 {
+		age = DefaultIndexerMaxEventAge
+	}
 	fn := golambda.New(x.Construct, "Indexer", golambda.Props{
 		Entry:          p.IndexerEntry,
 		Description:    "Indexes the aggregates of " + *x.Node().Path() + " into OpenSearch",
-		MemoryMB:       DefaultIndexerMemoryMB,
-		Timeout:        DefaultIndexerTimeout,
+		MemoryMB:       memory,
+		Timeout:        timeout,
 		Environment:    map[string]string{"INDEX": index},
 		LogLevel:       p.LogLevel,
 		LogRetention:   p.LogRetention,
@@ -312,8 +346,8 @@ func (x *Pipeline) newIndexer(p *Props) {
 		Actions:   jsii.Strings("s3:GetObject"),
 		Resources: &[]*string{x.Bucket.ArnForObjects(jsii.String(x.Prefix + "*"))},
 	}))
-	if key := x.Bucket.EncryptionKey(); key != nil {
-		key.Grant(x.Indexer, jsii.String("kms:Decrypt"))
+	if x.BucketKey != nil {
+		x.BucketKey.Grant(x.Indexer, jsii.String("kms:Decrypt"))
 	}
 	nag.Suppress(x.IndexerRole, "AwsSolutions-IAM5",
 		"The indexer reads the aggregate objects named by S3 notifications under the aggregates prefix; their keys are not known in advance.",
@@ -322,8 +356,8 @@ func (x *Pipeline) newIndexer(p *Props) {
 	x.IndexerFailures = x.newQueue("IndexerFailures",
 		"This queue is itself the on-failure destination of the indexer's asynchronous invocations.")
 	x.Indexer.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
-		RetryAttempts: jsii.Number(2),
-		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+		RetryAttempts: jsii.Number(float64(retries)),
+		MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(age.Seconds())),
 		OnFailure:     awslambdadestinations.NewSqsDestination(x.IndexerFailures),
 	})
 	x.Bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(x.Indexer),

@@ -69,6 +69,23 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	if p.ExistingBucket != nil && p.Bucket.EncryptionKey != nil {
 		v.Addf("ExistingBucket", "is set together with Bucket: use one or the other")
 	}
+	if p.ExistingBucketKey != nil {
+		if p.ExistingBucket == nil {
+			v.Addf("ExistingBucketKey", "needs ExistingBucket (Bucket.EncryptionKey encrypts a bucket the construct creates)")
+		} else if own := p.ExistingBucket.EncryptionKey(); own != nil && *own.KeyArn() != *p.ExistingBucketKey.KeyArn() {
+			v.Addf("ExistingBucketKey", "is not the key ExistingBucket is encrypted with: leave it unset to use the bucket's own key")
+		}
+	}
+
+	ix := p.Indexing
+	checkFunction(v, "Indexing", ix.MemoryMB, ix.Timeout)
+	if ix.AsyncRetries != nil {
+		v.Check(*ix.AsyncRetries >= 0 && *ix.AsyncRetries <= MaxAsyncRetries, "Indexing.AsyncRetries", "%d is outside Lambda's range 0..%d", *ix.AsyncRetries, MaxAsyncRetries)
+	}
+	if ix.MaxEventAge != 0 {
+		v.Check(ix.MaxEventAge >= MinEventAge && ix.MaxEventAge <= MaxEventAge && ix.MaxEventAge%time.Second == 0, "Indexing.MaxEventAge",
+			"%s is outside Lambda's range 1m..6h (whole seconds)", ix.MaxEventAge)
+	}
 
 	se := p.Search
 	v.Check(se.ZoneCount == 0 || se.ZoneCount == 2 || se.ZoneCount == 3, "Search.ZoneCount", "%d is not 2 or 3", se.ZoneCount)

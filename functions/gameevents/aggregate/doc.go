@@ -21,4 +21,9 @@
 // duplicated. If the write fails, Processor.Handle reports the batch's first
 // sequence number as a batch item failure, and Kinesis retries the whole batch
 // (the event source mapping needs ReportBatchItemFailures).
+//
+// With Processor.KMSKeyID set (env KMS_KEY_ID, which streampipeline sets when
+// the bucket is encrypted with a KMS key), every write asks for SSE-KMS with
+// that key and an S3 Bucket Key, as a gureum data lake zone's bucket policy
+// requires.
 package aggregate

@@ -16,7 +16,9 @@ func main() {
 		S3:     s3.NewFromConfig(b.AWS),
 		Bucket: b.Env("BUCKET"),
 		Prefix: b.Env("PREFIX"),
-		Logger: b.Logger,
+		// Set by streampipeline when the bucket is encrypted with a KMS key.
+		KMSKeyID: b.Env("KMS_KEY_ID"),
+		Logger:   b.Logger,
 	}
 	lambda.Start(p.Handle)
 }

@@ -8,7 +8,9 @@ package stacks
 //	                                           └─▶ dead-letter queue ─▶ alarm ─▶ SNS
 //
 // Every photo gets a 256 px thumbnail and a 1280 px web image, both JPEG and
-// watermarked with the studio's name.
+// watermarked with the studio's name: uploads/p/IMG_0001.JPG becomes
+// renditions/thumb/uploads/p/IMG_0001.JPG.jpg. A rejected upload (not an
+// image, truncated, a decompression bomb) raises the rejections alarm.
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -35,7 +37,7 @@ func NewImagesStack(scope constructs.Construct, id string, o Options) awscdk.Sta
 	})
 
 	awscdk.NewCfnOutput(stack, jsii.String("UploadBucket"), &awscdk.CfnOutputProps{
-		Value: images.UploadBucket.BucketName(), Description: jsii.String("Upload photos under uploads/ (.jpg, .jpeg, .png, .gif, .webp)"),
+		Value: images.UploadBucket.BucketName(), Description: jsii.String("Upload photos under uploads/ (.jpg, .jpeg, .png, .gif, .webp, in lower or upper case)"),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("OutputBucket"), &awscdk.CfnOutputProps{
 		Value: images.OutputBucket.BucketName(), Description: jsii.String("Renditions under renditions/thumb/ and renditions/web/"),

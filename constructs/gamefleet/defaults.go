@@ -15,9 +15,9 @@ const (
 	DefaultVolumeGiB = 20
 	// DefaultCooldown between two scaling activities.
 	DefaultCooldown = 5 * time.Minute
-	// DefaultEntry is the fleet scaler's handler, relative to the directory
-	// the app is synthesized from.
-	DefaultEntry = "functions/gameevents/fleetscaler"
+	// DefaultEntry is the fleet scaler's import path: it builds from any app
+	// whose module requires gureum (see golambda.Props.Entry).
+	DefaultEntry = "github.com/gureum-cdk/gureum/functions/gameevents/fleetscaler"
 	// rootDevice is Amazon Linux 2023's root device name.
 	rootDevice = "/dev/xvda"
 	// autoScalingServiceRole is Auto Scaling's service-linked role, which

@@ -50,10 +50,10 @@ func synth(t *testing.T) *fixture {
 			},
 			AlarmTopic: f.alarms.Topic, AlarmTopicKey: f.alarms.Key, Entry: scalerEntry,
 		})
+		// No Entry: the default import path builds gureum's own scaler.
 		f.minimal = New(stack, "Minimal", &Props{
 			Vpc:       vpc,
 			Schedules: []ScaleSchedule{{Name: "nightly", Expression: "cron(0 3 * * ? *)", DesiredCapacity: 0}},
-			Entry:     scalerEntry,
 		})
 		f.tpl = cdktest.Synth(t, stack)
 		fix = f

@@ -37,8 +37,9 @@ type Props struct {
 	// key's policy cannot be changed: grant that yourself). Requires
 	// AlarmTopic. Default: nil.
 	AlarmTopicKey awskms.IKey
-	// Entry is the directory of the fleet scaler's Go main package.
-	// Default: "functions/gameevents/fleetscaler".
+	// Entry is the fleet scaler's Go main package: a directory, or an import
+	// path. Default: gureum's own handler,
+	// "github.com/gureum-cdk/gureum/functions/gameevents/fleetscaler".
 	Entry string
 }
 

@@ -8,13 +8,13 @@ import (
 
 // Every default of ImagePipeline, in one place.
 const (
-	// DefaultEntry is the directory of the image handler's main package,
-	// relative to the working directory of the CDK app (the module root).
-	DefaultEntry = "functions/imageproc/lambda"
+	// DefaultEntry is the image handler's import path: it builds from any
+	// app whose module requires gureum (see golambda.Props.Entry).
+	DefaultEntry = "github.com/gureum-cdk/gureum/functions/imageproc/lambda"
 	// DefaultPrefix is the key prefix of uploads that are processed.
 	DefaultPrefix = "uploads/"
 	// DefaultOutputPrefix prefixes every key written to the output bucket
-	// (<prefix><rendition>/<source key without extension>.<ext>).
+	// (<prefix><rendition>/<source key>.<jpg|png>).
 	DefaultOutputPrefix = "renditions/"
 	// DefaultMemoryMB fits a 24 MP photo decoded (about 100 MB as RGBA) with
 	// room for the renditions, and buys a proportional share of vCPU.
@@ -52,6 +52,12 @@ const (
 	// DefaultMaxMessageAge raises the backlog alarm when the oldest queued
 	// upload has waited this long.
 	DefaultMaxMessageAge = 15 * time.Minute
+	// DefaultRejectionThreshold raises the rejections alarm when this many
+	// uploads are rejected within RejectionPeriod: every rejected upload is
+	// a photo that got no renditions.
+	DefaultRejectionThreshold = 1
+	// RejectionPeriod is the period over which rejected uploads are summed.
+	RejectionPeriod = 5 * time.Minute
 	// OutputNoncurrentExpiry deletes overwritten renditions (the output
 	// bucket is versioned) after this long.
 	OutputNoncurrentExpiry = 30 * 24 * time.Hour
@@ -60,11 +66,23 @@ const (
 // DefaultLogRetention applies to the function's logs.
 const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
 
-// DefaultSuffixes are the image types processed, one S3 notification each.
-// S3 matches suffixes case-sensitively.
+// DefaultSuffixes are the image types processed, one S3 notification each,
+// in lower and upper case: S3 matches suffixes case-sensitively, and cameras
+// and phones name their files IMG_0001.JPG. No suffix ends with another, so
+// the notifications (which share the prefix) never overlap, which S3 would
+// refuse.
 func DefaultSuffixes() []string {
-	return []string{".jpg", ".jpeg", ".png", ".gif", ".webp"}
+	return []string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".JPG", ".JPEG", ".PNG", ".GIF", ".WEBP"}
 }
+
+// RejectedMessage is the "msg" of the JSON log line the handler writes for
+// every rejected upload (functions/imageproc.RejectedMessage); the
+// RejectedUploads metric filter counts those lines.
+const RejectedMessage = "image rejected"
+
+// RejectedUploadsMetric is the name of the metric of rejected uploads, in
+// the namespace "Gureum/ImagePipeline/<unique name of the construct>".
+const RejectedUploadsMetric = "RejectedUploads"
 
 // DefaultRenditions are produced when Props.Renditions is empty: a 256 px
 // thumbnail and a 1024 px medium image, both JPEG.

@@ -10,9 +10,22 @@
 // buckets and queues encrypted with a customer-managed KMS key rotated
 // yearly; a queue whose visibility timeout is six times the function's
 // timeout, with a 14-day dead-letter queue; an event source with partial
-// batch responses and a concurrency cap; a function role that may read only
-// uploads under the prefix and write only under the output prefix; alarms on
-// dead letters, backlog age and function errors.
+// batch responses and a concurrency cap; a function role that may read (and
+// list) only uploads under the prefix and write only under the output
+// prefix; alarms on dead letters, backlog age, function errors and rejected
+// uploads. Uploads are selected by suffix in lower and upper case (.jpg and
+// .JPG: S3 matches case-sensitively).
+//
+// What happens to an upload: renditions, or, for bad input (not an image,
+// truncated, a decompression bomb, too large), a rejection that is final: the
+// handler logs one JSON line at level ERROR with "msg":"image rejected", the
+// key and the reason, and writes a record under <output prefix>rejected/. A
+// metric filter counts those lines (RejectedUploads) and the Rejections
+// alarm fires at Alarms.RejectionThreshold per 5 minutes. Anything else that
+// fails (S3 errors, timeouts, a panic in the handler) is retried and, after
+// MaxReceiveCount tries, dead-lettered, which the DeadLetters alarm reports.
+// An upload deleted before it was processed is skipped: the role's
+// s3:ListBucket (under the prefix) makes S3 answer 404 for it, not 403.
 //
 // The smallest use takes every default (renditions "thumb" 256 px and
 // "medium" 1024 px, uploads under "uploads/"):
@@ -31,7 +44,12 @@
 //	})
 //
 // Upload uploads/a/b.jpg and the renditions appear in images.OutputBucket as
-// renditions/thumb/uploads/a/b.jpg and renditions/web/uploads/a/b.jpg.
+// renditions/thumb/uploads/a/b.jpg.jpg and renditions/web/uploads/a/b.jpg.jpg:
+// <output prefix><rendition>/<whole source key>.<jpg|png>. The source key is
+// kept whole, extension and case included, so uploads/a/b.png and
+// uploads/a/b.JPG get renditions of their own (b.png.jpg, b.JPG.jpg) instead
+// of overwriting b.jpg's; a rendition's key is its source key plus one
+// extension, and the source-key metadata names it too.
 //
 // The handler is functions/imageproc/lambda (Props.Entry), compiled at synth
 // time for provided.al2023 on arm64; the construct passes its configuration

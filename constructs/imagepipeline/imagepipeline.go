@@ -22,6 +22,7 @@ import (
 	"github.com/gureum-cdk/gureum/constructs/internal/alarms"
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
+	"github.com/gureum-cdk/gureum/constructs/internal/naming"
 	"github.com/gureum-cdk/gureum/constructs/internal/securebucket"
 )
 
@@ -30,6 +31,7 @@ const (
 	AlarmDeadLetters   = "DeadLetters"
 	AlarmOldestMessage = "OldestMessage"
 	AlarmErrors        = "Errors"
+	AlarmRejections    = "Rejections"
 )
 
 // notificationsHandlerID is the id of the stack-wide singleton function the
@@ -71,8 +73,12 @@ type ImagePipeline struct {
 	// mapping it created.
 	EventSource        awslambdaeventsources.SqsEventSource
 	EventSourceMapping awslambda.EventSourceMapping
-	// Alarms maps AlarmDeadLetters, AlarmOldestMessage and AlarmErrors to
-	// their alarm.
+	// RejectionsFilter counts the handler's "image rejected" log lines in
+	// LogGroup; RejectedUploads is its metric (Sum over 5 minutes).
+	RejectionsFilter awslogs.MetricFilter
+	RejectedUploads  awscloudwatch.Metric
+	// Alarms maps AlarmDeadLetters, AlarmOldestMessage, AlarmErrors and
+	// AlarmRejections to their alarm.
 	Alarms map[string]awscloudwatch.Alarm
 
 	prefix, outputPrefix string
@@ -237,6 +243,17 @@ func (x *ImagePipeline) newFunction(p *Props) {
 		}))
 	}
 	allow("ReadUploads", *x.UploadBucket.ArnForObjects(jsii.String(prefix + "*")), "s3:GetObject")
+	// s3:ListBucket, for keys under the prefix only, makes S3 answer 404
+	// rather than 403 for an upload deleted before it was processed, so the
+	// handler can tell "gone, nothing to do" from a permission problem (it
+	// also lists the one key to confirm a 403). Only key names under the
+	// prefix become visible, never other parts of the bucket.
+	x.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ListUploads"),
+		Actions:    jsii.Strings("s3:ListBucket"),
+		Resources:  jsii.Strings(*x.UploadBucket.BucketArn()),
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": prefix + "*"}},
+	}))
 	allow("WriteRenditions", *x.OutputBucket.ArnForObjects(jsii.String(outPrefix + "*")), "s3:GetObject", "s3:PutObject")
 	if wmBucket != nil {
 		allow("ReadWatermark", *wmBucket.ArnForObjects(jsii.String(p.Watermark.ImageKey)), "s3:GetObject")
@@ -321,6 +338,25 @@ func (x *ImagePipeline) newAlarms(p *Props) {
 		Metric:      x.Function.MetricErrors(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five}),
 		Threshold:   1,
 		Description: fmt.Sprintf("%s: the image function failed (crash, timeout or out of memory). Look at its log group.", path),
+	}, a.Topic)
+
+	// Rejected uploads are not retried, so neither the dead-letter nor the
+	// errors alarm sees them: count the handler's rejection log lines.
+	x.RejectionsFilter = awslogs.NewMetricFilter(x.Construct, jsii.String("RejectionsFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        x.LogGroup,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(RejectedMessage)),
+		MetricNamespace: jsii.String("Gureum/ImagePipeline/" + naming.Unique(x.Construct, "", 200)),
+		MetricName:      jsii.String(RejectedUploadsMetric),
+		MetricValue:     jsii.String("1"),
+		Unit:            awscloudwatch.Unit_COUNT,
+	})
+	x.RejectedUploads = x.RejectionsFilter.Metric(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: seconds(RejectionPeriod)})
+	x.Alarms[AlarmRejections] = alarms.New(x.Construct, "RejectionsAlarm", alarms.Spec{
+		Metric:    x.RejectedUploads,
+		Threshold: float64(orInt(a.RejectionThreshold, DefaultRejectionThreshold)),
+		Description: fmt.Sprintf("%s: uploads were rejected (not an image, truncated, a decompression bomb or too large) and got no renditions. "+
+			"Each has a JSON line with \"msg\":%q, its key and the reason in the function's log group, and a record under %srejected/ in the output bucket.",
+			path, RejectedMessage, x.outputPrefix),
 	}, a.Topic)
 }
 

@@ -66,8 +66,9 @@ func pipelines(t *testing.T) *fixture {
 			ExistingUploadBucket:      uploads,
 			ExistingOutputBucket:      awss3.Bucket_FromBucketName(stack, jsii.String("StudioRenditions"), jsii.String("studio-renditions")),
 			Alarms: imagepipeline.Alarms{
-				Topic:         alarmtopic.New(stack, "Topic", nil).Topic,
-				MaxMessageAge: 5 * time.Minute,
+				Topic:              alarmtopic.New(stack, "Topic", nil).Topic,
+				MaxMessageAge:      5 * time.Minute,
+				RejectionThreshold: 10,
 			},
 		})
 		for _, r := range []struct {
@@ -167,7 +168,8 @@ func TestNotificationsGoToTheQueuePerSuffix(t *testing.T) {
 		}
 		equal(t, prefix+" suffixes (one notification each)", got, suffixes)
 	}
-	check("ImagesUploadsNotifications", "ImagesQueue", "uploads/", []string{".jpg", ".jpeg", ".png", ".gif", ".webp"})
+	check("ImagesUploadsNotifications", "ImagesQueue", "uploads/",
+		[]string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".JPG", ".JPEG", ".PNG", ".GIF", ".WEBP"})
 	check("StudioUploadsNotifications", "CustomQueue", "photos/", []string{".png", ".jpg"})
 
 	// S3 may send only from the upload bucket, and only over TLS.
@@ -435,6 +437,13 @@ func TestLeastPrivilege(t *testing.T) {
 	if _, ok := img["ReadWatermark"]; ok {
 		t.Error("a text watermark needs no S3 access")
 	}
+	// Listing, so that S3 answers 404 (not 403) for a deleted upload, only
+	// for keys under the upload prefix.
+	equal(t, "ListUploads", img["ListUploads"], map[string]any{
+		"Sid": "ListUploads", "Effect": "Allow", "Action": "s3:ListBucket",
+		"Resource":  map[string]any{"Fn::GetAtt": []any{*f.stack.GetLogicalId(f.images.UploadBucket.Node().DefaultChild().(awscdk.CfnElement)), "Arn"}},
+		"Condition": map[string]any{"StringLike": map[string]any{"s3:prefix": "uploads/*"}},
+	})
 	var all []string
 	for _, s := range statements(t, f, "ImagesProcessorRole") {
 		all = append(all, actions(s)...)
@@ -445,9 +454,14 @@ func TestLeastPrivilege(t *testing.T) {
 			t.Errorf("the function cannot %s: %s", want, have)
 		}
 	}
-	for _, bad := range []string{"s3:DeleteObject", "s3:ListBucket", "s3:PutBucket", "sqs:SendMessage", "kms:Encrypt", "kms:ReEncrypt"} {
+	for _, bad := range []string{"s3:DeleteObject", "s3:ListAllMyBuckets", "s3:ListBucketVersions", "s3:PutBucket", "sqs:SendMessage", "kms:Encrypt", "kms:ReEncrypt"} {
 		if strings.Contains(have, bad) {
 			t.Errorf("the function may %s: %s", bad, have)
+		}
+	}
+	for _, s := range statements(t, f, "ImagesProcessorRole") {
+		if strings.Contains(strings.Join(actions(s), " "), "s3:ListBucket") && s["Sid"] != "ListUploads" {
+			t.Errorf("s3:ListBucket granted outside ListUploads: %v", s)
 		}
 	}
 
@@ -458,6 +472,9 @@ func TestLeastPrivilege(t *testing.T) {
 		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":s3:::studio-uploads/photos/*"}}})
 	equal(t, "custom WriteRenditions", cus["WriteRenditions"]["Resource"], map[string]any{"Fn::Join": []any{"", []any{
 		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":s3:::studio-renditions/out/*"}}})
+	equal(t, "custom ListUploads resource", cus["ListUploads"]["Resource"], map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":s3:::studio-uploads"}}})
+	equal(t, "custom ListUploads condition", cus["ListUploads"]["Condition"], map[string]any{"StringLike": map[string]any{"s3:prefix": "photos/*"}})
 
 	for lid, pol := range f.tpl.Resources("AWS::IAM::Policy") {
 		for _, s := range pol["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
@@ -477,8 +494,8 @@ func TestLeastPrivilege(t *testing.T) {
 
 func TestAlarms(t *testing.T) {
 	f := pipelines(t)
-	f.tpl.Count(t, "AWS::CloudWatch::Alarm", 6)
-	for _, name := range []string{imagepipeline.AlarmDeadLetters, imagepipeline.AlarmOldestMessage, imagepipeline.AlarmErrors} {
+	f.tpl.Count(t, "AWS::CloudWatch::Alarm", 8)
+	for _, name := range []string{imagepipeline.AlarmDeadLetters, imagepipeline.AlarmOldestMessage, imagepipeline.AlarmErrors, imagepipeline.AlarmRejections} {
 		if f.images.Alarms[name] == nil || f.custom.Alarms[name] == nil {
 			t.Errorf("alarm %q is not exported", name)
 		}
@@ -503,7 +520,7 @@ func TestAlarms(t *testing.T) {
 		t.Error("alarms have actions without Alarms.Topic")
 	}
 	equal(t, "custom age threshold (5m)", props(t, f, "AWS::CloudWatch::Alarm", "CustomOldestMessageAlarm")["Threshold"], 300)
-	for _, prefix := range []string{"CustomDeadLettersAlarm", "CustomOldestMessageAlarm", "CustomErrorsAlarm"} {
+	for _, prefix := range []string{"CustomDeadLettersAlarm", "CustomOldestMessageAlarm", "CustomErrorsAlarm", "CustomRejectionsAlarm"} {
 		p := props(t, f, "AWS::CloudWatch::Alarm", prefix)
 		if !strings.Contains(cdktest.JSON(p["AlarmActions"]), `"Ref":"Topic`) || !strings.Contains(cdktest.JSON(p["OKActions"]), `"Ref":"Topic`) {
 			t.Errorf("%s does not notify the topic: %v / %v", prefix, p["AlarmActions"], p["OKActions"])
@@ -521,7 +538,7 @@ func TestExportedResources(t *testing.T) {
 	i := f.images
 	if i.UploadBucket == nil || i.OutputBucket == nil || i.AccessLogsBucket == nil || i.Key == nil || i.QueueKey == nil ||
 		i.Queue == nil || i.DeadLetterQueue == nil || i.Function == nil || i.Role == nil || i.LogGroup == nil ||
-		i.EventSource == nil || i.EventSourceMapping == nil || len(i.Alarms) != 3 {
+		i.EventSource == nil || i.EventSourceMapping == nil || i.RejectionsFilter == nil || i.RejectedUploads == nil || len(i.Alarms) != 4 {
 		t.Errorf("a resource is not exported: %+v", i)
 	}
 	c := f.custom
@@ -553,4 +570,59 @@ func TestGrantVerbs(t *testing.T) {
 		{"Action": "s3:GetObject", "Effect": "Allow", "Resource": join(f.images.OutputBucket, "/renditions/*")},
 		{"Action": "kms:Decrypt", "Effect": "Allow", "Resource": key},
 	})
+}
+
+// Rejected uploads are final (never retried), so they reach neither the
+// dead-letter nor the errors alarm: a metric filter counts the handler's
+// rejection log lines, and an alarm watches the count.
+func TestRejectionsMetricFilterAndAlarm(t *testing.T) {
+	f := pipelines(t)
+	f.tpl.Count(t, "AWS::Logs::MetricFilter", 2)
+	mf := props(t, f, "AWS::Logs::MetricFilter", "ImagesRejectionsFilter")
+	equal(t, "filter pattern", mf["FilterPattern"], `{ $.msg = "image rejected" }`)
+	if r := ref(mf["LogGroupName"]); !strings.HasPrefix(r, "ImagesProcessorLogs") {
+		t.Errorf("metric filter reads %q, want the function's log group", r)
+	}
+	tr := mf["MetricTransformations"].([]any)
+	if len(tr) != 1 {
+		t.Fatalf("metric transformations %v", tr)
+	}
+	m := tr[0].(map[string]any)
+	ns, _ := m["MetricNamespace"].(string)
+	if !strings.HasPrefix(ns, "Gureum/ImagePipeline/") {
+		t.Errorf("namespace %q", ns)
+	}
+	equal(t, "metric", map[string]any{"name": m["MetricName"], "value": m["MetricValue"], "unit": m["Unit"]},
+		map[string]any{"name": "RejectedUploads", "value": "1", "unit": "Count"})
+	cns := props(t, f, "AWS::Logs::MetricFilter", "CustomRejectionsFilter")["MetricTransformations"].([]any)[0].(map[string]any)["MetricNamespace"]
+	if cns == ns {
+		t.Errorf("both pipelines count into namespace %q", ns)
+	}
+
+	// The pattern matches the line the handler writes: {"msg": imageproc.RejectedMessage, ...}.
+	if imagepipeline.RejectedMessage != imageproc.RejectedMessage {
+		t.Errorf("the filter counts msg %q, the handler writes %q", imagepipeline.RejectedMessage, imageproc.RejectedMessage)
+	}
+	if !strings.Contains(mf["FilterPattern"].(string), `"`+imageproc.RejectedMessage+`"`) {
+		t.Errorf("filter pattern %v does not match the handler's %q", mf["FilterPattern"], imageproc.RejectedMessage)
+	}
+
+	a := props(t, f, "AWS::CloudWatch::Alarm", "ImagesRejectionsAlarm")
+	equal(t, "rejections alarm", map[string]any{
+		"metric": a["MetricName"], "namespace": a["Namespace"], "statistic": a["Statistic"], "period": a["Period"],
+		"threshold": a["Threshold"], "comparison": a["ComparisonOperator"], "periods": a["EvaluationPeriods"], "missing": a["TreatMissingData"],
+	}, map[string]any{
+		"metric": "RejectedUploads", "namespace": ns, "statistic": "Sum", "period": 300,
+		"threshold": 1, "comparison": "GreaterThanOrEqualToThreshold", "periods": 1, "missing": "notBreaching",
+	})
+	if d, _ := a["AlarmDescription"].(string); !strings.Contains(d, `"msg":"image rejected"`) || !strings.Contains(d, "renditions/rejected/") {
+		t.Errorf("the alarm description does not say where to look: %q", d)
+	}
+	if _, ok := a["AlarmActions"]; ok {
+		t.Error("the rejections alarm has actions without Alarms.Topic")
+	}
+	equal(t, "custom rejections threshold", props(t, f, "AWS::CloudWatch::Alarm", "CustomRejectionsAlarm")["Threshold"], 10)
+	if f.images.Alarms[imagepipeline.AlarmRejections] == nil {
+		t.Error("the rejections alarm is not exported")
+	}
 }

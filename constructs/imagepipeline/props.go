@@ -12,16 +12,19 @@ import (
 // Props configures an ImagePipeline. The zero value of every field is the
 // secure default; a nil *Props is the zero value.
 type Props struct {
-	// Entry is the directory of the image handler's main package. Default:
-	// "functions/imageproc/lambda" (relative to the app's working directory).
+	// Entry is the image handler's main package: a directory, or an import
+	// path. Default: gureum's own handler,
+	// "github.com/gureum-cdk/gureum/functions/imageproc/lambda".
 	Entry string
 
 	// Prefix selects the uploads that are processed: only keys under it
 	// raise a notification. Default: "uploads/".
 	Prefix string
 	// Suffixes selects uploads by the end of their key, one S3 notification
-	// per suffix (S3 matches case-sensitively). Default: .jpg .jpeg .png .gif
-	// .webp. A non-nil empty list is an error.
+	// per suffix. S3 matches case-sensitively: list every spelling you
+	// expect. No suffix may end with another (S3 refuses overlapping
+	// notifications). Default: .jpg .jpeg .png .gif .webp and the same in
+	// upper case (.JPG ...). A non-nil empty list is an error.
 	Suffixes []string
 
 	// Renditions are produced for every upload. Default: DefaultRenditions()
@@ -43,7 +46,9 @@ type Props struct {
 	// Timeout of one invocation (one batch). Default: 60s. The queue's
 	// visibility timeout is 6 times this plus MaxBatchingWindow.
 	Timeout time.Duration
-	// LogLevel is the handler's log level. Default: INFO.
+	// LogLevel is the handler's log level (TRACE, DEBUG, INFO, WARN or
+	// ERROR; FATAL would drop the rejection lines the RejectedUploads metric
+	// counts). Default: INFO.
 	LogLevel string
 	// LogRetention of the function's logs. Default: one year.
 	LogRetention awslogs.RetentionDays
@@ -141,4 +146,9 @@ type Alarms struct {
 	// MaxMessageAge raises the backlog alarm when the oldest queued upload
 	// has waited longer (at least 1 minute). Default: 15 minutes.
 	MaxMessageAge time.Duration
+	// RejectionThreshold raises the rejections alarm when at least this many
+	// uploads are rejected (not an image, truncated, a decompression bomb,
+	// too large) within 5 minutes. Raise it if uploads come from clients you
+	// do not control. Default: 1.
+	RejectionThreshold int
 }

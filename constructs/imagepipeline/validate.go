@@ -78,7 +78,9 @@ func Validate(scope constructs.Construct, id string, props *Props) error {
 	if v.Check(p.Timeout >= 0 && p.Timeout <= 15*time.Minute, "Timeout", "%s is outside Lambda's range (0, 15m]", p.Timeout) {
 		v.Check(p.Timeout == 0 || p.Timeout >= time.Second, "Timeout", "%s is below Lambda's 1s granularity", p.Timeout)
 	}
-	v.Check(logLevels[strings.ToUpper(p.LogLevel)], "LogLevel", "%q is not one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL", p.LogLevel)
+	if v.Check(logLevels[strings.ToUpper(p.LogLevel)], "LogLevel", "%q is not one of TRACE, DEBUG, INFO, WARN, ERROR", p.LogLevel) {
+		v.Check(strings.ToUpper(p.LogLevel) != "FATAL", "LogLevel", "FATAL would drop the handler's ERROR lines, among them the rejected uploads the %s metric counts: use ERROR or lower", RejectedUploadsMetric)
+	}
 
 	window := p.MaxBatchingWindow
 	if v.Check(window >= 0 && window <= MaxBatchingWindow, "MaxBatchingWindow", "%s is outside Lambda's range 0..5m", window) {
@@ -104,6 +106,7 @@ func Validate(scope constructs.Construct, id string, props *Props) error {
 	}
 	a := p.Alarms
 	v.Check(a.MaxMessageAge == 0 || a.MaxMessageAge >= time.Minute, "Alarms.MaxMessageAge", "%s is below 1m", a.MaxMessageAge)
+	v.Check(a.RejectionThreshold >= 0, "Alarms.RejectionThreshold", "must not be negative, got %d (0 means %d)", a.RejectionThreshold, DefaultRejectionThreshold)
 
 	if env := len(renditionsJSON(p.renditions())) + len(watermarkJSON(p.Watermark)); env > envLimit-512 {
 		v.Addf("Renditions", "with Watermark take %d bytes of environment variables; Lambda allows %d in all", env, envLimit)

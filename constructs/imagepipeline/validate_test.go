@@ -101,7 +101,13 @@ func TestValidationMessages(t *testing.T) {
 		{"sub-second timeout", with(func(p *imagepipeline.Props) { p.Timeout = 500 * time.Millisecond }),
 			pre + `Timeout: 500ms is below Lambda's 1s granularity`},
 		{"log level", with(func(p *imagepipeline.Props) { p.LogLevel = "LOUD" }),
-			pre + `LogLevel: "LOUD" is not one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL`},
+			pre + `LogLevel: "LOUD" is not one of TRACE, DEBUG, INFO, WARN, ERROR`},
+		{"log level fatal", with(func(p *imagepipeline.Props) { p.LogLevel = "fatal" }),
+			pre + `LogLevel: FATAL would drop the handler's ERROR lines, among them the rejected uploads the RejectedUploads metric counts: use ERROR or lower`},
+		{"negative rejection threshold", with(func(p *imagepipeline.Props) { p.Alarms.RejectionThreshold = -1 }),
+			pre + `Alarms.RejectionThreshold: must not be negative, got -1 (0 means 1)`},
+		{"upper-case suffix overlapping", with(func(p *imagepipeline.Props) { p.Suffixes = []string{".JPG", ".jpg", "G"} }),
+			pre + `Suffixes[2]: "G" overlaps Suffixes[0] ".JPG": S3 rejects overlapping notifications`},
 		{"negative max pixels", with(func(p *imagepipeline.Props) { p.MaxPixels = -1 }),
 			pre + `MaxPixels: must not be negative, got -1`},
 		{"negative max bytes", with(func(p *imagepipeline.Props) { p.MaxObjectBytes = -1 }),
@@ -135,9 +141,12 @@ func TestValidationMessages(t *testing.T) {
 	}
 	for name, p := range map[string]*imagepipeline.Props{
 		"only entry":                        {Entry: handler},
+		"default entry (import path)":       {},
 		"batch of 10,000 with a window":     {Entry: handler, BatchSize: 10_000, MaxBatchingWindow: 5 * time.Minute},
 		"image watermark in its own bucket": {Entry: handler, Watermark: &imagepipeline.Watermark{ImageKey: "logo.png", Bucket: bucket, Opacity: 1}},
 		"existing buckets":                  {Entry: handler, ExistingUploadBucket: bucket, ExistingOutputBucket: other, Suffixes: []string{".JPG"}},
+		"default suffixes spelled out":      {Entry: handler, Suffixes: imagepipeline.DefaultSuffixes()},
+		"log level error, 20 rejections":    {Entry: handler, LogLevel: "error", Alarms: imagepipeline.Alarms{RejectionThreshold: 20}},
 	} {
 		if err := imagepipeline.Validate(nil, "Images", p); err != nil {
 			t.Errorf("%s: valid props rejected: %v", name, err)
@@ -179,4 +188,38 @@ func TestNewPanicsWithEveryProblemAndThePath(t *testing.T) {
 		Renditions: []imagepipeline.Rendition{{Name: "x"}},
 		BatchSize:  20,
 	})
+}
+
+// S3 refuses two notifications for the same event whose prefixes overlap
+// and whose suffixes overlap (one ends with the other). Every default
+// notification has the same prefix, so no default suffix may end with
+// another; lower and upper case are different suffixes to S3.
+func TestDefaultSuffixesCoverUpperCaseWithoutOverlapping(t *testing.T) {
+	suffixes := imagepipeline.DefaultSuffixes()
+	have := map[string]bool{}
+	for i, a := range suffixes {
+		have[a] = true
+		for j, b := range suffixes {
+			if i != j && strings.HasSuffix(a, b) {
+				t.Errorf("default suffix %q ends with %q: S3 would refuse the notifications", a, b)
+			}
+		}
+	}
+	for _, s := range []string{".jpg", ".jpeg", ".png", ".gif", ".webp"} {
+		if !have[s] || !have[strings.ToUpper(s)] {
+			t.Errorf("default suffixes %v lack %q or %q", suffixes, s, strings.ToUpper(s))
+		}
+	}
+	// Exactly one notification matches each upload, whatever its case.
+	for _, key := range []string{"uploads/IMG_0001.JPG", "uploads/a.jpg", "uploads/b.JPEG", "uploads/shot.PNG", "uploads/c.gif", "uploads/d.WEBP"} {
+		n := 0
+		for _, s := range suffixes {
+			if strings.HasSuffix(key, s) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s matches %d default suffixes, want 1", key, n)
+		}
+	}
 }

@@ -9,7 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"path"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +26,7 @@ type S3API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
 // Metadata keys added to every output object, beside the source object's own
@@ -36,11 +37,21 @@ const (
 	MetaRendition  = "rendition"
 )
 
-// Handler processes SQS batches of S3 object-created notifications.
+// RejectedMessage is the "msg" of the JSON log line (level ERROR) written for
+// every rejected upload, with its bucket, key, etag, size and reason. The
+// imagepipeline construct counts these lines with a CloudWatch Logs metric
+// filter ({ $.msg = "image rejected" }) and alarms on the count: keep the two
+// in step.
+const RejectedMessage = "image rejected"
+
+// MaxKeyBytes is S3's limit on the length of an object key.
+const MaxKeyBytes = 1024
+
 // StopMargin is how long before the invocation's deadline HandleSQS stops
 // starting new messages. It covers the slowest message: a 24 MP image.
 var StopMargin = 10 * time.Second
 
+// Handler processes SQS batches of S3 object-created notifications.
 type Handler struct {
 	cfg Config
 	s3  S3API
@@ -65,23 +76,18 @@ func New(cfg Config, client S3API, logger *slog.Logger) (*Handler, error) {
 }
 
 // OutputKey returns the key of rendition r of the source object key:
-// <prefix><rendition>/<key without extension>.<ext>.
+// <prefix><rendition>/<key>.<jpg|png>. The whole source key is kept, extension
+// and case included, so that a.jpg, a.JPG, a.png and a.webp get renditions of
+// their own (a.jpg.jpg, a.JPG.jpg, a.png.jpg, a.webp.jpg) instead of
+// overwriting one another: the mapping is one-to-one for every rendition.
 func (c *Config) OutputKey(r Rendition, key string) string {
-	return c.OutputPrefix + r.Name + "/" + stripExt(key) + "." + r.Ext()
+	return c.OutputPrefix + r.Name + "/" + key + "." + r.Ext()
 }
 
 // RejectionKey returns the key of the rejection record written for a source
 // object that cannot be processed: <prefix>rejected/<key>.json.
 func (c *Config) RejectionKey(key string) string {
 	return c.OutputPrefix + "rejected/" + key + ".json"
-}
-
-func stripExt(key string) string {
-	ext := path.Ext(key)
-	if base := path.Base(key); ext == "" || ext == base {
-		return key
-	}
-	return key[:len(key)-len(ext)]
 }
 
 // Rejection is the JSON record stored for a permanently rejected object.
@@ -131,8 +137,7 @@ func (h *Handler) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQS
 func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			h.log.Error("message dropped: handler panicked", "messageId", msg.MessageId, "reason", fmt.Sprint(r))
-			err = nil
+			err = h.panicked(h.log.With("messageId", msg.MessageId), r, debug.Stack())
 		}
 	}()
 	var probe struct {
@@ -171,7 +176,7 @@ func (h *Handler) handleRecord(ctx context.Context, rec events.S3EventRecord) (e
 	log := h.log.With("bucket", bucket, "key", key)
 	defer func() {
 		if r := recover(); r != nil {
-			err = h.reject(ctx, log, bucket, key, "", 0, fmt.Sprintf("internal error while processing: %v", r))
+			err = h.panicked(log, r, debug.Stack())
 		}
 	}()
 	switch {
@@ -192,17 +197,23 @@ func (h *Handler) handleRecord(ctx context.Context, rec events.S3EventRecord) (e
 	start := time.Now()
 
 	head, err := h.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
-	if isGone(err) {
-		log.Info("object no longer exists; nothing to do")
-		return nil
-	}
 	if err != nil {
+		if h.sourceGone(ctx, bucket, key, err) {
+			log.Info("object no longer exists; nothing to do", "status", httpStatus(err))
+			return nil
+		}
 		return transient("head s3://%s/%s: %w", bucket, key, err)
 	}
 	etag, size := aws.ToString(head.ETag), aws.ToInt64(head.ContentLength)
 	if size > h.cfg.MaxObjectBytes {
 		return h.reject(ctx, log, bucket, key, etag, size,
 			fmt.Sprintf("object is %d bytes, limit is %d", size, h.cfg.MaxObjectBytes))
+	}
+	for _, r := range h.cfg.Renditions {
+		if n := len(h.cfg.OutputKey(r, key)); n > MaxKeyBytes {
+			return h.reject(ctx, log, bucket, key, etag, size,
+				fmt.Sprintf("key too long: rendition %q would be a %d-byte key, S3 allows %d", r.Name, n, MaxKeyBytes))
+		}
 	}
 
 	todo, err := h.pending(ctx, key, etag)
@@ -215,11 +226,11 @@ func (h *Handler) handleRecord(ctx context.Context, rec events.S3EventRecord) (e
 	}
 
 	get, err := h.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key, IfMatch: head.ETag})
-	if isGone(err) {
-		log.Info("object replaced or deleted since the event; its own event will process it")
-		return nil
-	}
 	if err != nil {
+		if h.sourceGone(ctx, bucket, key, err) {
+			log.Info("object replaced or deleted since the event; its own event, if any, will process it", "status", httpStatus(err))
+			return nil
+		}
 		return transient("get s3://%s/%s: %w", bucket, key, err)
 	}
 	data, tooBig, err := readLimited(get.Body, size, h.cfg.MaxObjectBytes)
@@ -240,11 +251,15 @@ func (h *Handler) handleRecord(ctx context.Context, rec events.S3EventRecord) (e
 	outs, info, err := proc.Process(data)
 	data = nil // let the source be collected before the uploads
 	var ie *InputError
-	if errors.As(err, &ie) {
+	var pe *PanicError
+	switch {
+	case errors.As(err, &ie):
 		return h.reject(ctx, log, bucket, key, etag, size, ie.Reason)
-	}
-	if err != nil {
-		return h.reject(ctx, log, bucket, key, etag, size, err.Error())
+	case errors.As(err, &pe):
+		return h.panicked(log.With("etag", etag, "size", size), pe.Value, pe.Stack)
+	case err != nil:
+		// Not the input's fault (an encoder failed): retry, then dead-letter.
+		return fmt.Errorf("process s3://%s/%s: %w", bucket, key, err)
 	}
 
 	meta := outputMetadata(head.Metadata, key, etag)
@@ -294,12 +309,17 @@ func (h *Handler) pending(ctx context.Context, key, etag string) ([]Rendition, e
 	return todo, nil
 }
 
-// reject logs a permanent failure and stores its rejection record. It
-// returns an error only if the record could not be written.
+// reject logs a permanent failure (one JSON line at level ERROR whose msg is
+// RejectedMessage) and stores its rejection record. It returns an error only
+// if the record could not be written.
 func (h *Handler) reject(ctx context.Context, log *slog.Logger, bucket, key, etag string, size int64, reason string) error {
-	log.Warn("image rejected", "etag", etag, "size", size, "reason", reason)
-	body, _ := json.Marshal(Rejection{Bucket: bucket, Key: key, ETag: etag, Size: size, Reason: reason})
+	log.Error(RejectedMessage, "etag", etag, "size", size, "reason", reason)
 	rk := h.cfg.RejectionKey(key)
+	if len(rk) > MaxKeyBytes {
+		log.Warn("no rejection record: its key would be too long", "bytes", len(rk))
+		return nil
+	}
+	body, _ := json.Marshal(Rejection{Bucket: bucket, Key: key, ETag: etag, Size: size, Reason: reason})
 	_, err := h.s3.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:        &h.cfg.OutputBucket,
 		Key:           &rk,
@@ -312,6 +332,41 @@ func (h *Handler) reject(ctx context.Context, log *slog.Logger, bucket, key, eta
 		return transient("put rejection record s3://%s/%s: %w", h.cfg.OutputBucket, rk, err)
 	}
 	return nil
+}
+
+// panicked logs a recovered panic with its stack and returns the error that
+// makes SQS redeliver the message. A panic is a bug in the handler or in a
+// decoder, not a verdict on the upload: it is retried, and after
+// MaxReceiveCount attempts the notification lands in the dead-letter queue,
+// whose alarm makes the bug visible; a redrive after the fix processes it.
+func (h *Handler) panicked(log *slog.Logger, value any, stack []byte) error {
+	log.Error("handler panicked; the message will be retried, then dead-lettered",
+		"panic", fmt.Sprint(value), "stack", string(stack))
+	return fmt.Errorf("panic: %v", value)
+}
+
+// sourceGone reports whether err, from reading the source object, means it
+// no longer exists (or no longer has the ETag the handler read): nothing is
+// left to do. S3 answers 404 (or 412 for a changed ETag) when the caller may
+// list the bucket, which the construct allows under the upload prefix. A 403
+// is what S3 answers for a missing key to a caller without s3:ListBucket,
+// and also for a real permission problem: a listing of the key tells the
+// two apart. An error from the listing counts as "not gone", so the message
+// is retried rather than dropped.
+func (h *Handler) sourceGone(ctx context.Context, bucket, key string, err error) bool {
+	if isGone(err) {
+		return true
+	}
+	if httpStatus(err) != 403 {
+		return false
+	}
+	out, lerr := h.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &key, MaxKeys: aws.Int32(1)})
+	if lerr != nil {
+		h.log.Warn("cannot tell a missing source from a denied one", "bucket", bucket, "key", key, "error", lerr.Error())
+		return false
+	}
+	// The key itself sorts first among the keys it prefixes.
+	return len(out.Contents) == 0 || aws.ToString(out.Contents[0].Key) != key
 }
 
 // watermark returns the watermark to draw on images from bucket, loading an

@@ -259,12 +259,12 @@ func TestHandlerBatch(t *testing.T) {
 		found := false
 		for _, line := range strings.Split(logs.String(), "\n") {
 			var rec map[string]any
-			if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "image rejected" && rec["key"] == it.key {
-				found = strings.Contains(fmt.Sprint(rec["reason"]), it.reason)
+			if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == RejectedMessage && rec["key"] == it.key {
+				found = strings.Contains(fmt.Sprint(rec["reason"]), it.reason) && rec["level"] == "ERROR"
 			}
 		}
 		if !found {
-			t.Errorf("%s: no JSON log line with the rejection reason %q", it.key, it.reason)
+			t.Errorf("%s: no JSON log line at level ERROR with the rejection reason %q", it.key, it.reason)
 		}
 	}
 }
@@ -301,7 +301,7 @@ func TestHandlerIdempotent(t *testing.T) {
 			}
 			for _, r := range cfg.Renditions {
 				k := cfg.OutputKey(r, key)
-				if want := prefix + r.Name + "/a/b/photo.final.jpg"; k != want {
+				if want := prefix + r.Name + "/a/b/photo.final.jpeg.jpg"; k != want {
 					t.Fatalf("output key %q, want %q", k, want)
 				}
 				o, ok := get(t, c, output, k)
@@ -348,7 +348,7 @@ func TestHandlerImageWatermark(t *testing.T) {
 	if resp, err := h.HandleSQS(ctx, sqsEvent(notification(upload, "in.jpg", len(data)))); err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failures %v, err %v", resp.BatchItemFailures, err)
 	}
-	o, ok := get(t, c, output, "renditions/p/in.png")
+	o, ok := get(t, c, output, "renditions/p/in.jpg.png")
 	if !ok {
 		t.Fatal("rendition missing")
 	}
@@ -449,18 +449,38 @@ func TestLoadConfig(t *testing.T) {
 
 func TestOutputKey(t *testing.T) {
 	c := Config{OutputPrefix: "renditions/"}
-	r := Rendition{Name: "thumb", Format: FormatJPEG}
-	tests := map[string]string{
-		"a.jpg":          "renditions/thumb/a.jpg",
-		"x/y/photo.PNG":  "renditions/thumb/x/y/photo.jpg",
-		"x.y/noext":      "renditions/thumb/x.y/noext.jpg",
-		".hidden":        "renditions/thumb/.hidden.jpg",
-		"dir/a.b.c.webp": "renditions/thumb/dir/a.b.c.jpg",
+	jpg := Rendition{Name: "thumb", Format: FormatJPEG}
+	png := Rendition{Name: "icon", Format: FormatPNG}
+	tests := []struct {
+		r        Rendition
+		in, want string
+	}{
+		{jpg, "a.jpg", "renditions/thumb/a.jpg.jpg"},
+		{jpg, "a.JPG", "renditions/thumb/a.JPG.jpg"},
+		{jpg, "a.png", "renditions/thumb/a.png.jpg"},
+		{jpg, "a.webp", "renditions/thumb/a.webp.jpg"},
+		{jpg, "a", "renditions/thumb/a.jpg"},
+		{jpg, "x/y/photo.PNG", "renditions/thumb/x/y/photo.PNG.jpg"},
+		{jpg, "x.y/noext", "renditions/thumb/x.y/noext.jpg"},
+		{jpg, ".hidden", "renditions/thumb/.hidden.jpg"},
+		{jpg, "dir/a.b.c.webp", "renditions/thumb/dir/a.b.c.webp.jpg"},
+		{png, "a.png", "renditions/icon/a.png.png"},
+		{png, "uploads/a/b.jpeg", "renditions/icon/uploads/a/b.jpeg.png"},
 	}
-	for in, want := range tests {
-		if got := c.OutputKey(r, in); got != want {
-			t.Errorf("OutputKey(%q) = %q, want %q", in, got, want)
+	for _, tt := range tests {
+		if got := c.OutputKey(tt.r, tt.in); got != tt.want {
+			t.Errorf("OutputKey(%s, %q) = %q, want %q", tt.r.Name, tt.in, got, tt.want)
 		}
+	}
+	// One-to-one: keys that differ only by extension, case or a trailing
+	// extension never share a rendition.
+	seen := map[string]string{}
+	for _, in := range []string{"a", "a.jpg", "a.jpg.jpg", "a.JPG", "a.jpeg", "a.png", "a.png.jpg", "A.jpg", "a.gif", "a.webp"} {
+		out := c.OutputKey(jpg, in)
+		if prev, dup := seen[out]; dup {
+			t.Errorf("%q and %q share the rendition %q", prev, in, out)
+		}
+		seen[out] = in
 	}
 	if got := c.RejectionKey("x/y.gif"); got != "renditions/rejected/x/y.gif.json" {
 		t.Errorf("RejectionKey = %q", got)

@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"runtime/debug"
 	"sort"
 
 	_ "image/gif" // register the GIF decoder
@@ -61,13 +62,27 @@ type Info struct {
 	Orientation   int    // EXIF orientation, 1-8 (1 when absent)
 }
 
+// PanicError is returned by Process when decoding or rendering panicked. A
+// panic is a bug (here or in a decoder), not a verdict on the input, so it is
+// not an *InputError: the handler retries the upload and lets it reach the
+// dead-letter queue rather than reject it for good.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the goroutine's stack at the panic
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("imageproc: panic while processing: %v", e.Value)
+}
+
 // Process decodes data and returns one output per rendition, in the order
 // of p.Renditions. The same data always yields the same bytes. Errors about
-// the input are *InputError; Process never panics.
+// the input are *InputError; a panic is recovered and returned as a
+// *PanicError, so Process itself never panics.
 func (p *Processor) Process(data []byte) (outs []Output, info Info, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			outs, err = nil, reject("image processing panicked: %v", r)
+			outs, err = nil, &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
 	img, info, err := p.decode(data)

@@ -40,8 +40,12 @@ func NewVotingStack(scope constructs.Construct, id string, o Options) awscdk.Sta
 		DeletionProtection: jsii.Bool(true),
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
 	})
+	// Browsers and apps sign in with SRP (the Amplify libraries). Password
+	// auth lets the AWS CLI get a token too (it cannot compute SRP): the
+	// password goes only to Cognito over TLS, the TOTP second factor is still
+	// required, and threat protection screens these sign-ins like SRP ones.
 	client := voters.AddClient(jsii.String("WebClient"), &awscognito.UserPoolClientOptions{
-		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
+		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(true)},
 		PreventUserExistenceErrors: jsii.Bool(true),
 	})
 
@@ -54,7 +58,8 @@ func NewVotingStack(scope constructs.Construct, id string, o Options) awscdk.Sta
 		Alarms:      serverlessapi.Alarms{Topic: alarmtopic.New(stack, "Alarms", nil).Topic},
 		Routes: []serverlessapi.Route{
 			{
-				Method: "POST", Path: "/polls", Entry: o.entry("voting", "createpoll"), Access: serverlessapi.ReadWrite,
+				// CreatePoll: one conditional PutItem.
+				Method: "POST", Path: "/polls", Entry: o.entry("voting", "createpoll"), Actions: []string{"dynamodb:PutItem"},
 				Throttle: &serverlessapi.Throttle{RatePerSecond: 50, Burst: 100},
 				RequestSchema: &awsapigateway.JsonSchema{
 					Type:     awsapigateway.JsonSchemaType_OBJECT,
@@ -70,7 +75,11 @@ func NewVotingStack(scope constructs.Construct, id string, o Options) awscdk.Sta
 				},
 			},
 			{
-				Method: "POST", Path: "/polls/{id}/votes", Entry: o.entry("voting", "castvote"), Access: serverlessapi.ReadWrite,
+				// CastVote: TransactWriteItems of a Put (voter record) and an
+				// Update (counter), each authorized as its own action; the
+				// old item returned on a failed condition needs no read grant.
+				Method: "POST", Path: "/polls/{id}/votes", Entry: o.entry("voting", "castvote"),
+				Actions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem"},
 				RequestSchema: &awsapigateway.JsonSchema{
 					Type:     awsapigateway.JsonSchemaType_OBJECT,
 					Required: jsii.Strings("option"),
@@ -81,7 +90,8 @@ func NewVotingStack(scope constructs.Construct, id string, o Options) awscdk.Sta
 					AdditionalProperties: false,
 				},
 			},
-			{Method: "GET", Path: "/polls/{id}", Entry: o.entry("voting", "getpoll")},
+			// GetPoll: one strongly consistent GetItem.
+			{Method: "GET", Path: "/polls/{id}", Entry: o.entry("voting", "getpoll"), Actions: []string{"dynamodb:GetItem"}},
 		},
 	})
 

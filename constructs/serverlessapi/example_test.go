@@ -11,16 +11,18 @@ import (
 )
 
 // A CDK Go app imports serverlessapi and lists its routes; everything else is
-// a production default (WAF, throttling, IAM auth, logs, alarms, a retained
-// table with point-in-time recovery).
+// a production default (WAF, throttling, IAM auth, JSON errors, logs, alarms,
+// a retained table with point-in-time recovery). This is the README's
+// snippet; the Entry paths start with ../../ only because go test runs in
+// this package's directory, not at the module root.
 func Example() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Polls"), nil)
 
-	api := serverlessapi.New(stack, "Api", &serverlessapi.Props{
+	api := serverlessapi.New(stack, "Votes", &serverlessapi.Props{
 		Routes: []serverlessapi.Route{
-			{Method: "GET", Path: "/polls/{id}", Entry: "testdata/handler"},
-			{Method: "POST", Path: "/polls", Entry: "testdata/handler", Access: serverlessapi.ReadWrite},
+			{Method: "GET", Path: "/polls/{id}", Entry: "../../functions/voting/getpoll", Actions: []string{"dynamodb:GetItem"}},
+			{Method: "POST", Path: "/polls", Entry: "../../functions/voting/createpoll", Actions: []string{"dynamodb:PutItem"}},
 		},
 		WAF: serverlessapi.WAF{RateLimit: 500},
 	})
@@ -32,9 +34,11 @@ func Example() {
 	sort.Strings(routes)
 	fmt.Println(routes)
 	fmt.Println("web ACL:", api.WebACL != nil)
+	fmt.Println("gateway error responses:", len(api.GatewayResponses))
 	fmt.Println("alarms:", len(api.Alarms))
 	// Output:
 	// [GET /polls/{id} POST /polls]
 	// web ACL: true
+	// gateway error responses: 4
 	// alarms: 7
 }

@@ -39,8 +39,12 @@ type Props struct {
 	CORS *CORS
 	// WAF configures the web ACL against floods, bots and known attacks.
 	WAF WAF
-	// LogRetention applies to the access logs and the functions' logs.
-	// Default: one year.
+	// GatewayErrors shapes the errors API Gateway answers itself. Default:
+	// an {"error": "…"} JSON body like the handlers'.
+	GatewayErrors GatewayErrors
+	// LogRetention applies to every log group the construct creates: access
+	// logs, execution logs, the functions' logs and the WAF logs. Default:
+	// one year.
 	LogRetention awslogs.RetentionDays
 	// DisableCloudWatchRole skips creating API Gateway's account-level role
 	// for execution logs, for accounts where it is already set. Default:
@@ -62,6 +66,15 @@ type Route struct {
 	// Access is what the route's function may do with the table. Default:
 	// ReadOnly.
 	Access TableAccess
+	// Actions grants exactly these DynamoDB actions ("dynamodb:PutItem", ...,
+	// one of TableActions) on the table and its indexes instead of an Access
+	// level, for a handler whose calls are known: a TransactWriteItems call
+	// needs the action of each of its parts (PutItem, UpdateItem, DeleteItem,
+	// ConditionCheckItem). With a customer-managed table key the key's
+	// decrypt (and, for writes, encrypt) actions are granted too. Setting
+	// both Actions and an Access other than ReadOnly is an error. Default:
+	// nil (Access decides).
+	Actions []string
 	// Throttle limits this route below the stage limit. Default: nil (the
 	// stage limit only).
 	Throttle *Throttle
@@ -125,7 +138,8 @@ type FunctionDefaults struct {
 	Timeout time.Duration
 	// ReservedConcurrency caps each function. Default: 0 (unreserved).
 	ReservedConcurrency int
-	// LogLevel is the application log level. Default: INFO.
+	// LogLevel is the application log level: TRACE, DEBUG, INFO, WARN, ERROR
+	// or FATAL (any case). Default: INFO.
 	LogLevel string
 	// X86 builds for x86_64 instead of arm64. Default: false.
 	X86 bool
@@ -183,6 +197,10 @@ type CORS struct {
 	// X-Amz-User-Agent).
 	AllowHeaders []string
 	// AllowCredentials lets browsers send cookies. Default: false.
+	//
+	// API Gateway's own error responses (see GatewayErrors) carry
+	// Access-Control-Allow-Origin only when AllowOrigins has exactly one
+	// entry: a gateway response cannot choose among several origins.
 	AllowCredentials bool
 	// MaxAge caches preflight responses. Default: browser default.
 	MaxAge time.Duration
@@ -205,6 +223,23 @@ type WAF struct {
 	// CountOnly makes every rule count instead of block, for a trial period.
 	// Default: false (block).
 	CountOnly bool
+}
+
+// GatewayErrors shapes the responses API Gateway sends without calling a
+// function: a body that fails the request schema (BAD_REQUEST_BODY), a
+// missing path parameter (BAD_REQUEST_PARAMETERS), a missing or bad token, a
+// throttled or WAF-blocked request (DEFAULT_4XX), an integration failure or
+// timeout (DEFAULT_5XX). The zero value answers them with
+// DefaultGatewayErrorTemplate, Cache-Control: no-store and, with CORS, the
+// Access-Control-Allow-Origin header so browsers can read the error.
+type GatewayErrors struct {
+	// Disable keeps API Gateway's own {"message": "…"} bodies. Default: false.
+	Disable bool
+	// Template replaces the application/json body template. It may use
+	// $context variables ($context.error.messageString is a quoted string,
+	// $context.error.responseType, $context.requestId, ...) but no VTL.
+	// Default: DefaultGatewayErrorTemplate.
+	Template string
 }
 
 // Alarms tunes ServerlessAPI's alarms.

@@ -36,8 +36,17 @@ type ServerlessAPI struct {
 	// Functions maps "METHOD /path" to the route's function; the function's
 	// role and log group are reachable through it.
 	Functions map[string]awslambda.Function
-	// AccessLogs receives the stage's JSON access logs.
-	AccessLogs awslogs.LogGroup
+	// AccessLogs receives the stage's JSON access logs; ExecutionLogs is the
+	// API-Gateway-Execution-Logs_{restApiId}/{stage} group API Gateway writes
+	// execution logs to, created here so it has a retention. (A stage that
+	// already logged before this group was part of the template has the group
+	// already, made by API Gateway: delete or import it before updating.)
+	AccessLogs    awslogs.LogGroup
+	ExecutionLogs awslogs.LogGroup
+	// GatewayResponses maps a response type ("BAD_REQUEST_BODY",
+	// "DEFAULT_4XX", ...) to the gateway response that gives it the JSON
+	// error body; empty when GatewayErrors.Disable is set.
+	GatewayResponses map[string]awsapigateway.GatewayResponse
 	// RequestValidator validates bodies and parameters of every method.
 	RequestValidator awsapigateway.RequestValidator
 	// Authorizer is the Cognito authorizer, nil under IAM authorization.
@@ -47,7 +56,9 @@ type ServerlessAPI struct {
 	APIKey    awsapigateway.IApiKey
 	// WebACL is the web ACL the construct created (nil when WAF is disabled
 	// or an existing web ACL is used); WebACLArn is the associated ACL's ARN
-	// ("" when disabled); WAFLogs holds the web ACL's logs.
+	// ("" when disabled); WAFLogs holds the created web ACL's logs, in a
+	// group named aws-waf-logs-<construct path>-<stack id suffix> so that a
+	// retained group never blocks re-creating the stack.
 	WebACL    awswafv2.CfnWebACL
 	WebACLArn string
 	WAFLogs   awslogs.LogGroup
@@ -63,9 +74,10 @@ func New(scope constructs.Construct, id string, props *Props) *ServerlessAPI {
 	}
 	p := *props
 	s := &ServerlessAPI{
-		Construct: constructs.NewConstruct(scope, jsii.String(id)),
-		Functions: map[string]awslambda.Function{},
-		Alarms:    map[string]awscloudwatch.Alarm{},
+		Construct:        constructs.NewConstruct(scope, jsii.String(id)),
+		Functions:        map[string]awslambda.Function{},
+		Alarms:           map[string]awscloudwatch.Alarm{},
+		GatewayResponses: map[string]awsapigateway.GatewayResponse{},
 	}
 	s.Table = p.ExistingTable
 	if s.Table == nil {
@@ -75,7 +87,7 @@ func New(scope constructs.Construct, id string, props *Props) *ServerlessAPI {
 	for _, r := range p.Routes {
 		s.addRoute(&p, r)
 	}
-	s.newWAF(p.WAF)
+	s.newWAF(&p)
 	s.newAlarms(&p)
 	return s
 }
@@ -106,6 +118,14 @@ func newTable(scope constructs.Construct, t TableProps) awsdynamodb.TableV2 {
 	})
 }
 
+// logRetention is the retention of every log group the construct creates.
+func logRetention(p *Props) awslogs.RetentionDays {
+	if p.LogRetention == "" {
+		return DefaultLogRetention
+	}
+	return p.LogRetention
+}
+
 func (s *ServerlessAPI) newAPI(p *Props) {
 	stageName := p.StageName
 	if stageName == "" {
@@ -115,10 +135,7 @@ func (s *ServerlessAPI) newAPI(p *Props) {
 	if throttle == nil {
 		throttle = &Throttle{RatePerSecond: DefaultRateLimit, Burst: DefaultBurstLimit}
 	}
-	retention := p.LogRetention
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
+	retention := logRetention(p)
 	s.AccessLogs = loggroup.New(s.Construct, "AccessLogs", loggroup.Props{Retention: retention})
 
 	methodOptions := map[string]*awsapigateway.MethodDeploymentOptions{}
@@ -173,6 +190,16 @@ func (s *ServerlessAPI) newAPI(p *Props) {
 	}
 	s.API = awsapigateway.NewRestApi(s.Construct, jsii.String("Api"), props)
 	s.Stage = s.API.DeploymentStage()
+	// API Gateway would create the execution log group on first use, with no
+	// retention and outside the template. Creating it first, under the name
+	// the service uses, gives it the retention and removal policy of the
+	// access logs; a new REST API id (a re-created stack) is a new name.
+	s.ExecutionLogs = loggroup.New(s.Construct, "ExecutionLogs", loggroup.Props{
+		Name:      "API-Gateway-Execution-Logs_" + *s.API.RestApiId() + "/" + stageName,
+		Retention: retention,
+	})
+	s.Stage.Node().AddDependency(s.ExecutionLogs)
+	s.newGatewayResponses(p)
 	if !p.DisableCloudWatchRole {
 		nag.Suppress(s.API.Node().FindChild(jsii.String("CloudWatchRole")), "AwsSolutions-IAM4",
 			"API Gateway's account-level CloudWatch role uses the AWS managed AmazonAPIGatewayPushToCloudWatchLogs policy, the documented policy for execution logging.",
@@ -252,10 +279,7 @@ func (s *ServerlessAPI) addRoute(p *Props, r Route) {
 	for k, v := range r.Environment {
 		env[k] = v
 	}
-	retention := p.LogRetention
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
+	retention := logRetention(p)
 	fn := golambda.New(s.Construct, routeID(r), golambda.Props{
 		Entry:               r.Entry,
 		Description:         key + " of " + *s.Node().Path(),
@@ -263,23 +287,11 @@ func (s *ServerlessAPI) addRoute(p *Props, r Route) {
 		Timeout:             timeout,
 		ReservedConcurrency: pick(r.ReservedConcurrency, p.Function.ReservedConcurrency, 0),
 		Environment:         env,
-		LogLevel:            p.Function.LogLevel,
+		LogLevel:            strings.ToUpper(p.Function.LogLevel),
 		LogRetention:        retention,
 		X86:                 p.Function.X86,
 	})
-	switch r.Access {
-	case ReadOnly:
-		s.Table.GrantReadData(fn.Function)
-	case ReadWrite:
-		s.Table.GrantReadWriteData(fn.Function)
-	case WriteOnly:
-		s.Table.GrantWriteData(fn.Function)
-	}
-	if r.Access != NoTableAccess {
-		nag.Suppress(fn.Role, "AwsSolutions-IAM5",
-			"Table grants cover the table's indexes (<table ARN>/index/*); the handler may query any index of its own table.",
-			"/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/")
-	}
+	s.grantTable(fn, r)
 	s.Functions[key] = fn.Function
 
 	opts := &awsapigateway.MethodOptions{
@@ -328,14 +340,86 @@ func (s *ServerlessAPI) addRoute(p *Props, r Route) {
 	}
 }
 
-func (s *ServerlessAPI) newWAF(w WAF) {
+// grantTable gives the route's function the table access its Actions or
+// Access name, and nothing more.
+func (s *ServerlessAPI) grantTable(fn *golambda.Function, r Route) {
+	writes := false
+	switch {
+	case len(r.Actions) > 0:
+		actions := make([]*string, 0, len(r.Actions))
+		for _, a := range r.Actions {
+			actions = append(actions, jsii.String(a))
+			writes = writes || tableWriteActions[a]
+		}
+		s.Table.Grant(fn.Function, actions...)
+		// Table.Grant, unlike the Grant*Data methods, leaves the key alone.
+		if key := s.Table.EncryptionKey(); key != nil {
+			keyActions := keyReadActions
+			if writes {
+				keyActions = append(append([]string(nil), keyReadActions...), keyWriteActions...)
+			}
+			key.Grant(fn.Function, *jsii.Strings(keyActions...)...)
+		}
+	case r.Access == ReadOnly:
+		s.Table.GrantReadData(fn.Function)
+	case r.Access == ReadWrite:
+		s.Table.GrantReadWriteData(fn.Function)
+		writes = true
+	case r.Access == WriteOnly:
+		s.Table.GrantWriteData(fn.Function)
+		writes = true
+	default: // NoTableAccess
+		return
+	}
+	nag.Suppress(fn.Role, "AwsSolutions-IAM5",
+		"Table grants cover the table's indexes (<table ARN>/index/*); the handler may query any index of its own table.",
+		"/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/")
+	if writes && s.Table.EncryptionKey() != nil {
+		nag.Suppress(fn.Role, "AwsSolutions-IAM5",
+			"Writing to a table encrypted with a customer-managed key needs the key's kms:GenerateDataKey* and kms:ReEncrypt* actions, the grant DynamoDB's own write grants make; they apply to the table's key only.",
+			"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*")
+	}
+}
+
+// newGatewayResponses gives the errors API Gateway answers itself the
+// handlers' {"error": "…"} body.
+func (s *ServerlessAPI) newGatewayResponses(p *Props) {
+	if p.GatewayErrors.Disable {
+		return
+	}
+	template := p.GatewayErrors.Template
+	if template == "" {
+		template = DefaultGatewayErrorTemplate
+	}
+	headers := map[string]*string{}
+	for k, v := range gatewayErrorHeaders {
+		headers[k] = jsii.String("'" + v + "'")
+	}
+	if c := p.CORS; c != nil && len(c.AllowOrigins) == 1 {
+		headers["Access-Control-Allow-Origin"] = jsii.String("'" + c.AllowOrigins[0] + "'")
+		if c.AllowCredentials {
+			headers["Access-Control-Allow-Credentials"] = jsii.String("'true'")
+		}
+	}
+	for _, g := range gatewayErrorTypes {
+		typ := g.typ()
+		s.GatewayResponses[*typ.ResponseType()] = s.API.AddGatewayResponse(jsii.String("GatewayError"+g.id), &awsapigateway.GatewayResponseOptions{
+			Type:            typ,
+			ResponseHeaders: &headers,
+			Templates:       &map[string]*string{"application/json": jsii.String(template)},
+		})
+	}
+}
+
+func (s *ServerlessAPI) newWAF(p *Props) {
+	w := p.WAF
 	if w.Disable {
 		nag.Suppress(s.Stage, "AwsSolutions-APIG3", "WAF.Disable is set: the caller protects the stage another way.")
 		return
 	}
 	arn := w.ExistingWebACLArn
 	if arn == "" {
-		arn = s.newWebACL(w)
+		arn = s.newWebACL(w, logRetention(p))
 	}
 	s.WebACLArn = arn
 	assoc := awswafv2.NewCfnWebACLAssociation(s.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{
@@ -345,7 +429,7 @@ func (s *ServerlessAPI) newWAF(w WAF) {
 	assoc.Node().AddDependency(s.Stage)
 }
 
-func (s *ServerlessAPI) newWebACL(w WAF) string {
+func (s *ServerlessAPI) newWebACL(w WAF, retention awslogs.RetentionDays) string {
 	limit := w.RateLimit
 	if limit == 0 {
 		limit = DefaultWAFRateLimit
@@ -402,9 +486,16 @@ func (s *ServerlessAPI) newWebACL(w WAF) string {
 		Rules:            &rules,
 		Description:      jsii.String("Rate limit per client IP and AWS managed rules for " + *s.Node().Path()),
 	})
-	// WAF delivers logs only to log groups whose name starts with aws-waf-logs-.
-	name := naming.Unique(s.Construct, "aws-waf-logs-", 512)
-	s.WAFLogs = loggroup.New(s.Construct, "WAFLogs", loggroup.Props{Name: name})
+	// WAF delivers logs only to log groups whose name starts with
+	// aws-waf-logs-, so the name cannot be generated by CloudFormation. The
+	// group is retained with the stack's other logs; the last group of the
+	// stack id's UUID makes the name new for every stack instance, so
+	// deleting and re-creating the stack never collides with the retained
+	// group.
+	stackUUID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), nil))
+	suffix := awscdk.Fn_Select(jsii.Number(4), awscdk.Fn_Split(jsii.String("-"), stackUUID, nil))
+	name := naming.Unique(s.Construct, "aws-waf-logs-", 512-len("-")-12) + "-" + *suffix
+	s.WAFLogs = loggroup.New(s.Construct, "WAFLogs", loggroup.Props{Name: name, Retention: retention})
 	logging := awswafv2.NewCfnLoggingConfiguration(s.Construct, jsii.String("WAFLogging"), &awswafv2.CfnLoggingConfigurationProps{
 		ResourceArn: s.WebACL.AttrArn(),
 		LogDestinationConfigs: &[]any{awscdk.Stack_Of(s.Construct).FormatArn(&awscdk.ArnComponents{

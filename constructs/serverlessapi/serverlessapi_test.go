@@ -2,6 +2,8 @@ package serverlessapi_test
 
 import (
 	"encoding/json"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -10,8 +12,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/cdktest"
 	"github.com/gureum-cdk/gureum/constructs/serverlessapi"
 )
@@ -245,7 +251,8 @@ func TestDefaultsPassCdkNag(t *testing.T) {
 func TestExportedResources(t *testing.T) {
 	_, api := defaults()
 	if api.API == nil || api.Stage == nil || api.Table == nil || api.WebACL == nil || api.WebACLArn == "" ||
-		api.AccessLogs == nil || api.RequestValidator == nil || api.WAFLogs == nil || len(api.Functions) != 2 {
+		api.AccessLogs == nil || api.ExecutionLogs == nil || api.RequestValidator == nil || api.WAFLogs == nil ||
+		len(api.Functions) != 2 || len(api.GatewayResponses) != 4 {
 		t.Errorf("a resource is not exported: %+v", api)
 	}
 	if api.Authorizer != nil || api.UsagePlan != nil || api.APIKey != nil {
@@ -297,6 +304,18 @@ func TestOptions(t *testing.T) {
 	if api.Authorizer == nil || api.UsagePlan == nil || api.APIKey == nil || api.WebACL != nil {
 		t.Errorf("options not reflected in exported fields: %+v", api)
 	}
+	// One CORS origin: browsers may read API Gateway's own errors too.
+	tpl.Has(t, "AWS::ApiGateway::GatewayResponse", map[string]any{
+		"ResponseType": "BAD_REQUEST_BODY",
+		"ResponseParameters": map[string]any{
+			"gatewayresponse.header.Access-Control-Allow-Origin": "'https://vote.example.com'",
+		},
+	})
+	for id, gr := range tpl.Resources("AWS::ApiGateway::GatewayResponse") {
+		if params := gr["Properties"].(map[string]any)["ResponseParameters"].(map[string]any); params["gatewayresponse.header.Access-Control-Allow-Credentials"] != nil {
+			t.Errorf("%s: Access-Control-Allow-Credentials without CORS.AllowCredentials: %v", id, params)
+		}
+	}
 	for _, pol := range tpl.Resources("AWS::IAM::Policy") {
 		if b := cdktest.JSON(pol); strings.Contains(b, "dynamodb:GetItem") {
 			t.Errorf("WriteOnly/NoTableAccess routes got read access: %s", b)
@@ -332,7 +351,10 @@ func TestValidationMessages(t *testing.T) {
 		{"duplicate route", with(func(p *serverlessapi.Props) {
 			p.Routes = append(p.Routes, serverlessapi.Route{Method: "get", Path: "/polls", Entry: handler})
 		}), `Routes[1]: GET /polls duplicates Routes[0]`},
-		{"zero rate", with(func(p *serverlessapi.Props) { p.Throttle = &serverlessapi.Throttle{Burst: 10} }), `Throttle.RatePerSecond: must be positive, got 0`},
+		{"zero rate", with(func(p *serverlessapi.Props) { p.Throttle = &serverlessapi.Throttle{Burst: 10} }), `Throttle.RatePerSecond: must be positive and finite, got 0`},
+		{"infinite rate", with(func(p *serverlessapi.Props) {
+			p.Throttle = &serverlessapi.Throttle{RatePerSecond: math.Inf(1), Burst: 10}
+		}), `Throttle.RatePerSecond: must be positive and finite, got +Inf`},
 		{"negative burst", route(func(r *serverlessapi.Route) { r.Throttle = &serverlessapi.Throttle{RatePerSecond: 1, Burst: -1} }), `Routes[0].Throttle.Burst: must be positive, got -1`},
 		{"WAF limit below minimum", with(func(p *serverlessapi.Props) { p.WAF.RateLimit = 5 }), `WAF.RateLimit: 5 is outside AWS WAF's range 10..2000000000`},
 		{"WAF window", with(func(p *serverlessapi.Props) { p.WAF.Window = 3 * time.Minute }), `WAF.Window: 3m0s is not one of 1m, 2m, 5m, 10m`},
@@ -340,7 +362,31 @@ func TestValidationMessages(t *testing.T) {
 		{"bad web ACL ARN", with(func(p *serverlessapi.Props) {
 			p.WAF.ExistingWebACLArn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/y"
 		}), `is not a regional WAFv2 web ACL ARN`},
-		{"stage name", with(func(p *serverlessapi.Props) { p.StageName = "pr od" }), `StageName: "pr od" must be 1-128 letters, digits or underscores`},
+		{"stage name", with(func(p *serverlessapi.Props) { p.StageName = "pr od" }), `StageName: "pr od" must be 1-128 letters, digits, hyphens or underscores`},
+		{"stage name too long", with(func(p *serverlessapi.Props) { p.StageName = strings.Repeat("a", 129) }), `StageName: "aaaa`},
+		{"log level", with(func(p *serverlessapi.Props) { p.Function.LogLevel = "VERBOSE" }), `Function.LogLevel: "VERBOSE" is not one of Lambda's log levels TRACE, DEBUG, INFO, WARN, ERROR, FATAL`},
+		{"route construct ids collide", with(func(p *serverlessapi.Props) {
+			p.Routes = []serverlessapi.Route{{Method: "GET", Path: "/a-b", Entry: handler}, {Method: "GET", Path: "/a/b", Entry: handler}}
+		}), `Routes[1]: GET /a/b and Routes[0] GET /a-b both name a construct "GetAB" (construct ids keep only the letters and digits of the method and path): change one path`},
+		{"route ids collide through an alarm id", with(func(p *serverlessapi.Props) {
+			p.Routes = []serverlessapi.Route{{Method: "GET", Path: "/x", Entry: handler}, {Method: "GET", Path: "/x/errors-alarm", Entry: handler}}
+		}), `Routes[1]: GET /x/errors-alarm and Routes[0] GET /x both name a construct "GetXErrorsAlarm"`},
+		{"sibling parameters", with(func(p *serverlessapi.Props) {
+			p.Routes = []serverlessapi.Route{{Method: "GET", Path: "/polls/{id}", Entry: handler}, {Method: "POST", Path: "/polls/{pollId}/votes", Entry: handler}}
+		}), `Routes[1].Path: "/polls/{pollId}/votes": {pollId} under "/polls" conflicts with {id} of Routes[0] "/polls/{id}": API Gateway allows one {parameter} per path level, so name it {id}`},
+		{"sibling greedy parameter", with(func(p *serverlessapi.Props) {
+			p.Routes = []serverlessapi.Route{{Method: "GET", Path: "/files/{key}", Entry: handler}, {Method: "PUT", Path: "/files/{key+}", Entry: handler}}
+		}), `Routes[1].Path: "/files/{key+}": {key+} under "/files" conflicts with {key}`},
+		{"unknown table action", route(func(r *serverlessapi.Route) { r.Actions = []string{"dynamodb:*"} }), `Routes[0].Actions: "dynamodb:*" is not one of dynamodb:BatchGetItem,`},
+		{"stream action", route(func(r *serverlessapi.Route) { r.Actions = []string{"dynamodb:GetRecords"} }), `Routes[0].Actions: "dynamodb:GetRecords" is not one of`},
+		{"repeated table action", route(func(r *serverlessapi.Route) { r.Actions = []string{"dynamodb:PutItem", "dynamodb:PutItem"} }), `Routes[0].Actions: "dynamodb:PutItem" appears twice`},
+		{"actions with access", route(func(r *serverlessapi.Route) {
+			r.Actions, r.Access = []string{"dynamodb:PutItem"}, serverlessapi.ReadWrite
+		}), `Routes[0].Actions: is set together with Access ReadWrite: Actions replaces the access level`},
+		{"gateway errors disabled with a template", with(func(p *serverlessapi.Props) {
+			p.GatewayErrors = serverlessapi.GatewayErrors{Disable: true, Template: `{"e":1}`}
+		}), `GatewayErrors.Disable: is set together with GatewayErrors.Template`},
+		{"blank gateway error template", with(func(p *serverlessapi.Props) { p.GatewayErrors.Template = "  " }), `GatewayErrors.Template: is blank`},
 		{"memory", with(func(p *serverlessapi.Props) { p.Function.MemoryMB = 64 }), `Function.MemoryMB: 64 is outside Lambda's range 128..10240`},
 		{"timeout", route(func(r *serverlessapi.Route) { r.Timeout = 20 * time.Minute }), `Routes[0].Timeout: 20m0s is outside Lambda's range (0, 15m]`},
 		{"scopes without pools", with(func(p *serverlessapi.Props) { p.Auth.Scopes = []string{"a"} }), `Auth.Scopes: need Auth.UserPools`},
@@ -364,8 +410,26 @@ func TestValidationMessages(t *testing.T) {
 			}
 		})
 	}
-	if err := serverlessapi.Validate(nil, "Api", route(func(*serverlessapi.Route) {})); err != nil {
-		t.Errorf("valid props rejected: %v", err)
+	valid := map[string]*serverlessapi.Props{
+		"one route":             route(func(*serverlessapi.Route) {}),
+		"hyphenated stage name": with(func(p *serverlessapi.Props) { p.StageName = "pre-prod_2" }),
+		"lower-case log level":  with(func(p *serverlessapi.Props) { p.Function.LogLevel = "debug" }),
+		"same parameter at one level, literal sibling": with(func(p *serverlessapi.Props) {
+			p.Routes = []serverlessapi.Route{
+				{Method: "GET", Path: "/polls/{id}", Entry: handler},
+				{Method: "POST", Path: "/polls/{id}/votes", Entry: handler},
+				{Method: "GET", Path: "/polls/recent", Entry: handler},
+				{Method: "DELETE", Path: "/polls/{id}", Entry: handler},
+			}
+		}),
+		"exact actions": route(func(r *serverlessapi.Route) {
+			r.Actions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"}
+		}),
+	}
+	for name, p := range valid {
+		if err := serverlessapi.Validate(nil, "Api", p); err != nil {
+			t.Errorf("%s: valid props rejected: %v", name, err)
+		}
 	}
 }
 
@@ -387,5 +451,265 @@ func TestNewPanicsWithEveryProblemAndThePath(t *testing.T) {
 			t.Error("the construct was created despite invalid props")
 		}
 	}()
-	serverlessapi.New(stack, "Api", &serverlessapi.Props{StageName: "-", Routes: []serverlessapi.Route{{Method: "GET", Path: "x", Entry: handler}}})
+	serverlessapi.New(stack, "Api", &serverlessapi.Props{StageName: "pr od", Routes: []serverlessapi.Route{{Method: "GET", Path: "x", Entry: handler}}})
+}
+
+// gatewayErrorBody renders a gateway response template the way API Gateway
+// substitutes its variables, for an error message and a request id.
+func gatewayErrorBody(template, message, requestID string) string {
+	quoted, _ := json.Marshal(message)
+	r := strings.NewReplacer("$context.error.messageString", string(quoted), "$context.requestId", requestID)
+	return r.Replace(template)
+}
+
+func TestDefaultGatewayErrorsAreJSON(t *testing.T) {
+	_, api := defaults()
+	tpl := defaultsTemplate(t)
+	responses := tpl.Resources("AWS::ApiGateway::GatewayResponse")
+	var types []string
+	for id, gr := range responses {
+		p := gr["Properties"].(map[string]any)
+		types = append(types, p["ResponseType"].(string))
+		if p["StatusCode"] != nil {
+			t.Errorf("%s: status code %v overridden; API Gateway's own status must stay", id, p["StatusCode"])
+		}
+		template, _ := p["ResponseTemplates"].(map[string]any)["application/json"].(string)
+		if template != serverlessapi.DefaultGatewayErrorTemplate {
+			t.Errorf("%s: template %q, want %q", id, template, serverlessapi.DefaultGatewayErrorTemplate)
+		}
+		params, _ := p["ResponseParameters"].(map[string]any)
+		if params["gatewayresponse.header.Cache-Control"] != "'no-store'" || params["gatewayresponse.header.X-Content-Type-Options"] != "'nosniff'" {
+			t.Errorf("%s: headers %v lack no-store and nosniff", id, params)
+		}
+		if params["gatewayresponse.header.Access-Control-Allow-Origin"] != nil {
+			t.Errorf("%s: CORS header without CORS: %v", id, params)
+		}
+	}
+	slices.Sort(types)
+	if want := []string{"BAD_REQUEST_BODY", "BAD_REQUEST_PARAMETERS", "DEFAULT_4XX", "DEFAULT_5XX"}; !slices.Equal(types, want) {
+		t.Errorf("gateway responses %v, want %v", types, want)
+	}
+	for typ := range api.GatewayResponses {
+		if !slices.Contains(types, typ) {
+			t.Errorf("exported gateway response %q is not in the template", typ)
+		}
+	}
+	// The body is what the handlers answer: {"error": "..."}, even for a
+	// message with quotes in it.
+	var body struct {
+		Error     string `json:"error"`
+		RequestID string `json:"requestId"`
+	}
+	b := gatewayErrorBody(serverlessapi.DefaultGatewayErrorTemplate, `Invalid "request" body`, "c0ffee")
+	if err := json.Unmarshal([]byte(b), &body); err != nil || body.Error != `Invalid "request" body` || body.RequestID != "c0ffee" {
+		t.Errorf("default template renders %s (%v), want {\"error\": ..., \"requestId\": ...}", b, err)
+	}
+}
+
+func TestExecutionLogsHaveRetention(t *testing.T) {
+	stack, api := defaults()
+	tpl := defaultsTemplate(t)
+	id := *stack.GetLogicalId(api.ExecutionLogs.Node().DefaultChild().(awscdk.CfnElement))
+	lg := tpl.JSON["Resources"].(map[string]any)[id].(map[string]any)
+	if lg["DeletionPolicy"] != "Retain" || lg["UpdateReplacePolicy"] != "Retain" {
+		t.Errorf("execution log group %s is not retained like the access logs: %v", id, lg)
+	}
+	props := lg["Properties"].(map[string]any)
+	if props["RetentionInDays"] != float64(365) {
+		t.Errorf("execution log group retention %v, want 365", props["RetentionInDays"])
+	}
+	name := cdktest.JSON(props["LogGroupName"])
+	for _, want := range []string{`"API-Gateway-Execution-Logs_"`, `{"Ref":"VotesApi`, `"/prod"`} {
+		if !strings.Contains(name, want) {
+			t.Errorf("execution log group name %s lacks %s", name, want)
+		}
+	}
+	// The group exists before the stage can log into it.
+	stage := cdktest.Only(t, tpl.Resources("AWS::ApiGateway::Stage"))
+	if deps := cdktest.JSON(stage["DependsOn"]); !strings.Contains(deps, `"`+id+`"`) {
+		t.Errorf("stage does not depend on the execution log group %s: DependsOn %s", id, deps)
+	}
+}
+
+func TestWAFLogGroupNameIsPerStackInstance(t *testing.T) {
+	stack, api := defaults()
+	tpl := defaultsTemplate(t)
+	id := *stack.GetLogicalId(api.WAFLogs.Node().DefaultChild().(awscdk.CfnElement))
+	lg := tpl.JSON["Resources"].(map[string]any)[id].(map[string]any)
+	props := lg["Properties"].(map[string]any)
+	if props["RetentionInDays"] != float64(365) {
+		t.Errorf("WAF log group retention %v, want LogRetention's default 365", props["RetentionInDays"])
+	}
+	name := cdktest.JSON(props["LogGroupName"])
+	for _, want := range []string{`"aws-waf-logs-Defaults-Votes-`, `{"Ref":"AWS::StackId"}`} {
+		if !strings.Contains(name, want) {
+			t.Errorf("WAF log group name %s lacks %s: a retained group would block re-creating the stack", name, want)
+		}
+	}
+	// The logging configuration points at the same (stack-unique) name.
+	logging := cdktest.Only(t, tpl.Resources("AWS::WAFv2::LoggingConfiguration"))
+	if dest := cdktest.JSON(logging["Properties"].(map[string]any)["LogDestinationConfigs"]); !strings.Contains(dest, `{"Ref":"AWS::StackId"}`) || !strings.Contains(dest, "aws-waf-logs-Defaults-Votes-") {
+		t.Errorf("WAF logging destination %s is not the log group's name", dest)
+	}
+}
+
+// policyActions returns every action in the inline policies of fn's role.
+func policyActions(t *testing.T, stack awscdk.Stack, tpl *cdktest.Template, fn interface {
+	Role() awsiam.IRole
+}) []string {
+	t.Helper()
+	role := *stack.GetLogicalId(fn.Role().Node().DefaultChild().(awscdk.CfnElement))
+	var out []string
+	for _, pol := range tpl.Resources("AWS::IAM::Policy") {
+		p := pol["Properties"].(map[string]any)
+		if !strings.Contains(cdktest.JSON(p["Roles"]), `"`+role+`"`) {
+			continue
+		}
+		for _, st := range p["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			switch a := st.(map[string]any)["Action"].(type) {
+			case string:
+				out = append(out, a)
+			case []any:
+				for _, x := range a {
+					out = append(out, x.(string))
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// only keeps the actions of one service ("dynamodb:", "kms:").
+func only(prefix string, actions []string) []string {
+	var out []string
+	for _, a := range actions {
+		if strings.HasPrefix(a, prefix) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// variants exercises the props the defaults leave off: exact table actions on
+// a table with a customer-managed key, WAF in count mode, an alarm topic, a
+// log retention, a custom gateway error template and several CORS origins.
+func TestVariants(t *testing.T) {
+	stack := cdktest.NewStack("Variants")
+	key := awskms.NewKey(stack, jsii.String("TableKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	topic := alarmtopic.New(stack, "Alarms", nil).Topic
+	api := serverlessapi.New(stack, "Api", &serverlessapi.Props{
+		Table:         serverlessapi.TableProps{EncryptionKey: key},
+		WAF:           serverlessapi.WAF{CountOnly: true},
+		Alarms:        serverlessapi.Alarms{Topic: topic},
+		LogRetention:  awslogs.RetentionDays_ONE_MONTH,
+		GatewayErrors: serverlessapi.GatewayErrors{Template: `{"error":$context.error.messageString,"type":"$context.error.responseType"}`},
+		CORS:          &serverlessapi.CORS{AllowOrigins: []string{"https://a.example.com", "https://b.example.com"}},
+		Function:      serverlessapi.FunctionDefaults{LogLevel: "debug"},
+		Routes: []serverlessapi.Route{
+			{Method: "POST", Path: "/polls", Entry: handler, Actions: []string{"dynamodb:PutItem"}},
+			{Method: "POST", Path: "/polls/{id}/votes", Entry: handler, Actions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}},
+			{Method: "GET", Path: "/polls/{id}", Entry: handler, Actions: []string{"dynamodb:GetItem"}},
+		},
+	})
+	tpl := cdktest.Synth(t, stack)
+
+	t.Run("exact table actions", func(t *testing.T) {
+		for route, want := range map[string][]string{
+			"POST /polls":            {"dynamodb:PutItem"},
+			"POST /polls/{id}/votes": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+			"GET /polls/{id}":        {"dynamodb:GetItem"},
+		} {
+			got := policyActions(t, stack, tpl, api.Functions[route])
+			if ddb := only("dynamodb:", got); !slices.Equal(ddb, want) {
+				t.Errorf("%s: DynamoDB actions %v, want exactly %v", route, ddb, want)
+			}
+			wantKMS := []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+			if route == "GET /polls/{id}" {
+				wantKMS = []string{"kms:Decrypt", "kms:DescribeKey"}
+			}
+			if k := only("kms:", got); !slices.Equal(k, wantKMS) {
+				t.Errorf("%s: KMS actions on the table key %v, want %v", route, k, wantKMS)
+			}
+		}
+	})
+	t.Run("WAF counts instead of blocking", func(t *testing.T) {
+		acl := cdktest.Only(t, tpl.Resources("AWS::WAFv2::WebACL"))
+		rules := cdktest.JSON(acl["Properties"].(map[string]any)["Rules"])
+		if strings.Contains(rules, `"Block"`) || !strings.Contains(rules, `"Action":{"Count":{}}`) || strings.Count(rules, `"OverrideAction":{"Count":{}}`) != 3 {
+			t.Errorf("CountOnly web ACL still blocks or does not count every rule: %s", rules)
+		}
+	})
+	t.Run("every alarm notifies the topic", func(t *testing.T) {
+		topicID := *stack.GetLogicalId(topic.Node().DefaultChild().(awscdk.CfnElement))
+		alarms := tpl.Resources("AWS::CloudWatch::Alarm")
+		if len(alarms) != 3+2*3 {
+			t.Errorf("%d alarms, want %d", len(alarms), 3+2*3)
+		}
+		for id, a := range alarms {
+			p := a["Properties"].(map[string]any)
+			for _, k := range []string{"AlarmActions", "OKActions"} {
+				if got := cdktest.JSON(p[k]); got != `[{"Ref":"`+topicID+`"}]` {
+					t.Errorf("%s: %s %s, want the alarm topic %s", id, k, got, topicID)
+				}
+			}
+		}
+	})
+	t.Run("log retention applies to every log group", func(t *testing.T) {
+		groups := tpl.Resources("AWS::Logs::LogGroup")
+		// Access, execution, WAF and one per function.
+		if len(groups) != 3+3 {
+			t.Errorf("%d log groups, want 6", len(groups))
+		}
+		for id, lg := range groups {
+			if r := lg["Properties"].(map[string]any)["RetentionInDays"]; r != float64(30) {
+				t.Errorf("%s: retention %v, want LogRetention's 30", id, r)
+			}
+		}
+	})
+	t.Run("custom gateway error template, no CORS origin to choose", func(t *testing.T) {
+		for id, gr := range tpl.Resources("AWS::ApiGateway::GatewayResponse") {
+			p := gr["Properties"].(map[string]any)
+			if got := p["ResponseTemplates"].(map[string]any)["application/json"]; got != `{"error":$context.error.messageString,"type":"$context.error.responseType"}` {
+				t.Errorf("%s: template %v is not GatewayErrors.Template", id, got)
+			}
+			if params := cdktest.JSON(p["ResponseParameters"]); strings.Contains(params, "Access-Control-Allow-Origin") {
+				t.Errorf("%s: a gateway response cannot pick one of several origins, yet sets %s", id, params)
+			}
+		}
+	})
+	t.Run("log level", func(t *testing.T) {
+		tpl.Has(t, "AWS::Lambda::Function", map[string]any{"LoggingConfig": map[string]any{"ApplicationLogLevel": "DEBUG"}})
+	})
+	t.Run("cdk-nag", func(t *testing.T) { cdktest.NoNagFindings(t, stack) })
+}
+
+func TestWAFAndGatewayErrorsDisabled(t *testing.T) {
+	stack := cdktest.NewStack("NoWAF")
+	api := serverlessapi.New(stack, "Api", &serverlessapi.Props{
+		WAF:           serverlessapi.WAF{Disable: true},
+		GatewayErrors: serverlessapi.GatewayErrors{Disable: true},
+		Routes:        []serverlessapi.Route{{Method: "GET", Path: "/health", Entry: handler, Access: serverlessapi.NoTableAccess}},
+	})
+	tpl := cdktest.Synth(t, stack)
+	for _, typ := range []string{"AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation", "AWS::WAFv2::LoggingConfiguration", "AWS::ApiGateway::GatewayResponse"} {
+		tpl.Count(t, typ, 0)
+	}
+	if api.WebACL != nil || api.WebACLArn != "" || api.WAFLogs != nil || len(api.GatewayResponses) != 0 {
+		t.Errorf("disabled resources are exported: %+v", api)
+	}
+	// Access and execution logs and the function's; no WAF logs.
+	tpl.Count(t, "AWS::Logs::LogGroup", 3)
+	// The stage is the only resource APIG3 (no WAF) applies to; its
+	// suppression names the rule and says why.
+	stage := cdktest.Only(t, tpl.Resources("AWS::ApiGateway::Stage"))
+	if md := cdktest.JSON(stage["Metadata"]); !strings.Contains(md, `"id":"AwsSolutions-APIG3"`) || !strings.Contains(md, "WAF.Disable") {
+		t.Errorf("stage lacks the AwsSolutions-APIG3 suppression with its reason: %s", md)
+	}
+	cdktest.NoNagFindings(t, stack)
+	for _, r := range tpl.JSON["Resources"].(map[string]any) {
+		if md := cdktest.JSON(r.(map[string]any)["Metadata"]); strings.Contains(md, "AwsSolutions-APIG3") && r.(map[string]any)["Type"] != "AWS::ApiGateway::Stage" {
+			t.Errorf("AwsSolutions-APIG3 suppressed beyond the stage: %s", md)
+		}
+	}
 }

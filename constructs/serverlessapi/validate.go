@@ -2,7 +2,9 @@ package serverlessapi
 
 import (
 	"fmt"
+	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +15,9 @@ import (
 )
 
 var (
-	stageNameRE  = regexp.MustCompile(`^[A-Za-z0-9_]{1,128}$`)
+	// API Gateway: "Stage names can only contain alphanumeric characters,
+	// hyphens, and underscores. Maximum length is 128 characters."
+	stageNameRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	literalSegRE = regexp.MustCompile(`^[A-Za-z0-9._~:@!$&'()*,;=-]+$`)
 	paramSegRE   = regexp.MustCompile(`^\{[A-Za-z_][A-Za-z0-9_]*\+?\}$`)
 	webACLArnRE  = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[^/]+/[^/]+$`)
@@ -32,30 +36,43 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 		v.Addf("Routes", "at least one route is required")
 	}
 	seen := map[string]int{}
+	ids := map[string]int{}       // construct id -> the route that takes it
+	params := map[string]string{} // parent path -> its {parameter} child
+	paramOf := map[string]int{}   // parent path -> the route that set it
 	for i, r := range p.Routes {
 		prop := fmt.Sprintf("Routes[%d]", i)
 		method := strings.ToUpper(r.Method)
-		v.Check(methods[method], prop+".Method", "%q is not one of GET, POST, PUT, PATCH, DELETE, HEAD, ANY (OPTIONS is answered by CORS)", r.Method)
-		checkPath(v, prop+".Path", r.Path)
+		okMethod := v.Check(methods[method], prop+".Method", "%q is not one of GET, POST, PUT, PATCH, DELETE, HEAD, ANY (OPTIONS is answered by CORS)", r.Method)
+		okPath := checkPath(v, prop+".Path", r.Path)
 		if err := golambda.CheckEntry(r.Entry); err != nil {
 			v.Addf(prop+".Entry", "%v", err)
 		}
 		key := method + " " + r.Path
-		if j, dup := seen[key]; dup {
+		j, dup := seen[key]
+		if dup {
 			v.Addf(prop, "%s duplicates Routes[%d]", key, j)
 		} else {
 			seen[key] = i
 		}
+		if okMethod && okPath && !dup {
+			checkRouteIDs(v, p.Routes, i, ids)
+			checkSiblingParams(v, p.Routes, i, params, paramOf)
+		}
 		v.Check(r.Access >= ReadOnly && r.Access <= NoTableAccess, prop+".Access", "unknown access level %d", int(r.Access))
+		checkActions(v, prop, r)
 		checkThrottle(v, prop+".Throttle", r.Throttle)
 		checkFunction(v, prop, r.MemoryMB, r.Timeout, r.ReservedConcurrency)
 		for k := range r.Environment {
 			v.Check(k != "TABLE_NAME", prop+".Environment", "TABLE_NAME is set by the construct")
 		}
 	}
-	v.Check(p.StageName == "" || stageNameRE.MatchString(p.StageName), "StageName", "%q must be 1-128 letters, digits or underscores", p.StageName)
+	v.Check(p.StageName == "" || stageNameRE.MatchString(p.StageName), "StageName", "%q must be 1-128 letters, digits, hyphens or underscores", p.StageName)
 	checkThrottle(v, "Throttle", p.Throttle)
 	checkFunction(v, "Function", p.Function.MemoryMB, p.Function.Timeout, p.Function.ReservedConcurrency)
+	v.Check(p.Function.LogLevel == "" || slices.Contains(LogLevels, strings.ToUpper(p.Function.LogLevel)), "Function.LogLevel",
+		"%q is not one of Lambda's log levels %s", p.Function.LogLevel, strings.Join(LogLevels, ", "))
+	v.Check(!p.GatewayErrors.Disable || p.GatewayErrors.Template == "", "GatewayErrors.Disable", "is set together with GatewayErrors.Template")
+	v.Check(p.GatewayErrors.Template == "" || strings.TrimSpace(p.GatewayErrors.Template) != "", "GatewayErrors.Template", "is blank: leave it empty for the default or give a body")
 
 	if p.ExistingTable != nil && !p.Table.isZero() {
 		v.Addf("ExistingTable", "is set together with Table: use one or the other")
@@ -98,15 +115,16 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	return v.Err()
 }
 
-func checkPath(v *validate.Problems, prop, path string) {
+// checkPath reports a malformed route path and returns whether it is valid.
+func checkPath(v *validate.Problems, prop, path string) bool {
 	if !v.Check(strings.HasPrefix(path, "/"), prop, "%q must start with \"/\"", path) {
-		return
+		return false
 	}
 	if path == "/" {
-		return
+		return true
 	}
 	if !v.Check(!strings.HasSuffix(path, "/"), prop, "%q must not end with \"/\"", path) {
-		return
+		return false
 	}
 	segs := strings.Split(path[1:], "/")
 	params := map[string]bool{}
@@ -114,26 +132,101 @@ func checkPath(v *validate.Problems, prop, path string) {
 		switch {
 		case s == "":
 			v.Addf(prop, "%q has an empty segment", path)
-			return
+			return false
 		case strings.HasPrefix(s, "{"):
 			if !v.Check(paramSegRE.MatchString(s), prop, "%q: segment %q is not a valid {parameter}", path, s) {
-				return
+				return false
 			}
 			if strings.HasSuffix(s, "+}") && i != len(segs)-1 {
 				v.Addf(prop, "%q: greedy parameter %q must be the last segment", path, s)
-				return
+				return false
 			}
 			name := strings.Trim(s, "{}+")
 			if params[name] {
 				v.Addf(prop, "%q: parameter {%s} appears twice", path, name)
-				return
+				return false
 			}
 			params[name] = true
 		default:
 			if !v.Check(literalSegRE.MatchString(s), prop, "%q: segment %q has characters API Gateway does not allow", path, s) {
-				return
+				return false
 			}
 		}
+	}
+	return true
+}
+
+// routeConstructIDs are the construct ids a route takes, as "scope/id": its
+// function's and alarms' under the construct, its request model's under the
+// REST API. They keep only the letters and digits of the method and path, so
+// distinct routes can share them.
+func routeConstructIDs(r Route) []string {
+	id := routeID(r)
+	return []string{"/" + id, "/" + id + "ErrorsAlarm", "/" + id + "ThrottlesAlarm", "Api/" + id + "Model"}
+}
+
+// checkRouteIDs reports routes[i] when a construct id it takes is taken by
+// an earlier route, which would otherwise fail deep in jsii with "There is
+// already a Construct with name ...".
+func checkRouteIDs(v *validate.Problems, routes []Route, i int, ids map[string]int) {
+	for _, id := range routeConstructIDs(routes[i]) {
+		if j, taken := ids[id]; taken {
+			_, name, _ := strings.Cut(id, "/")
+			v.Addf(fmt.Sprintf("Routes[%d]", i), "%s and Routes[%d] %s both name a construct %q (construct ids keep only the letters and digits of the method and path): change one path",
+				routeKey(routes[i]), j, routeKey(routes[j]), name)
+			return
+		}
+	}
+	for _, id := range routeConstructIDs(routes[i]) {
+		ids[id] = i
+	}
+}
+
+// checkSiblingParams reports routes[i] when one of its {parameter} segments
+// sits beside a differently named {parameter} of an earlier route
+// (/polls/{id} and /polls/{pollId}/votes): API Gateway allows one variable
+// path part per resource, and would fail only at deploy time.
+func checkSiblingParams(v *validate.Problems, routes []Route, i int, params map[string]string, paramOf map[string]int) {
+	path := routes[i].Path
+	if path == "/" {
+		return
+	}
+	segs := strings.Split(path[1:], "/")
+	for k, seg := range segs {
+		if !strings.HasPrefix(seg, "{") {
+			continue
+		}
+		parent := "/" + strings.Join(segs[:k], "/")
+		other, ok := params[parent]
+		switch {
+		case !ok:
+			params[parent] = seg
+			paramOf[parent] = i
+		case other != seg:
+			j := paramOf[parent]
+			v.Addf(fmt.Sprintf("Routes[%d].Path", i), "%q: %s under %q conflicts with %s of Routes[%d] %q: API Gateway allows one {parameter} per path level, so name it %s",
+				path, seg, parent, other, j, routes[j].Path, other)
+			return
+		}
+	}
+}
+
+// checkActions reports Route.Actions that are not TableActions, repeated, or
+// combined with an Access level.
+func checkActions(v *validate.Problems, prop string, r Route) {
+	if len(r.Actions) == 0 {
+		return
+	}
+	v.Check(r.Access == ReadOnly, prop+".Actions", "is set together with Access %s: Actions replaces the access level", r.Access)
+	seen := map[string]bool{}
+	for _, a := range r.Actions {
+		switch {
+		case !slices.Contains(TableActions, a):
+			v.Addf(prop+".Actions", "%q is not one of %s", a, strings.Join(TableActions, ", "))
+		case seen[a]:
+			v.Addf(prop+".Actions", "%q appears twice", a)
+		}
+		seen[a] = true
 	}
 }
 
@@ -141,7 +234,10 @@ func checkThrottle(v *validate.Problems, prop string, t *Throttle) {
 	if t == nil {
 		return
 	}
-	v.Check(t.RatePerSecond > 0, prop+".RatePerSecond", "must be positive, got %g", t.RatePerSecond)
+	// API Gateway sets no upper bound of its own on stage and method
+	// throttles: the account's regional quota (10,000 requests/s and burst
+	// 5,000 by default, adjustable) caps them whatever they say.
+	v.Check(t.RatePerSecond > 0 && !math.IsInf(t.RatePerSecond, 1), prop+".RatePerSecond", "must be positive and finite, got %g", t.RatePerSecond)
 	v.Check(t.Burst > 0, prop+".Burst", "must be positive, got %d", t.Burst)
 }
 

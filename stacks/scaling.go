@@ -11,7 +11,15 @@ package stacks
 //	5 Global           Route 53 latency routing ─▶ the elastic tier in ap-northeast-2 and ap-northeast-1,
 //	                   DynamoDB global tables, Aurora Global Database
 //
-// The hosted zone is a placeholder: pass a real one to deploy.
+// At stage 5 the secondary region's stack depends on the primary's, so
+// `cdk deploy --all` creates the global database, the global tables and the
+// replicated secret before the secondary's cluster joins them (by name: a
+// stack cannot reference another region's resources).
+//
+// From stage 3 the group's scaling events go to the alarm topic; the
+// construct lets Auto Scaling use the topic's KMS key
+// (alarmtopic.AllowAutoScaling). The hosted zone is a placeholder: pass a
+// real one to deploy.
 
 import (
 	"fmt"
@@ -35,6 +43,9 @@ const (
 	// Stage 5 regions; the first is the primary.
 	webPrimaryRegion   = "ap-northeast-2"
 	webSecondaryRegion = "ap-northeast-1"
+	// webGlobalPrimaryID is the stack that the other regions' stacks depend
+	// on.
+	webGlobalPrimaryID = "GureumWebGlobalPrimary"
 )
 
 // ScalingReferences are the web tier's stacks, one per stage and one per
@@ -44,7 +55,7 @@ var ScalingReferences = []Reference{
 	{ID: "GureumWebStage2", Build: webStage(scaledwebtier.SplitDatabase)},
 	{ID: "GureumWebStage3", Build: webStage(scaledwebtier.HighlyAvailable)},
 	{ID: "GureumWebStage4", Build: webStage(scaledwebtier.Elastic)},
-	{ID: "GureumWebGlobalPrimary", Build: webGlobal(webPrimaryRegion)},
+	{ID: webGlobalPrimaryID, Build: webGlobal(webPrimaryRegion)},
 	{ID: "GureumWebGlobalSecondary", Build: webGlobal(webSecondaryRegion)},
 }
 
@@ -57,14 +68,26 @@ func webEnv(o Options, region string) *awscdk.Environment {
 	return e
 }
 
+// webSingleRegion is the region of the stacks outside stage 5: Options.Env's,
+// or webRegion.
+func webSingleRegion(o Options) string {
+	if o.Env != nil && o.Env.Region != nil {
+		return *o.Env.Region
+	}
+	return webRegion
+}
+
+// webZone is the placeholder hosted zone.
+func webZone(stack awscdk.Stack) awsroute53.IHostedZone {
+	return awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(webZoneID), ZoneName: jsii.String(webZoneName),
+	})
+}
+
 func webStage(stage scaledwebtier.Stage) func(constructs.Construct, string, Options) awscdk.Stack {
 	return func(scope constructs.Construct, id string, o Options) awscdk.Stack {
-		region := webRegion
-		if o.Env != nil && o.Env.Region != nil {
-			region = *o.Env.Region
-		}
 		stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
-			Env:         webEnv(o, region),
+			Env:         webEnv(o, webSingleRegion(o)),
 			Description: jsii.String(fmt.Sprintf("gureum: web tier at stage %d (%s)", int(stage), stage)),
 		})
 		newWebTier(stack, o, stage, fmt.Sprintf("gureum-web-%d", int(stage)), fmt.Sprintf("stage%d.%s", int(stage), webZoneName))
@@ -79,19 +102,23 @@ func webGlobal(region string) func(constructs.Construct, string, Options) awscdk
 			Description: jsii.String("gureum: web tier at stage 5 (global), " + region),
 		})
 		newWebTier(stack, o, scaledwebtier.Global, "gureum-web", "www."+webZoneName)
+		// The primary (built first, References keeps the order) makes what
+		// this region joins. Built alone, the stack has no dependency.
+		if region != webPrimaryRegion {
+			if primary := scope.Node().TryFindChild(jsii.String(webGlobalPrimaryID)); primary != nil {
+				stack.AddStackDependency(awscdk.Stack_Of(primary), jsii.String("the secondary cluster joins the primary's Aurora Global Database, and the primary creates the sessions table's replica and the database secret's replica here"))
+			}
+		}
 		return stack
 	}
 }
 
 func newWebTier(stack awscdk.Stack, o Options, stage scaledwebtier.Stage, name, domain string) *scaledwebtier.ScaledWebTier {
-	zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
-		HostedZoneId: jsii.String(webZoneID), ZoneName: jsii.String(webZoneName),
-	})
 	props := &scaledwebtier.Props{
 		Stage:  stage,
 		Entry:  o.entry("webapp", "server"),
 		Name:   name,
-		Domain: &scaledwebtier.Domain{Name: domain, HostedZone: zone},
+		Domain: &scaledwebtier.Domain{Name: domain, HostedZone: webZone(stack)},
 		Alarms: scaledwebtier.Alarms{Topic: alarmtopic.New(stack, "Alarms", nil).Topic},
 	}
 	if stage == scaledwebtier.Global {

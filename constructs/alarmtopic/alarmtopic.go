@@ -2,7 +2,8 @@
 // can publish to, encrypted with a customer-managed KMS key (rotated yearly)
 // and closed to publishing without TLS. CloudWatch cannot publish to a topic
 // encrypted with the AWS managed aws/sns key, so the key here grants the
-// CloudWatch service principal the use it needs.
+// CloudWatch service principal the use it needs. An Auto Scaling group that
+// notifies the topic needs AllowAutoScaling as well.
 //
 //	topic := alarmtopic.New(stack, "Alarms", nil)
 //	api := serverlessapi.New(stack, "Api", &serverlessapi.Props{
@@ -11,6 +12,7 @@
 package alarmtopic
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -61,4 +63,42 @@ func New(scope constructs.Construct, id string, props *Props) *AlarmTopic {
 	}
 	a.Topic = awssns.NewTopic(a.Construct, jsii.String("Topic"), tp)
 	return a
+}
+
+// AutoScalingServiceRole is the path and name of EC2 Auto Scaling's
+// service-linked role, which publishes Auto Scaling groups' notifications.
+const AutoScalingServiceRole = "aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+
+// AllowAutoScaling lets EC2 Auto Scaling publish Auto Scaling group
+// notifications to the topic (see the function AllowAutoScaling). It reports
+// whether the key's policy was changed: false for an imported
+// Props.ExistingKey, whose policy must already allow it.
+func (a *AlarmTopic) AllowAutoScaling() bool { return AllowAutoScaling(a.Key) }
+
+// AllowAutoScaling adds to key's policy the statement that lets EC2 Auto
+// Scaling's service-linked role (AutoScalingServiceRole, in the key's
+// account) use the key (kms:Decrypt, kms:GenerateDataKey*) to publish to an
+// SNS topic that key encrypts: without it, an Auto Scaling group's
+// notifications to such a topic are dropped. The role may not exist yet in a
+// new account (Auto Scaling creates it with the first group), so it is
+// matched by a condition on the caller's ARN rather than named as a
+// principal, which KMS would reject. Calling it again for the same key adds
+// nothing (the CDK drops identical statements). It reports whether the
+// statement was added: an imported key's policy cannot be changed here.
+func AllowAutoScaling(key awskms.IKey) bool {
+	stack := awscdk.Stack_Of(key)
+	res := key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAutoScalingNotifications"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"kms:CallerAccount": stack.Account()},
+			"ArnLike": map[string]any{"aws:PrincipalArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
+				ResourceName: jsii.String(AutoScalingServiceRole),
+			})},
+		},
+	}), jsii.Bool(true))
+	return res != nil && res.StatementAdded != nil && *res.StatementAdded
 }

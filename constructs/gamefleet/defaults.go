@@ -20,7 +20,4 @@ const (
 	DefaultEntry = "github.com/gureum-cdk/gureum/functions/gameevents/fleetscaler"
 	// rootDevice is Amazon Linux 2023's root device name.
 	rootDevice = "/dev/xvda"
-	// autoScalingServiceRole is Auto Scaling's service-linked role, which
-	// sends the group's notifications.
-	autoScalingServiceRole = "aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 )

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 	"github.com/gureum-cdk/gureum/constructs/scheduledjob"
 )
@@ -107,27 +108,9 @@ func (f *Fleet) newGroup(p *Props) {
 	if p.AlarmTopic == nil {
 		nag.Suppress(f.Group, "AwsSolutions-AS3", "Props.AlarmTopic is not set, so scaling notifications have no destination; the group's metrics are still published.")
 	}
-	if p.AlarmTopicKey == nil {
-		return
+	if p.AlarmTopicKey != nil {
+		alarmtopic.AllowAutoScaling(p.AlarmTopicKey)
 	}
-	// Auto Scaling sends its notifications through its service-linked role,
-	// which must be able to use the topic's key. The role may not exist yet
-	// in a new account, so it is matched by a condition rather than named as
-	// a principal.
-	stack := awscdk.Stack_Of(f.Construct)
-	p.AlarmTopicKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowAutoScalingNotifications"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"kms:CallerAccount": stack.Account()},
-			"ArnLike": map[string]any{"aws:PrincipalArn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
-				ResourceName: jsii.String(autoScalingServiceRole),
-			})},
-		},
-	}), jsii.Bool(true))
 }
 
 // payload is the fleet scaler's event (fleet.Request in the handler).

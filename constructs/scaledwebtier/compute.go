@@ -8,9 +8,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 	"github.com/gureum-cdk/gureum/constructs/internal/securebucket"
 )
@@ -86,6 +88,26 @@ func (x *ScaledWebTier) finishUserData() {
 	)
 	ud.AddCommands(*jsii.Strings(cmds...)...)
 	x.UserData = ud
+}
+
+// stickySessions is Props.StickySessions or its default for the stage.
+func stickySessions(p *Props) bool {
+	if p.StickySessions != nil {
+		return *p.StickySessions
+	}
+	return p.Stage == HighlyAvailable
+}
+
+// topicKey is the key that encrypts Alarms.Topic: Alarms.TopicKey, or the
+// topic's own key; nil for an unencrypted topic or an unknown key.
+func topicKey(p *Props) awskms.IKey {
+	if p.Alarms.TopicKey != nil {
+		return p.Alarms.TopicKey
+	}
+	if t := p.Alarms.Topic; t != nil {
+		return t.MasterKey()
+	}
+	return nil
 }
 
 func instanceType(p *Props) awsec2.InstanceType {
@@ -194,9 +216,13 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 		asgProps.Notifications = &[]*awsautoscaling.NotificationConfiguration{{Topic: t, ScalingEvents: awsautoscaling.ScalingEvents_ALL()}}
 	}
 	x.AutoScalingGroup = awsautoscaling.NewAutoScalingGroup(x.Construct, jsii.String("Fleet"), asgProps)
-	if p.Alarms.Topic == nil {
+	if t := p.Alarms.Topic; t == nil {
 		nag.Suppress(x.AutoScalingGroup, "AwsSolutions-AS3",
 			"No Alarms.Topic was given: scaling events are in the group's activity history and the dashboard; set Alarms.Topic to be notified.")
+	} else if key := topicKey(p); key != nil {
+		// Auto Scaling publishes with its service-linked role, which a
+		// customer-managed key must admit, or the notifications are lost.
+		alarmtopic.AllowAutoScaling(key)
 	}
 
 	x.LoadBalancerSecurityGroup = awsec2.NewSecurityGroup(x.Construct, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
@@ -213,7 +239,7 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 		AccessLogs: x.AccessLogsBucket,
 		LifecycleRules: []*awss3.LifecycleRule{{
 			Id:         jsii.String("expire-load-balancer-logs"),
-			Expiration: awscdk.Duration_Days(jsii.Number(365)),
+			Expiration: days(orDefault(p.AccessLogExpiry, DefaultAccessLogExpiry)),
 		}},
 	})
 	x.LoadBalancer = awselasticloadbalancingv2.NewApplicationLoadBalancer(x.Construct, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
@@ -236,12 +262,12 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 
 	tgProps := &awselasticloadbalancingv2.ApplicationTargetGroupProps{
 		Vpc:        x.Vpc,
-		Port:       jsii.Number(AppPort),
+		Port:       jsii.Number(float64(orDefault(p.AppPort, DefaultAppPort))),
 		Protocol:   awselasticloadbalancingv2.ApplicationProtocol_HTTP,
 		TargetType: awselasticloadbalancingv2.TargetType_INSTANCE,
 		Targets:    &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{x.AutoScalingGroup},
 		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
-			Path:                    jsii.String(DefaultHealthCheckPath),
+			Path:                    jsii.String(orDefault(p.HealthCheckPath, DefaultHealthCheckPath)),
 			HealthyHttpCodes:        jsii.String("200"),
 			Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
 			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
@@ -250,12 +276,9 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 		},
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
 	}
-	sticky := p.Stage == HighlyAvailable
-	if p.StickySessions != nil {
-		sticky = *p.StickySessions
-	}
-	if sticky {
-		tgProps.StickinessCookieDuration = awscdk.Duration_Seconds(jsii.Number(StickyDuration.Seconds()))
+	if stickySessions(p) {
+		d := orDefault(p.StickySessionDuration, DefaultStickySessionDuration)
+		tgProps.StickinessCookieDuration = awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
 	}
 	x.TargetGroup = awselasticloadbalancingv2.NewApplicationTargetGroup(x.Construct, jsii.String("TargetGroup"), tgProps)
 

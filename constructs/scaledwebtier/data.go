@@ -2,6 +2,7 @@ package scaledwebtier
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -158,7 +159,7 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 		RemovalPolicy:           awscdk.RemovalPolicy_RETAIN,
 		CopyTagsToSnapshot:      jsii.Bool(true),
 		CloudwatchLogsExports:   jsii.Strings(logs...),
-		Backup:                  &awsrds.BackupProps{Retention: awscdk.Duration_Days(jsii.Number(DefaultBackupRetention.Hours() / 24))},
+		Backup:                  &awsrds.BackupProps{Retention: days(orDefault(d.BackupRetention, DefaultBackupRetention))},
 	}
 	if x.Primary {
 		opts := &awsrds.CredentialsBaseOptions{SecretName: jsii.String(secretName)}
@@ -219,21 +220,37 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 		Description:      jsii.String("Secret rotation function of " + *x.Node().Path()),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	rot := &awsrds.RotationSingleUserOptions{
-		AutomaticallyAfter: awscdk.Duration_Days(jsii.Number(DefaultSecretRotation.Hours() / 24)),
+	endpointOptions := &awsec2.InterfaceVpcEndpointOptions{
+		Service: awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER(),
+		Subnets: x.isolatedSubnets(),
+		Open:    jsii.Bool(false),
+	}
+	var endpoint awsec2.IInterfaceVpcEndpoint
+	switch n := p.Network; {
+	case n.ExistingVpc == nil:
+		x.SecretsEndpoint = x.Vpc.(awsec2.Vpc).AddInterfaceEndpoint(jsii.String("SecretsManager"), endpointOptions)
+		endpoint = x.SecretsEndpoint
+	case n.ExistingSecretsEndpoint != nil:
+		endpoint = n.ExistingSecretsEndpoint
+	default:
+		// In this construct, not in the imported VPC's scope (which may be
+		// another stack: its endpoint would reference this stack's
+		// rotation security group, a cycle).
+		x.SecretsEndpoint = awsec2.NewInterfaceVpcEndpoint(x.Construct, jsii.String("SecretsManagerEndpoint"), &awsec2.InterfaceVpcEndpointProps{
+			Vpc:     x.Vpc,
+			Service: endpointOptions.Service,
+			Subnets: endpointOptions.Subnets,
+			Open:    endpointOptions.Open,
+		})
+		endpoint = x.SecretsEndpoint
+	}
+	endpoint.Connections().AllowDefaultPortFrom(x.RotationSecurityGroup, jsii.String("Secret rotation"))
+	x.DatabaseSecretRotation = x.Database.AddRotationSingleUser(&awsrds.RotationSingleUserOptions{
+		AutomaticallyAfter: days(orDefault(d.SecretRotation, DefaultSecretRotation)),
 		VpcSubnets:         x.isolatedSubnets(),
 		SecurityGroup:      x.RotationSecurityGroup,
-	}
-	if vpc, ok := x.Vpc.(awsec2.Vpc); ok {
-		x.SecretsEndpoint = vpc.AddInterfaceEndpoint(jsii.String("SecretsManager"), &awsec2.InterfaceVpcEndpointOptions{
-			Service: awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER(),
-			Subnets: x.isolatedSubnets(),
-			Open:    jsii.Bool(false),
-		})
-		x.SecretsEndpoint.Connections().AllowDefaultPortFrom(x.RotationSecurityGroup, jsii.String("Secret rotation"))
-		rot.Endpoint = x.SecretsEndpoint
-	}
-	x.DatabaseSecretRotation = x.Database.AddRotationSingleUser(rot)
+		Endpoint:           endpoint,
+	})
 
 	if p.Stage == Global {
 		x.GlobalDatabase = awsrds.NewCfnGlobalCluster(x.Construct, jsii.String("GlobalDatabase"), &awsrds.CfnGlobalClusterProps{
@@ -274,12 +291,12 @@ func (x *ScaledWebTier) newSessions(p *Props) {
 		return
 	}
 	x.SessionTable = newTable(x, "Sessions", name, &awsdynamodb.Attribute{Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING},
-		nil, "expiresAt", replicaRegions(p), false)
+		nil, "expiresAt", replicaRegions(p), p.Sessions.DisableDeletionProtection)
 }
 
-// newCache is an ElastiCache for Valkey replication group: a primary and a
-// replica in another AZ with automatic failover, TLS, encryption at rest and
-// an AUTH token from Secrets Manager.
+// newCache is an ElastiCache for Valkey replication group: a primary and
+// replicas in other AZs (Sessions.CacheNodes in all) with automatic
+// failover, TLS, encryption at rest and an AUTH token from Secrets Manager.
 func (x *ScaledWebTier) newCache(p *Props) {
 	node := p.Sessions.CacheNodeType
 	if node == "" {
@@ -316,7 +333,7 @@ func (x *ScaledWebTier) newCache(p *Props) {
 		Engine:                      jsii.String("valkey"),
 		EngineVersion:               jsii.String(valkeyVersion),
 		CacheNodeType:               jsii.String(node),
-		NumCacheClusters:            jsii.Number(2),
+		NumCacheClusters:            jsii.Number(float64(orDefault(p.Sessions.CacheNodes, DefaultCacheNodes))),
 		AutomaticFailoverEnabled:    jsii.Bool(true),
 		MultiAzEnabled:              jsii.Bool(true),
 		TransitEncryptionEnabled:    jsii.Bool(true),
@@ -325,7 +342,7 @@ func (x *ScaledWebTier) newCache(p *Props) {
 		Port:                        jsii.Number(CachePort),
 		CacheSubnetGroupName:        x.CacheSubnetGroup.Ref(),
 		SecurityGroupIds:            jsii.Strings(*x.CacheSecurityGroup.SecurityGroupId()),
-		SnapshotRetentionLimit:      jsii.Number(7),
+		SnapshotRetentionLimit:      jsii.Number(float64(orDefault(p.Sessions.CacheSnapshotRetention, DefaultCacheSnapshotRetention) / (24 * time.Hour))),
 		AutoMinorVersionUpgrade:     jsii.Bool(true),
 	})
 	x.Cache.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)

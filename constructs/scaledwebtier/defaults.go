@@ -34,11 +34,19 @@ const (
 	// DefaultRequestsPerTarget is the ALB requests per target per minute the
 	// stage-4 request-count policy keeps the group at.
 	DefaultRequestsPerTarget = 1000
-	// DefaultHealthCheckPath is the web app's health endpoint.
+	// DefaultHealthCheckPath is the web app's health endpoint, checked by
+	// the load balancer (stage 3 and above) and Route 53 (stage 5).
 	DefaultHealthCheckPath = "/healthz"
-	// AppPort is the port the app listens on behind the load balancer; the
-	// single server of stages 1 and 2 listens on 80 directly.
-	AppPort = 8080
+	// DefaultAppPort is the port the app listens on behind the load balancer
+	// (stage 3 and above); the single server of stages 1 and 2 listens on
+	// SingleServerPort directly.
+	DefaultAppPort = 8080
+	// SingleServerPort is the port the single server of stages 1 and 2
+	// serves HTTP on, from the internet.
+	SingleServerPort = 80
+	// DefaultAccessLogExpiry is how long load balancer (stage 3 and above)
+	// and CloudFront (stage 4 and above) access logs are kept.
+	DefaultAccessLogExpiry = 365 * 24 * time.Hour
 
 	// DefaultDatabaseMinACU and DefaultDatabaseMaxACU bound Aurora
 	// Serverless v2 capacity per instance.
@@ -47,7 +55,8 @@ const (
 	// DefaultElasticReaders is the number of Aurora readers at stages 4 and
 	// 5 (stage 3 has one, in another AZ, for failover).
 	DefaultElasticReaders = 2
-	// DefaultBackupRetention keeps automated database backups.
+	// DefaultBackupRetention keeps automated database backups (Aurora
+	// allows 1 to 35 days).
 	DefaultBackupRetention = 14 * 24 * time.Hour
 	// DefaultSecretRotation rotates the database master password.
 	DefaultSecretRotation = 30 * 24 * time.Hour
@@ -59,11 +68,16 @@ const (
 	// DefaultCacheNodeType sizes each ElastiCache node when sessions are in
 	// Valkey.
 	DefaultCacheNodeType = "cache.t4g.micro"
+	// DefaultCacheNodes is the number of Valkey nodes: a primary and a
+	// replica in another AZ, the least that Multi-AZ failover needs.
+	DefaultCacheNodes = 2
+	// DefaultCacheSnapshotRetention keeps the Valkey daily snapshots.
+	DefaultCacheSnapshotRetention = 7 * 24 * time.Hour
 	// CachePort is the Valkey port (not the well-known 6379).
 	CachePort = 6380
-	// StickyDuration is the load balancer cookie lifetime when sticky
-	// sessions are on.
-	StickyDuration = 24 * time.Hour
+	// DefaultStickySessionDuration is the load balancer cookie lifetime when
+	// sticky sessions are on.
+	DefaultStickySessionDuration = 24 * time.Hour
 
 	// Alarm thresholds.
 	DefaultAlarmCPUPercent       = 80
@@ -71,6 +85,7 @@ const (
 	DefaultAlarmDBConnections    = 400
 	DefaultAlarmReplicaLagMillis = 1000
 	DefaultAlarmGlobalLagMillis  = 5000
+	DefaultAlarmCacheCPUPercent  = 80
 )
 
 // DefaultLogRetention applies to VPC flow logs and the database logs.

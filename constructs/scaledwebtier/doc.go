@@ -50,9 +50,18 @@
 // simple A record into latency records, which Route 53 cannot hold side by
 // side, so delete the old record set in the same change window.
 //
-// A deployment pipeline finds what it needs in AutoScalingGroup,
-// TargetGroup and AppAsset. Defaults live in defaults.go; a field set in
-// Props always wins over the default. Network.ExistingVpc replaces the VPC
-// the construct would create, and setting it with the VPC's props is an
-// error. Every resource made is an exported field of ScaledWebTier.
+// A deployment pipeline (webpipeline) finds what it needs in
+// AutoScalingGroup, TargetGroup, Alarms and AppAsset; the servers' paths
+// are those of its bundle. From stage 3 the group's scaling events go to
+// Alarms.Topic; when that topic is encrypted with a customer-managed key
+// (an alarmtopic's), the key's policy is extended so that Auto Scaling can
+// publish (alarmtopic.AllowAutoScaling).
+//
+// Defaults live in defaults.go; a field set in Props always wins over the
+// default. Network.ExistingVpc replaces the VPC the construct would create,
+// and setting it with the VPC's props is an error; it must have the subnet
+// groups the stage uses (validated), and the construct adds the Secrets
+// Manager endpoint that Aurora's secret rotation needs, unless
+// Network.ExistingSecretsEndpoint names the VPC's own. Every resource made
+// is an exported field of ScaledWebTier.
 package scaledwebtier

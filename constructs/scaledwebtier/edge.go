@@ -26,7 +26,7 @@ func (x *ScaledWebTier) newCDN(p *Props) {
 		ObjectWriterACL: true,
 		LifecycleRules: []*awss3.LifecycleRule{{
 			Id:         jsii.String("expire-cdn-logs"),
-			Expiration: awscdk.Duration_Days(jsii.Number(365)),
+			Expiration: days(orDefault(p.AccessLogExpiry, DefaultAccessLogExpiry)),
 		}},
 	})
 	props := &awscloudfront.DistributionProps{
@@ -105,7 +105,7 @@ func (x *ScaledWebTier) newDNS(p *Props) {
 			Type:             awsroute53.HealthCheckType_HTTPS,
 			Fqdn:             x.LoadBalancer.LoadBalancerDnsName(),
 			Port:             jsii.Number(443),
-			ResourcePath:     jsii.String(DefaultHealthCheckPath),
+			ResourcePath:     jsii.String(orDefault(p.HealthCheckPath, DefaultHealthCheckPath)),
 			EnableSNI:        jsii.Bool(true),
 			FailureThreshold: jsii.Number(3),
 			RequestInterval:  awscdk.Duration_Seconds(jsii.Number(30)),

@@ -78,7 +78,7 @@ func (x *ScaledWebTier) newAlarms(p *Props) {
 		add("UnhealthyHosts", "UnhealthyHostsAlarm", alarms.Spec{
 			Metric:    x.TargetGroup.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(1))}),
 			Threshold: 1, EvaluationPeriods: 5, DatapointsToAlarm: 3,
-			Description: fmt.Sprintf("%s: servers fail the %s health check. The Auto Scaling group replaces them; look at why (journalctl -u gureum-webapp).", path, DefaultHealthCheckPath),
+			Description: fmt.Sprintf("%s: servers fail the %s health check. The Auto Scaling group replaces them; look at why (journalctl -u gureum-webapp).", path, orDefault(p.HealthCheckPath, DefaultHealthCheckPath)),
 		})
 	}
 
@@ -110,13 +110,14 @@ func (x *ScaledWebTier) newAlarms(p *Props) {
 		add("SessionThrottles", "SessionThrottlesAlarm", throttleSpec(t.Metric, path, "the sessions table"))
 	}
 	if x.Cache != nil {
+		cacheCPU := orDefault(a.CacheCPUPercent, DefaultAlarmCacheCPUPercent)
 		add("CacheCPU", "CacheCpuAlarm", alarms.Spec{
 			Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 				Namespace: jsii.String("AWS/ElastiCache"), MetricName: jsii.String("EngineCPUUtilization"),
 				DimensionsMap: &map[string]*string{"ReplicationGroupId": x.Cache.Ref()}, Statistic: jsii.String("Maximum"), Period: five,
 			}),
-			Threshold: 80, EvaluationPeriods: 3, DatapointsToAlarm: 2,
-			Description: fmt.Sprintf("%s: the session cache's engine CPU is above 80%%. Raise Sessions.CacheNodeType.", path),
+			Threshold: cacheCPU, EvaluationPeriods: 3, DatapointsToAlarm: 2,
+			Description: fmt.Sprintf("%s: the session cache's engine CPU is above %.0f%%. Raise Sessions.CacheNodeType.", path, cacheCPU),
 		})
 	}
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -97,6 +98,14 @@ type Props struct {
 	InstanceType string
 	// VolumeGiB is each server's encrypted gp3 root volume. Default: 8.
 	VolumeGiB int
+	// AppPort is the port the app listens on behind the load balancer
+	// (stage 3 and above; the single server of stages 1-2 serves port 80).
+	// Default: 8080.
+	AppPort int
+	// HealthCheckPath is the app's health endpoint, which must answer 200:
+	// the load balancer checks it (stage 3 and above) and so does Route 53
+	// (stage 5). Default: "/healthz".
+	HealthCheckPath string
 
 	// Domain serves the tier under a DNS name in a Route 53 hosted zone. At
 	// stages 1-2 it adds an A record to the Elastic IP; from stage 3 it is
@@ -117,6 +126,9 @@ type Props struct {
 	// cookie. Default (nil): on at stage 3, where sessions live in each
 	// server's memory; off from stage 4, where sessions are shared.
 	StickySessions *bool
+	// StickySessionDuration is the load balancer cookie's lifetime when
+	// sticky sessions are on (1s to 7 days). Default: 24h.
+	StickySessionDuration time.Duration
 	// CDN configures CloudFront for static content (stage 4 and above).
 	CDN CDN
 
@@ -133,6 +145,10 @@ type Props struct {
 	// LogRetention applies to VPC flow logs and database logs. Default: one
 	// year.
 	LogRetention awslogs.RetentionDays
+	// AccessLogExpiry is how long the load balancer's (stage 3 and above)
+	// and CloudFront's (stage 4 and above) access logs are kept in their
+	// buckets, in whole days. Default: 365 days.
+	AccessLogExpiry time.Duration
 }
 
 // Domain is the tier's DNS name.
@@ -149,9 +165,21 @@ type Domain struct {
 // Network configures the VPC.
 type Network struct {
 	// ExistingVpc is used instead of a new VPC. It must have public
-	// subnets, isolated subnets from stage 2 and private subnets with egress
-	// from stage 3. Setting it with Cidr or AvailabilityZones is an error.
+	// subnets (in 2 AZs from stage 3, for the load balancer); isolated
+	// subnets in 2 AZs for an Aurora database (stage 2 and above) or a
+	// Valkey session cache; and private subnets with egress (a NAT gateway)
+	// from stage 3, for the Auto Scaling group. The construct adds a flow
+	// log to it, but no gateway endpoint. Setting it with Cidr or
+	// AvailabilityZones is an error.
 	ExistingVpc awsec2.IVpc
+	// ExistingSecretsEndpoint is the ExistingVpc's Secrets Manager interface
+	// endpoint (with private DNS) in its isolated subnets, which the Aurora
+	// secret's rotation function reaches Secrets Manager through; the
+	// construct opens it to the rotation function. Give it when the VPC
+	// already has one: a second endpoint with private DNS for the same
+	// service cannot be created. Default: nil (with ExistingVpc and Aurora,
+	// the construct creates one; a new VPC always gets its own).
+	ExistingSecretsEndpoint awsec2.IInterfaceVpcEndpoint
 	// Cidr is the VPC's range. Default: 10.0.0.0/16.
 	Cidr string
 	// AvailabilityZones the VPC spans. Default: 1 at stage 1, 2 from stage
@@ -183,6 +211,12 @@ type Database struct {
 	// Readers is the number of Aurora readers (stage 3 and above). Default:
 	// 1 at stage 3 (failover in another AZ), 2 from stage 4.
 	Readers int
+	// BackupRetention keeps Aurora's automated backups, in whole days (1 to
+	// 35). Default: 14 days.
+	BackupRetention time.Duration
+	// SecretRotation is how often the Aurora master password is rotated, in
+	// whole days (1 to 1,000). Default: 30 days.
+	SecretRotation time.Duration
 	// DisableDeletionProtection turns deletion protection off. Default:
 	// false (on).
 	DisableDeletionProtection bool
@@ -196,6 +230,16 @@ type Sessions struct {
 	TTL time.Duration
 	// CacheNodeType sizes the Valkey nodes. Default: cache.t4g.micro.
 	CacheNodeType string
+	// CacheNodes is the number of Valkey nodes, a primary and its replicas
+	// spread over the AZs (2 to 6). Default: 2.
+	CacheNodes int
+	// CacheSnapshotRetention keeps Valkey's daily snapshots, in whole days
+	// (1 to 35). Default: 7 days.
+	CacheSnapshotRetention time.Duration
+	// DisableDeletionProtection turns off the sessions table's deletion
+	// protection (Store dynamodb; every replica at stage 5). Default: false
+	// (on).
+	DisableDeletionProtection bool
 }
 
 // CDN configures the CloudFront distribution for static content (stage 4
@@ -211,6 +255,14 @@ type Alarms struct {
 	// Topic receives alarm and recovery notifications and the Auto Scaling
 	// group's scaling events. Default: nil (alarms without actions).
 	Topic awssns.ITopic
+	// TopicKey is the KMS key that encrypts Topic. From stage 3 the
+	// construct adds a statement to its key policy
+	// (alarmtopic.AllowAutoScaling) that lets EC2 Auto Scaling's
+	// service-linked role use it, so the group's notifications reach the
+	// encrypted topic; an imported key's policy cannot be changed and must
+	// already allow it. Set it for an imported topic, whose key the CDK does
+	// not know. Default: Topic's own key (awssns.Topic.MasterKey), if any.
+	TopicKey awskms.IKey
 	// CPUPercent raises the CPU alarm. Default: 80.
 	CPUPercent float64
 	// ServerErrors is the count of 5xx responses in 5 minutes that raises
@@ -221,4 +273,6 @@ type Alarms struct {
 	// ReplicaLag raises the Aurora replica lag alarm (and, at stage 5, the
 	// global replication lag alarm at 5x). Default: 1s.
 	ReplicaLag time.Duration
+	// CacheCPUPercent raises the Valkey engine CPU alarm. Default: 80.
+	CacheCPUPercent float64
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
@@ -50,7 +51,8 @@ type ScaledWebTier struct {
 	FlowLog      awsec2.FlowLog
 	FlowLogGroup awslogs.LogGroup
 	// SecretsEndpoint lets the secret rotation function reach Secrets
-	// Manager from the isolated subnets (Aurora, stage 2 and above).
+	// Manager from the isolated subnets (Aurora, stage 2 and above; nil
+	// when Network.ExistingSecretsEndpoint is used instead).
 	SecretsEndpoint awsec2.InterfaceVpcEndpoint
 
 	// AppAsset is the web server binary (linux/arm64) in the CDK asset
@@ -296,9 +298,9 @@ func (x *ScaledWebTier) newApp(p *Props) {
 			"The single public web server of stages 1-2 serves HTTP and HTTPS to the internet; only ports 80 and 443 are open.")
 	}
 
-	listen, secure := ":80", "false"
+	listen, secure := fmt.Sprintf(":%d", SingleServerPort), "false"
 	if !single {
-		listen, secure = fmt.Sprintf(":%d", AppPort), "true"
+		listen, secure = fmt.Sprintf(":%d", orDefault(p.AppPort, DefaultAppPort)), "true"
 	}
 	x.AppEnvironment["LISTEN_ADDR"] = listen
 	x.AppEnvironment["COOKIE_SECURE"] = secure
@@ -323,6 +325,20 @@ func (x *ScaledWebTier) grantItems(tableName string, actions ...string) {
 
 func (x *ScaledWebTier) tableArn(name string) string {
 	return *x.stack().FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"), ResourceName: jsii.String(name)})
+}
+
+// orDefault is v, or def when v is the zero value: how a prop meets its default.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// days renders a duration of whole days (validated) for the CDK.
+func days(d time.Duration) awscdk.Duration {
+	return awscdk.Duration_Days(jsii.Number(float64(d / (24 * time.Hour))))
 }
 
 // newAccessLogs creates the bucket for the other buckets' server access logs.

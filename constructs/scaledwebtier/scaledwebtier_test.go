@@ -3,7 +3,6 @@ package scaledwebtier_test
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -33,6 +33,9 @@ type variant struct {
 	stage  scaledwebtier.Stage
 	region string
 	tweak  func(*scaledwebtier.Props)
+	// setup changes the props with resources made in the stack (or in
+	// another stack of its app).
+	setup func(awscdk.Stack, *scaledwebtier.Props)
 }
 
 var variants = []variant{
@@ -51,6 +54,13 @@ var variants = []variant{
 		p.Database.Engine = scaledwebtier.AuroraMySQL
 		p.InstanceType = "c7g.large"
 	}},
+	// Every overridable default of stage 4 set to something else.
+	{name: "stage4-overrides", stage: scaledwebtier.Elastic, region: primary, setup: overrides},
+	{name: "stage5-overrides", stage: scaledwebtier.Global, region: primary, setup: globalOverrides},
+	// Network.ExistingVpc: a VPC from another stack, and an imported VPC
+	// with its own Secrets Manager endpoint.
+	{name: "stage3-vpc-from-stack", stage: scaledwebtier.HighlyAvailable, region: primary, setup: vpcFromStack},
+	{name: "stage2-imported-vpc", stage: scaledwebtier.SplitDatabase, region: primary, setup: importedVpcWithEndpoint},
 }
 
 func dynamoDB(p *scaledwebtier.Props) { p.Database.Engine = scaledwebtier.DynamoDB }
@@ -109,6 +119,9 @@ func get(t *testing.T, name string) *synthed {
 		p := props(stack, v.stage)
 		if v.tweak != nil {
 			v.tweak(p)
+		}
+		if v.setup != nil {
+			v.setup(stack, p)
 		}
 		tier := scaledwebtier.New(stack, "Web", p)
 		tpl := cdktest.Synth(t, stack)
@@ -173,17 +186,92 @@ func flatten(v any, b *strings.Builder) {
 	}
 }
 
+// policyActions returns every Action and NotAction of the template's IAM
+// policies (policies, managed policies and roles' inline policies), as
+// written: "*", "s3:*" and "s3:GetObject" alike.
 func policyActions(tpl *cdktest.Template) map[string]bool {
 	out := map[string]bool{}
-	for _, r := range tpl.Resources("AWS::IAM::Policy") {
-		b, _ := json.Marshal(r)
-		for _, m := range regexp.MustCompile(`"Action":(\[[^\]]*\]|"[^"]*")`).FindAllStringSubmatch(string(b), -1) {
-			for _, a := range regexp.MustCompile(`"([a-z0-9-]+:[A-Za-z*]+)"`).FindAllStringSubmatch(m[1], -1) {
-				out[a[1]] = true
+	addDoc := func(doc any) {
+		d, _ := doc.(map[string]any)
+		statements, _ := d["Statement"].([]any)
+		for _, st := range statements {
+			m, _ := st.(map[string]any)
+			for _, key := range []string{"Action", "NotAction"} {
+				switch a := m[key].(type) {
+				case string:
+					out[a] = true
+				case []any:
+					for _, e := range a {
+						if s, ok := e.(string); ok {
+							out[s] = true
+						} else {
+							out[cdktest.JSON(e)] = true // a token: never a wildcard
+						}
+					}
+				}
 			}
 		}
 	}
+	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
+		for _, r := range tpl.Resources(typ) {
+			addDoc(cdktest.Properties(r)["PolicyDocument"])
+		}
+	}
+	for _, r := range tpl.Resources("AWS::IAM::Role") {
+		inline, _ := cdktest.Properties(r)["Policies"].([]any)
+		for _, pol := range inline {
+			m, _ := pol.(map[string]any)
+			addDoc(m["PolicyDocument"])
+		}
+	}
 	return out
+}
+
+// TestPolicyActions checks the helper behind the wildcard test: it must see
+// a bare "*", a service wildcard and NotAction, in every kind of policy.
+func TestPolicyActions(t *testing.T) {
+	doc := func(stmts ...map[string]any) map[string]any {
+		list := make([]any, 0, len(stmts))
+		for _, s := range stmts {
+			list = append(list, s)
+		}
+		return map[string]any{"Version": "2012-10-17", "Statement": list}
+	}
+	tpl := &cdktest.Template{JSON: map[string]any{"Resources": map[string]any{
+		"P": map[string]any{"Type": "AWS::IAM::Policy", "Properties": map[string]any{"PolicyDocument": doc(
+			map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"},
+			map[string]any{"Effect": "Allow", "Action": []any{"s3:GetObject", "dynamodb:*"}, "Resource": "*"},
+		)}},
+		"M": map[string]any{"Type": "AWS::IAM::ManagedPolicy", "Properties": map[string]any{"PolicyDocument": doc(
+			map[string]any{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+		)}},
+		"R": map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"Policies": []any{
+			map[string]any{"PolicyName": "inline", "PolicyDocument": doc(map[string]any{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"})},
+		}}},
+	}}}
+	got := policyActions(tpl)
+	for _, want := range []string{"*", "s3:GetObject", "dynamodb:*", "iam:*", "sqs:SendMessage"} {
+		if !got[want] {
+			t.Errorf("policyActions misses %q: %v", want, got)
+		}
+	}
+	if wildcards(got) != 3 {
+		t.Errorf("wildcards(%v) = %d, want 3 (*, dynamodb:*, iam:*)", got, wildcards(got))
+	}
+}
+
+// isWildcard reports an action that allows a whole service or everything.
+func isWildcard(a string) bool { return a == "*" || strings.HasSuffix(a, ":*") }
+
+// wildcards counts the wildcard actions.
+func wildcards(actions map[string]bool) int {
+	n := 0
+	for a := range actions {
+		if isWildcard(a) {
+			n++
+		}
+	}
+	return n
 }
 
 func instanceRolePolicy(t *testing.T, tpl *cdktest.Template) string {
@@ -522,8 +610,12 @@ func TestStatefulRetainedAndNoWildcardActions(t *testing.T) {
 				t.Errorf("%s: %s (%s) is not retained", v.name, id, m["Type"])
 			}
 		}
-		for a := range policyActions(tpl) {
-			if a == "*" || strings.HasSuffix(a, ":*") {
+		actions := policyActions(tpl)
+		if len(actions) == 0 {
+			t.Errorf("%s: no IAM action found: is policyActions reading the template?", v.name)
+		}
+		for a := range actions {
+			if isWildcard(a) {
 				t.Errorf("%s: wildcard action %s", v.name, a)
 			}
 		}
@@ -661,6 +753,24 @@ func growthPath(t *testing.T, path []string) {
 	}
 }
 
+// checkProblems compares Validate's problems with want (nil: valid).
+func checkProblems(t *testing.T, err error, want []string) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("Validate: %v", err)
+		}
+		return
+	}
+	verr, ok := err.(*validate.Error)
+	if !ok {
+		t.Fatalf("Validate = %v, want a *validate.Error", err)
+	}
+	if fmt.Sprint(verr.Problems) != fmt.Sprint(want) {
+		t.Errorf("problems:\n got %q\nwant %q", verr.Problems, want)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("V"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(primary)}})
@@ -737,34 +847,71 @@ func TestValidate(t *testing.T) {
 			[]string{"Database.Readers: readers start at stage 3 (HighlyAvailable); stage 2 has a writer only"}},
 		{"existing vpc with cidr", stack, base(2, func(p *scaledwebtier.Props) {
 			p.Network.Cidr = "10.1.0.0/16"
-			p.Network.ExistingVpc = awsec2VpcStub(stack)
+			p.Network.ExistingVpc = importedVpc(stack, "Existing", true, true, true)
 		}), []string{"Network.ExistingVpc: is set together with Network.Cidr or Network.AvailabilityZones: use one or the other"}},
 		{"bad name", stack, base(1, func(p *scaledwebtier.Props) { p.Name = "Web_Tier" }),
 			[]string{`Name: "Web_Tier" must be 2-40 lower-case letters, digits or hyphens, starting with a letter`}},
 		{"bad session ttl", stack, base(4, func(p *scaledwebtier.Props) { p.Sessions.TTL = time.Millisecond }),
 			[]string{"Sessions.TTL: 1ms must be at least 1s"}},
+		{"fleet props before stage 3", stack, base(2, func(p *scaledwebtier.Props) {
+			p.AppPort, p.HealthCheckPath, p.StickySessions, p.StickySessionDuration, p.AccessLogExpiry = 9090, "/ping", jsii.Bool(true), time.Hour, 30*day
+		}), []string{
+			"AppPort: the load balancer starts at stage 3 (HighlyAvailable); the single server of stage 2 serves port 80",
+			"HealthCheckPath: the load balancer starts at stage 3 (HighlyAvailable); the single server of stage 2 serves port 80",
+			"StickySessions: the load balancer starts at stage 3 (HighlyAvailable); the single server of stage 2 serves port 80",
+			"StickySessionDuration: the load balancer starts at stage 3 (HighlyAvailable); the single server of stage 2 serves port 80",
+			"AccessLogExpiry: the load balancer starts at stage 3 (HighlyAvailable); the single server of stage 2 serves port 80",
+		}},
+		{"bad fleet props", stack, base(3, func(p *scaledwebtier.Props) {
+			p.AppPort, p.HealthCheckPath, p.StickySessionDuration, p.AccessLogExpiry = 70000, "healthz?x=1", 8*day, 36*time.Hour
+		}), []string{
+			"AppPort: 70000 is not a TCP port (1-65535)",
+			`HealthCheckPath: "healthz?x=1" must be a path starting with "/", without spaces or a query, at most 255 characters`,
+			"StickySessionDuration: 192h0m0s must be whole seconds between 1s and 7 days",
+			"AccessLogExpiry: 36h0m0s must be a whole number of days between 1 and 36500",
+		}},
+		{"sticky duration with sticky sessions off", stack, base(4, func(p *scaledwebtier.Props) { p.StickySessionDuration = time.Hour }),
+			[]string{"StickySessionDuration: is set but sticky sessions are off at stage 4: set StickySessions"}},
+		{"sticky duration at stage 4 with sticky sessions on", stack, base(4, func(p *scaledwebtier.Props) {
+			p.StickySessions, p.StickySessionDuration = jsii.Bool(true), time.Hour
+		}), nil},
+		{"database retention and rotation", stack, base(2, func(p *scaledwebtier.Props) {
+			p.Database.BackupRetention, p.Database.SecretRotation = 36*day, 12*time.Hour
+		}), []string{
+			"Database.BackupRetention: 864h0m0s must be a whole number of days between 1 and 35",
+			"Database.SecretRotation: 12h0m0s must be a whole number of days between 1 and 1000",
+		}},
+		{"aurora props with dynamodb", stack, base(2, func(p *scaledwebtier.Props) {
+			p.Database = scaledwebtier.Database{Engine: scaledwebtier.DynamoDB, BackupRetention: 7 * day, SecretRotation: 7 * day}
+		}), []string{
+			`Database.BackupRetention: applies to Aurora only, not to Engine "dynamodb" (its table has point-in-time recovery)`,
+			`Database.SecretRotation: applies to Aurora only, not to Engine "dynamodb" (it has no password)`,
+		}},
+		{"cache props", stack, base(4, func(p *scaledwebtier.Props) {
+			p.Sessions = scaledwebtier.Sessions{Store: scaledwebtier.SessionsValkey, CacheNodes: 1, CacheSnapshotRetention: 40 * day, DisableDeletionProtection: true}
+			p.Alarms.CacheCPUPercent = 120
+		}), []string{
+			"Sessions.CacheNodes: 1 must be between 2 and 6: Multi-AZ failover needs a replica",
+			"Sessions.CacheSnapshotRetention: 960h0m0s must be a whole number of days between 1 and 35",
+			`Sessions.DisableDeletionProtection: applies to Store "dynamodb" only: a cache has no deletion protection`,
+			"Alarms.CacheCPUPercent: 120 must be between 0 and 100",
+		}},
+		{"cache props with dynamodb sessions", stack, base(4, func(p *scaledwebtier.Props) {
+			p.Sessions = scaledwebtier.Sessions{CacheNodes: 3, CacheSnapshotRetention: 7 * day}
+		}), []string{
+			`Sessions.CacheNodes: applies to Store "valkey" only`,
+			`Sessions.CacheSnapshotRetention: applies to Store "valkey" only`,
+		}},
+		{"topic key without topic", stack, base(3, func(p *scaledwebtier.Props) {
+			p.Alarms.TopicKey = awskms.Key_FromKeyArn(stack, jsii.String("Key"), jsii.String("arn:aws:kms:ap-northeast-2:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
+		}), []string{"Alarms.TopicKey: is set without Alarms.Topic"}},
 		{"agnostic region at stage 3", agnostic, base(3, nil),
 			[]string{"Stage: stage 3 needs a stack with a concrete region (Env.Region): load balancer access logging needs the region's log-delivery account"}},
 		{"valid stage 1", stack, base(1, nil), nil},
 		{"valid stage 5", stack, base(5, nil), nil},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			err := scaledwebtier.Validate(c.stack, "Web", c.props)
-			if c.want == nil {
-				if err != nil {
-					t.Fatalf("Validate: %v", err)
-				}
-				return
-			}
-			verr, ok := err.(*validate.Error)
-			if !ok {
-				t.Fatalf("Validate = %v, want a *validate.Error", err)
-			}
-			if fmt.Sprint(verr.Problems) != fmt.Sprint(c.want) {
-				t.Errorf("problems:\n got %q\nwant %q", verr.Problems, c.want)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkProblems(t, scaledwebtier.Validate(c.stack, "Web", c.props), c.want) })
 	}
 	// New panics with the same error, before creating anything.
 	err := validate.Catch(func() { scaledwebtier.New(stack, "Bad", &scaledwebtier.Props{Stage: 9, Entry: entry}) })

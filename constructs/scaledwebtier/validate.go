@@ -6,8 +6,10 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
@@ -17,6 +19,8 @@ import (
 var (
 	nameRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,38}[a-z0-9]$`)
 	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+	// healthPathRE is an HTTP path without spaces, a query or a fragment.
+	healthPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 	// instanceTypeRE splits "c7gn.large" into family letters, generation,
 	// attributes and size.
 	instanceTypeRE = regexp.MustCompile(`^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$`)
@@ -54,6 +58,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 		checkInstanceType(v, p.InstanceType)
 	}
 	v.Check(p.VolumeGiB == 0 || (p.VolumeGiB >= 8 && p.VolumeGiB <= 16384), "VolumeGiB", "%d must be between 8 and 16384 (Amazon Linux 2023 needs 8)", p.VolumeGiB)
+	checkFleetProps(v, p, s)
 
 	region := ""
 	if scope != nil {
@@ -67,6 +72,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 
 	checkDomain(v, p, s)
 	checkNetwork(v, p.Network, s)
+	checkExistingVpc(v, p, s)
 	checkCapacity(v, p.Capacity, s)
 	checkDatabase(v, p.Database, s)
 	checkSessions(v, p.Sessions, s)
@@ -83,7 +89,84 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	v.Check(a.ServerErrors >= 0, "Alarms.ServerErrors", "must not be negative, got %d", a.ServerErrors)
 	v.Check(a.DatabaseConnections >= 0, "Alarms.DatabaseConnections", "must not be negative, got %d", a.DatabaseConnections)
 	v.Check(a.ReplicaLag >= 0, "Alarms.ReplicaLag", "must not be negative, got %s", a.ReplicaLag)
+	v.Check(a.CacheCPUPercent >= 0 && a.CacheCPUPercent <= 100, "Alarms.CacheCPUPercent", "%v must be between 0 and 100", a.CacheCPUPercent)
+	v.Check(a.TopicKey == nil || a.Topic != nil, "Alarms.TopicKey", "is set without Alarms.Topic")
 	return v.Err()
+}
+
+// day is the unit of the props AWS counts in whole days.
+const day = 24 * time.Hour
+
+// checkDays reports a duration prop that is not a whole number of days
+// between min and max.
+func checkDays(v *validate.Problems, prop string, d time.Duration, min, max int) {
+	if d == 0 {
+		return
+	}
+	n := int(d / day)
+	v.Check(d%day == 0 && n >= min && n <= max, prop, "%s must be a whole number of days between %d and %d", d, min, max)
+}
+
+// checkFleetProps checks the props of the load balanced fleet (stage 3 and
+// above).
+func checkFleetProps(v *validate.Problems, p *Props, s Stage) {
+	if s < HighlyAvailable {
+		why := fmt.Sprintf("the load balancer starts at stage 3 (HighlyAvailable); the single server of stage %d serves port %d", s, SingleServerPort)
+		v.Check(p.AppPort == 0, "AppPort", "%s", why)
+		v.Check(p.HealthCheckPath == "", "HealthCheckPath", "%s", why)
+		v.Check(p.StickySessions == nil, "StickySessions", "%s", why)
+		v.Check(p.StickySessionDuration == 0, "StickySessionDuration", "%s", why)
+		v.Check(p.AccessLogExpiry == 0, "AccessLogExpiry", "%s", why)
+		return
+	}
+	v.Check(p.AppPort >= 0 && p.AppPort <= 65535, "AppPort", "%d is not a TCP port (1-65535)", p.AppPort)
+	if h := p.HealthCheckPath; h != "" {
+		v.Check(healthPathRE.MatchString(h) && len(h) <= 255, "HealthCheckPath", "%q must be a path starting with \"/\", without spaces or a query, at most 255 characters", h)
+	}
+	if d := p.StickySessionDuration; d != 0 {
+		v.Check(d%time.Second == 0 && d >= time.Second && d <= 7*day, "StickySessionDuration", "%s must be whole seconds between 1s and 7 days", d)
+		v.Check(stickySessions(p), "StickySessionDuration", "is set but sticky sessions are off at stage %d: set StickySessions", s)
+	}
+	checkDays(v, "AccessLogExpiry", p.AccessLogExpiry, 1, 36500)
+}
+
+// checkExistingVpc checks that an imported VPC has the subnet groups the
+// stage puts resources in.
+func checkExistingVpc(v *validate.Problems, p *Props, s Stage) {
+	n := p.Network
+	aurora := s >= SplitDatabase && p.Database.Engine != DynamoDB
+	if n.ExistingVpc == nil {
+		v.Check(n.ExistingSecretsEndpoint == nil, "Network.ExistingSecretsEndpoint", "applies with Network.ExistingVpc only: a new VPC gets its own endpoint")
+		return
+	}
+	v.Check(n.ExistingSecretsEndpoint == nil || aurora, "Network.ExistingSecretsEndpoint", "applies to an Aurora database (stage 2 and above) only: its secret rotation uses it")
+	vpc := n.ExistingVpc
+	azs := func(subnets *[]awsec2.ISubnet) int {
+		seen := map[string]bool{}
+		if subnets != nil {
+			for _, sn := range *subnets {
+				seen[*sn.AvailabilityZone()] = true
+			}
+		}
+		return len(seen)
+	}
+	need := func(kind string, subnets *[]awsec2.ISubnet, want int, what string) {
+		if got := azs(subnets); got < want {
+			v.Addf("Network.ExistingVpc", "has %s subnets in %d AZs: %s needs them in at least %d", kind, got, what, want)
+		}
+	}
+	if s < HighlyAvailable {
+		need("public", vpc.PublicSubnets(), 1, "the web server of stages 1-2")
+	} else {
+		need("public", vpc.PublicSubnets(), 2, "the load balancer")
+		need("private (with egress)", vpc.PrivateSubnets(), 2, "the Auto Scaling group (stage 3 and above)")
+	}
+	if aurora {
+		need("isolated", vpc.IsolatedSubnets(), 2, "the Aurora database")
+	}
+	if s >= Elastic && p.Sessions.Store == SessionsValkey {
+		need("isolated", vpc.IsolatedSubnets(), 2, "the Valkey session cache")
+	}
 }
 
 func checkInstanceType(v *validate.Problems, t string) {
@@ -167,6 +250,8 @@ func checkDatabase(v *validate.Problems, d Database, s Stage) {
 	case DynamoDB:
 		v.Check(d.MinACU == 0 && d.MaxACU == 0, "Database.MinACU", "applies to Aurora only, not to Engine %q", d.Engine)
 		v.Check(d.Readers == 0, "Database.Readers", "applies to Aurora only, not to Engine %q", d.Engine)
+		v.Check(d.BackupRetention == 0, "Database.BackupRetention", "applies to Aurora only, not to Engine %q (its table has point-in-time recovery)", d.Engine)
+		v.Check(d.SecretRotation == 0, "Database.SecretRotation", "applies to Aurora only, not to Engine %q (it has no password)", d.Engine)
 	default:
 		v.Addf("Database.Engine", "%q is not one of %q, %q, %q", d.Engine, AuroraPostgres, AuroraMySQL, DynamoDB)
 	}
@@ -180,6 +265,8 @@ func checkDatabase(v *validate.Problems, d Database, s Stage) {
 		max = DefaultDatabaseMaxACU
 	}
 	v.Check(max >= min, "Database.MaxACU", "%v is below Database.MinACU (%v)", max, min)
+	checkDays(v, "Database.BackupRetention", d.BackupRetention, 1, 35)
+	checkDays(v, "Database.SecretRotation", d.SecretRotation, 1, 1000)
 	if s < HighlyAvailable {
 		v.Check(d.Readers == 0, "Database.Readers", "readers start at stage 3 (HighlyAvailable); stage 2 has a writer only")
 	} else {
@@ -195,9 +282,14 @@ func checkSessions(v *validate.Problems, ss Sessions, s Stage) {
 	switch ss.Store {
 	case "", SessionsDynamoDB:
 		v.Check(ss.CacheNodeType == "", "Sessions.CacheNodeType", "applies to Store %q only", SessionsValkey)
+		v.Check(ss.CacheNodes == 0, "Sessions.CacheNodes", "applies to Store %q only", SessionsValkey)
+		v.Check(ss.CacheSnapshotRetention == 0, "Sessions.CacheSnapshotRetention", "applies to Store %q only", SessionsValkey)
 	case SessionsValkey:
 		v.Check(s < Global, "Sessions.Store", "%q is not available at stage 5: sessions follow users across regions in a DynamoDB global table", ss.Store)
 		v.Check(ss.CacheNodeType == "" || strings.HasPrefix(ss.CacheNodeType, "cache."), "Sessions.CacheNodeType", "%q is not a node type such as cache.t4g.micro", ss.CacheNodeType)
+		v.Check(ss.CacheNodes == 0 || (ss.CacheNodes >= 2 && ss.CacheNodes <= 6), "Sessions.CacheNodes", "%d must be between 2 and 6: Multi-AZ failover needs a replica", ss.CacheNodes)
+		checkDays(v, "Sessions.CacheSnapshotRetention", ss.CacheSnapshotRetention, 1, 35)
+		v.Check(!ss.DisableDeletionProtection, "Sessions.DisableDeletionProtection", "applies to Store %q only: a cache has no deletion protection", SessionsDynamoDB)
 	default:
 		v.Addf("Sessions.Store", "%q is not one of %q, %q", ss.Store, SessionsDynamoDB, SessionsValkey)
 	}

@@ -34,6 +34,14 @@
 // data. A construct that writes its own user data can call
 // InstallAgentCommands itself and set DisableAgentInstall.
 //
+// A scaledwebtier.ScaledWebTier from stage 3 is such a group: give New its
+// AutoScalingGroup, TargetGroup (traffic control) and alarms (Alarms["5xx"],
+// ["UnhealthyHosts"], ["CPU"]). Its user data installs the release built at
+// synth time under the bundle's paths and writes EnvFile; New appends the
+// agent to that user data, and each release replaces the binary and the unit
+// and keeps the environment file (stack GureumWebDeploy, and this package's
+// Example).
+//
 // Artifacts are stored in a versioned, access-logged bucket encrypted with a
 // customer-managed KMS key (yearly rotation); the build runs unprivileged,
 // encrypted with the same key, and logs to a retained log group. Defaults

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -216,6 +217,13 @@ func CheckStaticBaseURL(u string) error {
 		return fmt.Errorf("%q must not carry a query, fragment or user information", u)
 	case strings.HasSuffix(u, "/"):
 		return fmt.Errorf("%q must not end with \"/\"", u)
+	case !hostRE.MatchString(parsed.Host):
+		// The origin goes into the Content-Security-Policy header: only a
+		// plain host name (and port) may, nothing that ends a directive.
+		return fmt.Errorf("%q: host %q is not a DNS name with an optional port", u, parsed.Host)
 	}
 	return nil
 }
+
+// hostRE matches a DNS host name with an optional port.
+var hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$`)

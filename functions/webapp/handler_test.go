@@ -131,8 +131,12 @@ func TestRoutes(t *testing.T) {
 			if !strings.Contains(body, tt.wantBody) {
 				t.Errorf("body %q does not contain %q", body, tt.wantBody)
 			}
-			if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Content-Security-Policy") == "" {
+			if res.Header.Get("X-Content-Type-Options") != "nosniff" {
 				t.Errorf("security headers missing: %v", res.Header)
+			}
+			const csp = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+			if got := res.Header.Get("Content-Security-Policy"); got != csp {
+				t.Errorf("Content-Security-Policy %q, want %q", got, csp)
 			}
 		})
 	}
@@ -313,13 +317,52 @@ func TestStaticBaseURL(t *testing.T) {
 	if strings.Contains(body, `"/static/`) {
 		t.Errorf("page still loads assets from this server:\n%s", body)
 	}
+	// The browser may load the page's scripts and styles from the
+	// distribution, and from no other origin; everything else stays 'self'.
+	const csp = "default-src 'self'; script-src 'self' https://d111111abcdef8.cloudfront.net; style-src 'self' https://d111111abcdef8.cloudfront.net; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	for _, path := range []string{"/", "/counter", "/static/app.js"} {
+		if got := do(t, h, "GET", path, nil, nil).Header.Get("Content-Security-Policy"); got != csp {
+			t.Errorf("GET %s: Content-Security-Policy\n got %q\nwant %q", path, got, csp)
+		}
+	}
 	// The server keeps serving /static/ itself for clients of the old page.
 	if res := do(t, h, "GET", "/static/app.js", nil, nil); res.StatusCode != 200 {
 		t.Errorf("GET /static/app.js: %d", res.StatusCode)
 	}
-	for _, bad := range []string{"http://cdn.example.com", "https://cdn.example.com/", "https://cdn.example.com?x=1", "cdn.example.com"} {
+	for _, bad := range []string{
+		"http://cdn.example.com", "https://cdn.example.com/", "https://cdn.example.com?x=1", "cdn.example.com",
+		// Hosts that would end or extend the CSP directive they go into.
+		"https://cdn.example.com;script-src", "https://cdn.example.com,evil.example", "https://*.example.com",
+	} {
 		if _, err := NewHandler(Options{Store: NewMemoryStore(time.Hour), StaticBaseURL: bad}); err == nil {
 			t.Errorf("StaticBaseURL %q accepted", bad)
 		}
+	}
+}
+
+func TestContentSecurityPolicy(t *testing.T) {
+	const fixed = "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	tests := []struct{ base, want string }{
+		{"", "default-src 'self'; " + fixed},
+		// The origin only: a path prefix or port in the base URL does not
+		// narrow or widen it beyond scheme, host and port.
+		{"https://cdn.example.com/assets", "default-src 'self'; script-src 'self' https://cdn.example.com; style-src 'self' https://cdn.example.com; " + fixed},
+		{"https://cdn.example.com:8443", "default-src 'self'; script-src 'self' https://cdn.example.com:8443; style-src 'self' https://cdn.example.com:8443; " + fixed},
+		// A URL NewHandler would refuse adds nothing.
+		{"http://cdn.example.com", "default-src 'self'; " + fixed},
+	}
+	for _, tt := range tests {
+		if got := ContentSecurityPolicy(tt.base); got != tt.want {
+			t.Errorf("ContentSecurityPolicy(%q)\n got %q\nwant %q", tt.base, got, tt.want)
+		}
+	}
+	// The page served with a base URL loads only from the origin the policy
+	// allows.
+	h := newMemoryHandler(t, Options{StaticBaseURL: "https://cdn.example.com/assets"})
+	res := do(t, h, "GET", "/", nil, nil)
+	body := readBody(t, res)
+	if !strings.Contains(body, `src="https://cdn.example.com/assets/static/app.js"`) ||
+		!strings.Contains(res.Header.Get("Content-Security-Policy"), "script-src 'self' https://cdn.example.com;") {
+		t.Errorf("page and policy disagree: %q\n%s", res.Header.Get("Content-Security-Policy"), body)
 	}
 }

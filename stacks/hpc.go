@@ -1,14 +1,16 @@
 package stacks
 
-// Session 4: on-demand parallel computing. A Monte Carlo option pricer runs as
-// an AWS Batch array job on Spot capacity, each child a shard of the samples,
-// then a reduce job combines the shards:
+// Session 3: HPC on Spot. A Monte Carlo option pricer runs as an AWS Batch
+// array job on Spot capacity, each child a shard of the samples, then a
+// reduce job combines the shards:
 //
 //	submit ─▶ SpotQueue ─▶ Spot CE (Graviton, price-capacity-optimized)
-//	                    └▶ On-Demand CE (fallback; cluster placement group)
-//	children ─▶ /fsx/scratch (FSx for Lustre) + s3://data/results/ ─▶ reduce
+//	                    └▶ On-Demand CE (next in order; cluster placement group)
+//	children ─▶ /fsx/scratch (FSx for Lustre) + s3://data/montecarlo/ ─▶ reduce
 //
-// The cluster scales from zero: compute costs nothing while no job runs.
+// The cluster scales from zero: compute costs nothing while no job runs. A
+// function counts each queue's jobs every minute for the dashboard's queue
+// depth and running jobs.
 
 import (
 	"fmt"
@@ -40,6 +42,7 @@ func NewHPCStack(scope constructs.Construct, id string, o Options) awscdk.Stack 
 	out("SpotQueue", "Job queue for array jobs: Spot first, On-Demand fallback", cluster.SpotQueue.JobQueueName())
 	out("OnDemandQueue", "Job queue for deadline and multi-node work (On-Demand)", cluster.OnDemandQueue.JobQueueName())
 	out("JobDefinition", "Montecarlo job definition (submit with --array-properties size=N and ARRAY_SIZE=N)", cluster.JobDefinition.JobDefinitionArn())
+	out("MultiNodeJobDefinition", "Montecarlo multi-node parallel job definition (submit to OnDemandQueue; each node runs as the shard of its node index)", cluster.MultiNodeJobDefinition.JobDefinitionArn())
 	out("DataBucket", "Data repository and results bucket", cluster.DataBucket.BucketName())
 	out("EstimatedCostPerHour", "Estimated USD/hour at full size (Spot vs On-Demand, us-east-1 catalog prices)",
 		jsii.String(fmt.Sprintf("Spot %.2f, On-Demand %.2f (%.0f%% saved) at %d vCPUs", cost.SpotPerHour, cost.OnDemandPerHour, cost.SavingsPercent, cost.VCPUs)))

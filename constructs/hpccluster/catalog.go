@@ -138,6 +138,9 @@ func (t InstanceType) SpotAvailable() bool { return t.SpotPrice > 0 }
 // OnDemandPerVCPU is the On-Demand price per vCPU-hour.
 func (t InstanceType) OnDemandPerVCPU() float64 { return t.OnDemandPrice / float64(t.VCPUs) }
 
+// memoryMiB is the type's memory in MiB.
+func (t InstanceType) memoryMiB() int { return int(t.MemoryGiB * 1024) }
+
 // SpotPerVCPU is the Spot price per vCPU-hour; 0 without Spot.
 func (t InstanceType) SpotPerVCPU() float64 { return t.SpotPrice / float64(t.VCPUs) }
 

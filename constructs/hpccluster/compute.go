@@ -12,9 +12,6 @@ import (
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 )
 
-// efaInstallerURL is the EFA installer AWS publishes for the latest release.
-const efaInstallerURL = "https://efa-installer.amazonaws.com/aws-efa-installer-latest.tar.gz"
-
 // newCompute creates the instance role, launch templates, placement group,
 // compute environments and job queues.
 func (h *HPCCluster) newCompute() {
@@ -88,10 +85,30 @@ func (h *HPCCluster) newCompute() {
 		cfn.AddPropertyOverride(jsii.String("ComputeResources.LaunchTemplate.Version"), pair.lt.LatestVersionNumber())
 	}
 	if c.EFA {
-		// A launch template that defines network interfaces carries their
-		// security groups; EC2 refuses group IDs given beside them.
+		// AWS Batch refuses a compute environment that names security
+		// groups beside a launch template with network interfaces ("Either
+		// compute environment Security Groups or Network Interfaces in
+		// Launch template are exclusively allowed"), so the instances get
+		// the cluster group through the EFA interface's Groups. The ENIs
+		// Batch creates for multi-node containers (awsvpc) take the compute
+		// environment's groups, and without any the VPC's default group:
+		// see the SecurityGroup field.
 		cfn := h.OnDemandEnvironment.Node().DefaultChild().(awsbatch.CfnComputeEnvironment)
 		cfn.AddPropertyDeletionOverride(jsii.String("ComputeResources.SecurityGroupIds"))
+	}
+	// Instances mount the file systems as they boot: create the
+	// environments (and so any instance) only once the EFS mount targets,
+	// the Lustre file system and its data repository association exist.
+	for _, ce := range []awsbatch.ManagedEc2EcsComputeEnvironment{h.SpotEnvironment, h.OnDemandEnvironment} {
+		if h.EFS != nil {
+			ce.Node().AddDependency(h.EFS.MountTargetsAvailable())
+		}
+		if h.Lustre != nil {
+			ce.Node().AddDependency(h.Lustre)
+		}
+		if h.DataRepository != nil {
+			ce.Node().AddDependency(h.DataRepository)
+		}
 	}
 
 	h.SpotQueue = awsbatch.NewJobQueue(h.Construct, jsii.String("SpotQueue"), &awsbatch.JobQueueProps{
@@ -120,12 +137,13 @@ func instanceTypes(types []InstanceType) *[]awsec2.InstanceType {
 }
 
 // newLaunchTemplate builds a launch template for the cluster's instances:
-// IMDSv2 only, an encrypted gp3 root volume, and MIME multi-part user data
-// (the format AWS Batch requires) that mounts the shared file systems and,
-// with efa, installs the EFA driver and attaches an EFA interface.
+// IMDSv2 only, an encrypted gp3 root volume, termination on shutdown, and
+// MIME multi-part user data (the format AWS Batch requires) that mounts the
+// shared file systems and, with efa, installs the EFA driver and attaches an
+// EFA interface.
 func (h *HPCCluster) newLaunchTemplate(id string, efa bool) awsec2.LaunchTemplate {
 	script := awsec2.UserData_ForLinux(nil)
-	script.AddCommands(*jsii.Strings(h.mountCommands(efa)...)...)
+	script.AddCommands(*jsii.Strings(h.bootCommands(efa)...)...)
 	userData := awsec2.NewMultipartUserData(nil)
 	userData.AddUserDataPart(script, awsec2.MultipartBody_SHELL_SCRIPT(), jsii.Bool(true))
 
@@ -133,9 +151,13 @@ func (h *HPCCluster) newLaunchTemplate(id string, efa bool) awsec2.LaunchTemplat
 		RequireImdsv2:           jsii.Bool(true),
 		HttpTokens:              awsec2.LaunchTemplateHttpTokens_REQUIRED,
 		HttpPutResponseHopLimit: jsii.Number(1),
+		// A node that cannot mount the file systems shuts itself down (see
+		// bootCommands): terminate it, so its compute environment launches
+		// a replacement instead of keeping a stopped instance.
+		InstanceInitiatedShutdownBehavior: awsec2.InstanceInitiatedShutdownBehavior_TERMINATE,
 		BlockDevices: &[]*awsec2.BlockDevice{{
 			DeviceName: jsii.String("/dev/xvda"),
-			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(DefaultRootVolumeGiB), &awsec2.EbsDeviceOptions{
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(float64(h.cfg.RootVolumeGiB)), &awsec2.EbsDeviceOptions{
 				VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
 				Encrypted:           jsii.Bool(true),
 				DeleteOnTermination: jsii.Bool(true),
@@ -144,6 +166,8 @@ func (h *HPCCluster) newLaunchTemplate(id string, efa bool) awsec2.LaunchTemplat
 		UserData: userData,
 	})
 	if efa {
+		// The interface carries the cluster group: the compute environment
+		// may name none beside it (see newCompute).
 		cfn := lt.Node().DefaultChild().(awsec2.CfnLaunchTemplate)
 		cfn.AddPropertyOverride(jsii.String("LaunchTemplateData.NetworkInterfaces"), []any{map[string]any{
 			"DeviceIndex":         0,
@@ -157,10 +181,29 @@ func (h *HPCCluster) newLaunchTemplate(id string, efa bool) awsec2.LaunchTemplat
 	return lt
 }
 
-// mountCommands mount the file systems before the ECS agent starts (it starts
-// after cloud-init's final stage), so every container sees them.
-func (h *HPCCluster) mountCommands(efa bool) []string {
-	cmds := []string{"set -euxo pipefail"}
+// Boot-script helpers. retry runs a command up to BootAttempts times, waiting
+// longer after each failure (15 s, 30 s, ...: about 2.5 minutes in all, for
+// mount targets and package mirrors that are not reachable yet); fail shuts
+// the instance down, which terminates it (the launch template's shutdown
+// behavior), so that AWS Batch replaces it rather than run jobs on a node
+// without its file systems: the ECS agent, which starts after the script,
+// would otherwise register the node and every job placed on it would fail
+// the job script's mount check, and not be retried.
+const (
+	BootAttempts = 5
+	bootRetry    = `retry() { for n in $(seq 1 %d); do "$@" && return 0; echo "gureum boot: attempt $n of $*: failed" >&2; [ "$n" -lt %d ] && sleep $((n * 15)); done; return 1; }`
+	bootFail     = `fail() { echo "gureum boot: $*: shutting down so that AWS Batch replaces this instance" >&2; shutdown -h now; exit 1; }`
+)
+
+// bootCommands mount the file systems before the ECS agent starts (it starts
+// after cloud-init's final stage), so every container sees them. Every step
+// that can fail retries (network) or fails the node (see fail).
+func (h *HPCCluster) bootCommands(efa bool) []string {
+	cmds := []string{
+		"set -uxo pipefail",
+		fmt.Sprintf(bootRetry, BootAttempts, BootAttempts),
+		bootFail,
+	}
 	var pkgs []string
 	if h.EFS != nil {
 		pkgs = append(pkgs, "amazon-efs-utils")
@@ -168,30 +211,32 @@ func (h *HPCCluster) mountCommands(efa bool) []string {
 	if h.Lustre != nil {
 		pkgs = append(pkgs, "lustre-client")
 	}
-	cmds = append(cmds, "dnf install -y -q "+strings.Join(pkgs, " "))
+	list := strings.Join(pkgs, " ")
+	cmds = append(cmds, fmt.Sprintf("retry dnf install -y -q %s || fail 'installing %s failed'", list, list))
+	mount := func(path, fstab string) {
+		shared := path + "/" + SharedDirName
+		cmds = append(cmds,
+			fmt.Sprintf("mkdir -p %s || fail 'mkdir %s failed'", path, path),
+			fmt.Sprintf("echo '%s' >> /etc/fstab || fail 'writing /etc/fstab failed'", fstab),
+			fmt.Sprintf("retry mount %s || fail 'mounting %s failed'", path, path),
+			fmt.Sprintf("mkdir -p %s && chmod 1777 %s || fail 'creating %s failed'", shared, shared, shared),
+		)
+	}
 	if h.EFS != nil {
 		// TLS in transit, IAM-authorized with the instance role.
-		cmds = append(cmds,
-			"mkdir -p "+EFSMountPath,
-			fmt.Sprintf("echo '%s:/ %s efs _netdev,noresvport,tls,iam 0 0' >> /etc/fstab", *h.EFS.FileSystemId(), EFSMountPath),
-			"mount "+EFSMountPath,
-			fmt.Sprintf("mkdir -p %s/%s && chmod 1777 %s/%s", EFSMountPath, SharedDirName, EFSMountPath, SharedDirName),
-		)
+		mount(EFSMountPath, fmt.Sprintf("%s:/ %s efs _netdev,noresvport,tls,iam 0 0", *h.EFS.FileSystemId(), EFSMountPath))
 	}
 	if h.Lustre != nil {
-		cmds = append(cmds,
-			"mkdir -p "+LustreMountPath,
-			fmt.Sprintf("echo '%s@tcp:/%s %s lustre defaults,relatime,flock,_netdev 0 0' >> /etc/fstab",
-				*h.Lustre.DnsName(), *h.Lustre.MountName(), LustreMountPath),
-			"mount "+LustreMountPath,
-			fmt.Sprintf("mkdir -p %s/%s && chmod 1777 %s/%s", LustreMountPath, SharedDirName, LustreMountPath, SharedDirName),
-		)
+		mount(LustreMountPath, fmt.Sprintf("%s@tcp:/%s %s lustre defaults,relatime,flock,_netdev 0 0",
+			*h.Lustre.DnsName(), *h.Lustre.MountName(), LustreMountPath))
 	}
 	if efa {
+		// The pinned release, checked against its published SHA-256.
 		cmds = append(cmds,
-			"curl -fsSL --retry 5 -o /tmp/efa.tar.gz "+efaInstallerURL,
-			"tar -xzf /tmp/efa.tar.gz -C /tmp",
-			"(cd /tmp/aws-efa-installer && ./efa_installer.sh -y --minimal)",
+			"retry curl -fsSL -o /tmp/efa.tar.gz "+EFAInstallerURL+" || fail 'downloading the EFA installer failed'",
+			fmt.Sprintf("echo '%s  /tmp/efa.tar.gz' | sha256sum -c - || fail 'the EFA installer %s does not match its SHA-256'", EFAInstallerSHA256, EFAInstallerVersion),
+			"tar -xzf /tmp/efa.tar.gz -C /tmp || fail 'unpacking the EFA installer failed'",
+			"(cd /tmp/aws-efa-installer && retry ./efa_installer.sh -y --minimal) || fail 'installing EFA failed'",
 		)
 	}
 	return cmds

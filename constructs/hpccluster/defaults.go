@@ -38,8 +38,12 @@ const (
 	// write to (RESULT_PREFIX).
 	DefaultResultPrefix = "results"
 	// DefaultRootVolumeGiB is the encrypted gp3 root volume of every
-	// instance (the ECS-optimized AMI needs at least 30 GiB).
+	// instance (the ECS-optimized AMI needs at least MinRootVolumeGiB).
 	DefaultRootVolumeGiB = 100
+	// MinRootVolumeGiB and MaxRootVolumeGiB bound Props.RootVolumeGiB: the
+	// ECS-optimized AMI's snapshot, and gp3's largest volume.
+	MinRootVolumeGiB = 30
+	MaxRootVolumeGiB = 16384
 	// DefaultLustreDeploymentType is durable (replicated within its AZ) and
 	// costs about the same per GiB as SCRATCH_2 at 125 MB/s/TiB.
 	DefaultLustreDeploymentType = LustrePersistent2
@@ -47,14 +51,18 @@ const (
 	DefaultLustreCapacityGiB = 1200
 	// DefaultLustreThroughput is the PERSISTENT_2 throughput per TiB (MB/s).
 	DefaultLustreThroughput = 125
-	// DefaultLustreBackupDays is how long PERSISTENT_2 daily backups are kept.
+	// DefaultLustreBackupDays is how long PERSISTENT_2 daily backups are
+	// kept; FSx accepts 1 to MaxLustreBackupDays.
 	DefaultLustreBackupDays = 7
+	MaxLustreBackupDays     = 90
 	// LustreMountPath and EFSMountPath are where the instances (and so the
 	// containers) see the file systems.
 	LustreMountPath = "/fsx"
 	EFSMountPath    = "/efs"
-	// LustreDataPath is the file system directory linked to the data
-	// bucket's DataPrefix (/fsx/data).
+	// LustreDataPath is the file system directory a PERSISTENT_2 file
+	// system links to the data bucket's DataPrefix (/fsx/data). SCRATCH_2
+	// links through an import path, which FSx maps to the root of the file
+	// system instead (s3://bucket/data/x is /fsx/x).
 	LustreDataPath = "/data"
 	// DataPrefix is the data bucket prefix the Lustre file system imports
 	// from and exports to.
@@ -65,6 +73,35 @@ const (
 	// FailedJobsThreshold is how many failed jobs in 5 minutes raise the
 	// alarm.
 	FailedJobsThreshold = 1
+	// DefaultQueueMetricsEntry is the queue-metrics function's main
+	// package, by import path: go list finds it from any app whose module
+	// requires gureum (in the module cache, or this repository).
+	DefaultQueueMetricsEntry = "github.com/gureum-cdk/gureum/functions/batchmetrics/publish"
+	// QueueMetricsSchedule runs the queue-metrics function.
+	QueueMetricsSchedule = "rate(1 minute)"
+	// DefaultStalledAfter is how long a queue may hold RUNNABLE jobs with
+	// none STARTING or RUNNING before the stalled-jobs alarm fires: well
+	// beyond the few minutes a compute environment takes to launch its
+	// first instance from zero. MinStalledAfter and MaxStalledAfter bound
+	// QueueMetrics.StalledAfter, in steps of StalledPeriod.
+	DefaultStalledAfter = 30 * time.Minute
+	MinStalledAfter     = 10 * time.Minute
+	MaxStalledAfter     = 24 * time.Hour
+	StalledPeriod       = 5 * time.Minute
+)
+
+// The EFA installer the tightly coupled instances run, pinned: the version
+// and the SHA-256 of its tarball as AWS ParallelCluster pins them
+// (aws/aws-parallelcluster-cookbook, cookbooks/aws-parallelcluster-environment/
+// attributes/environment.rb, pull request 2953, "Upgrade EFA installer to
+// 1.41.0"). The instance refuses a tarball whose checksum differs. To move
+// to a newer release, take its version and checksum from the same file (AWS
+// also signs each tarball: efa-installer.amazonaws.com serves
+// aws-efa-installer-<version>.tar.gz.sig and the key aws-efa-installer.key).
+const (
+	EFAInstallerVersion = "1.41.0"
+	EFAInstallerSHA256  = "3506354cdfbe31ff552fe75f5d0d9bb7efd29cf79bd99457347d29c751c38f9f"
+	EFAInstallerURL     = "https://efa-installer.amazonaws.com/aws-efa-installer-" + EFAInstallerVersion + ".tar.gz"
 )
 
 // DefaultInstanceTypes is the Spot environment's default list: five

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gureum-cdk/gureum/constructs/scheduledjob"
 )
 
 // HPCCluster is an on-demand parallel cluster on AWS Batch: Spot capacity
@@ -29,8 +31,18 @@ type HPCCluster struct {
 	// S3Endpoint is the new VPC's S3 gateway endpoint (nil with an
 	// existing VPC).
 	S3Endpoint awsec2.GatewayVpcEndpoint
-	// SecurityGroup is shared by instances, job ENIs and file systems: all
-	// traffic from and to itself, plus HTTPS out.
+	// SecurityGroup is shared by the instances, the file systems and the
+	// ENIs of multi-node containers: all traffic from and to itself, plus
+	// HTTPS out. With EFA, the On-Demand instances get it through their
+	// launch template's EFA interface, since AWS Batch accepts no compute
+	// environment security groups beside launch-template interfaces; the
+	// multi-node containers' ENIs, which AWS Batch gives the compute
+	// environment's groups, then fall back to the VPC's default security
+	// group (AWS Batch User Guide, "Compute environment considerations for
+	// MNP"). A VPC the construct creates keeps that group's AWS defaults
+	// (all traffic within the group, all traffic out), which MPI between
+	// nodes and the workload download need; EFA traffic itself runs on the
+	// instances' EFA interfaces, in this group.
 	SecurityGroup awsec2.SecurityGroup
 
 	// SpotEnvironment runs on Spot over the Spot types in every private
@@ -86,7 +98,18 @@ type HPCCluster struct {
 	FailedJobs      awscloudwatch.Metric
 	SucceededJobs   awscloudwatch.Metric
 	FailedJobsAlarm awscloudwatch.Alarm
-	// Dashboard shows job counts and the alarm.
+	// MetricsNamespace holds FailedJobs, SucceededJobs and the queue
+	// metrics (see QueueMetric).
+	MetricsNamespace string
+	// QueueMetricsJob counts each queue's jobs by state every minute and
+	// publishes them as metrics (its function may batch:ListJobs and write
+	// its own logs, nothing else); StalledJobsAlarm fires when a queue has
+	// held RUNNABLE jobs with none STARTING or RUNNING for
+	// QueueMetrics.StalledAfter. Both nil with QueueMetrics.Disable.
+	QueueMetricsJob  *scheduledjob.Job
+	StalledJobsAlarm awscloudwatch.Alarm
+	// Dashboard shows queue depth and running jobs per queue, finished
+	// jobs and the alarms.
 	Dashboard awscloudwatch.Dashboard
 
 	cfg *config

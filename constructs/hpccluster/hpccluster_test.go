@@ -2,6 +2,7 @@ package hpccluster_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -15,13 +16,16 @@ import (
 
 	"github.com/gureum-cdk/gureum/constructs/hpccluster"
 	"github.com/gureum-cdk/gureum/constructs/internal/cdktest"
+	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/validate"
+	"github.com/gureum-cdk/gureum/functions/batchmetrics"
 )
 
 const workload = "../../functions/montecarlo/run"
 
 // fixture is one app with two stacks: a cluster with nothing but its
-// workload, and a tightly coupled x86 cluster with EFA and SCRATCH_2.
+// workload, and a tightly coupled x86 cluster with EFA, SCRATCH_2, a larger
+// root volume and no queue metrics.
 type fixture struct {
 	defaults, tight       awscdk.Stack
 	cluster, tightCluster *hpccluster.HPCCluster
@@ -52,6 +56,8 @@ func setup(t *testing.T) *fixture {
 			Lustre:                hpccluster.Lustre{DeploymentType: hpccluster.LustreScratch2, CapacityGiB: 2400},
 			EFS:                   hpccluster.EFS{Disable: true},
 			Job:                   hpccluster.Job{MultiNodeNodes: 4, MultiNodeInstanceType: "c5n.18xlarge"},
+			RootVolumeGiB:         200,
+			QueueMetrics:          hpccluster.QueueMetrics{Disable: true},
 		})
 		f.tpl = cdktest.Synth(t, f.defaults)
 		f.tightTpl = cdktest.Synth(t, f.tight)
@@ -200,11 +206,40 @@ func TestLaunchTemplateRequiresIMDSv2AndEncryptsRoot(t *testing.T) {
 			t.Errorf("default launch template sets %s", k)
 		}
 	}
-	ud := cdktest.JSON(data["UserData"])
-	for _, want := range []string{"multipart/mixed", "dnf install -y -q amazon-efs-utils lustre-client", ` /efs efs _netdev,noresvport,tls,iam 0 0`, "@tcp:/", "LustreMountName", " /fsx lustre ", "mount /fsx", "mount /efs"} {
+	if data["InstanceInitiatedShutdownBehavior"] != "terminate" {
+		t.Errorf("InstanceInitiatedShutdownBehavior = %v, want terminate (a node that cannot mount shuts down to be replaced)", data["InstanceInitiatedShutdownBehavior"])
+	}
+	if got := cdktest.JSON(data["BlockDeviceMappings"]); !strings.Contains(got, fmt.Sprintf(`"VolumeSize":%d`, hpccluster.DefaultRootVolumeGiB)) {
+		t.Errorf("BlockDeviceMappings = %s, want the default %d GiB", got, hpccluster.DefaultRootVolumeGiB)
+	}
+	ud := userData(t, data)
+	for _, want := range []string{"multipart/mixed", "retry dnf install -y -q amazon-efs-utils lustre-client || fail 'installing amazon-efs-utils lustre-client failed'",
+		` /efs efs _netdev,noresvport,tls,iam 0 0`, "@tcp:/", "LustreMountName", " /fsx lustre ",
+		"retry mount /fsx || fail 'mounting /fsx failed'", "retry mount /efs || fail 'mounting /efs failed'",
+		"mkdir -p /fsx/scratch && chmod 1777 /fsx/scratch || fail"} {
 		if !strings.Contains(ud, want) {
 			t.Errorf("user data lacks %q", want)
 		}
+	}
+	// Every command of the script either cannot fail, is one of the two
+	// helpers, or ends in "|| fail ...": without set -e, a failed mount
+	// must shut the node down rather than let the ECS agent register it.
+	script := ud[strings.Index(ud, "#!/bin/bash"):]
+	script = script[:strings.Index(script, "\n--")]
+	for _, line := range strings.Split(script, "\n")[1:] {
+		switch {
+		case line == "" || line == "set -uxo pipefail" || strings.HasPrefix(line, "retry() ") || strings.HasPrefix(line, "fail() "):
+		case strings.Contains(line, " || fail '"):
+		default:
+			t.Errorf("boot script line %q can fail without shutting the node down", line)
+		}
+	}
+	if strings.Contains(script, "set -e") {
+		t.Error("boot script uses set -e: a failed step would end the script and still let the ECS agent start")
+	}
+	if !strings.Contains(script, `fail() { echo "gureum boot: $*: shutting down so that AWS Batch replaces this instance" >&2; shutdown -h now; exit 1; }`) ||
+		!strings.Contains(script, fmt.Sprintf(`for n in $(seq 1 %d)`, hpccluster.BootAttempts)) {
+		t.Errorf("boot script lacks the retry/fail helpers:\n%s", script)
 	}
 	if strings.Contains(ud, "efa_installer") {
 		t.Error("default user data installs EFA")
@@ -231,18 +266,52 @@ func TestEFALaunchTemplate(t *testing.T) {
 	}
 	nis := efa["NetworkInterfaces"].([]any)
 	ni := nis[0].(map[string]any)
-	if len(nis) != 1 || ni["InterfaceType"] != "efa" || ni["DeviceIndex"] != 0.0 || !strings.Contains(cdktest.JSON(ni["Groups"]), "SecurityGroup") {
-		t.Errorf("NetworkInterfaces = %s, want one EFA interface in the cluster security group", cdktest.JSON(nis))
+	clusterSG := `[{"Fn::GetAtt":["ClusterSecurityGroup0921994B","GroupId"]}]`
+	if len(nis) != 1 || ni["InterfaceType"] != "efa" || ni["DeviceIndex"] != 0.0 || cdktest.JSON(ni["Groups"]) != clusterSG {
+		t.Errorf("NetworkInterfaces = %s, want one EFA interface in exactly the cluster security group %s", cdktest.JSON(nis), clusterSG)
+	}
+	if _, ok := efa["SecurityGroupIds"]; ok {
+		t.Error("EFA template sets SecurityGroupIds beside its network interface")
 	}
 	if cdktest.JSON(efa["MetadataOptions"]) != `{"HttpPutResponseHopLimit":1,"HttpTokens":"required"}` {
 		t.Errorf("EFA template MetadataOptions = %s", cdktest.JSON(efa["MetadataOptions"]))
 	}
-	if ud := cdktest.JSON(efa["UserData"]); !strings.Contains(ud, "efa_installer.sh -y --minimal") || strings.Contains(ud, "amazon-efs-utils") {
-		t.Errorf("EFA user data should install EFA and mount Lustre only (EFS disabled)")
+	ud := userData(t, efa)
+	for _, want := range []string{
+		"retry curl -fsSL -o /tmp/efa.tar.gz https://efa-installer.amazonaws.com/aws-efa-installer-" + hpccluster.EFAInstallerVersion + ".tar.gz || fail",
+		"echo '" + hpccluster.EFAInstallerSHA256 + "  /tmp/efa.tar.gz' | sha256sum -c - || fail",
+		"(cd /tmp/aws-efa-installer && retry ./efa_installer.sh -y --minimal) || fail 'installing EFA failed'",
+		"retry mount /fsx || fail",
+	} {
+		if !strings.Contains(ud, want) {
+			t.Errorf("EFA user data lacks %q", want)
+		}
+	}
+	if strings.Contains(ud, "amazon-efs-utils") || strings.Contains(ud, "latest") {
+		t.Errorf("EFA user data should install the pinned EFA release and mount Lustre only (EFS disabled)")
+	}
+	if len(hpccluster.EFAInstallerSHA256) != 64 {
+		t.Errorf("EFAInstallerSHA256 %q is not a SHA-256", hpccluster.EFAInstallerSHA256)
 	}
 	spot, od := computeEnvs(t, tpl)
+	// AWS Batch refuses compute environment groups beside launch template
+	// interfaces; the Spot environment, without EFA, names the cluster group.
 	if _, ok := od["SecurityGroupIds"]; ok {
 		t.Error("the EFA environment sets SecurityGroupIds beside a launch template with network interfaces")
+	}
+	if got := cdktest.JSON(spot["SecurityGroupIds"]); got != clusterSG {
+		t.Errorf("Spot SecurityGroupIds = %s, want exactly the cluster group %s", got, clusterSG)
+	}
+	// Multi-node containers' ENIs fall back to the VPC's default group,
+	// which must keep its default rules (traffic within itself): nothing
+	// may restrict it.
+	if n := len(tpl.Resources("Custom::VpcRestrictDefaultSG")); n != 0 {
+		t.Errorf("%d custom resources restrict the VPC's default security group: multi-node containers with EFA use it", n)
+	}
+	for _, lt := range tpl.Resources("AWS::EC2::LaunchTemplate") {
+		if got := cdktest.JSON(cdktest.Properties(lt)["LaunchTemplateData"].(map[string]any)["BlockDeviceMappings"]); !strings.Contains(got, `"VolumeSize":200`) {
+			t.Errorf("BlockDeviceMappings = %s, want RootVolumeGiB 200", got)
+		}
 	}
 	if !strings.Contains(cdktest.JSON(od["LaunchTemplate"]), "EFALaunchTemplate") || strings.Contains(cdktest.JSON(spot["LaunchTemplate"]), "EFALaunchTemplate") {
 		t.Error("want the EFA template on the On-Demand environment only")
@@ -358,6 +427,9 @@ func TestJobDefinitionRetriesSpotInterruptionsOnly(t *testing.T) {
 	if env["SHARED_DIR"] != `"/fsx/scratch"` || env["RESULT_PREFIX"] != `"results"` || !strings.Contains(env["DATA_BUCKET"], "ClusterData") || !strings.Contains(env["WORKLOAD_URL"], "s3://") {
 		t.Errorf("environment = %v", env)
 	}
+	if env["AWS_REGION"] != `{"Ref":"AWS::Region"}` || env["AWS_DEFAULT_REGION"] != `{"Ref":"AWS::Region"}` {
+		t.Errorf("AWS_REGION %s, AWS_DEFAULT_REGION %s: want both the stack's Region", env["AWS_REGION"], env["AWS_DEFAULT_REGION"])
+	}
 	if _, ok := env["WORKLOAD_ARGS"]; ok {
 		t.Error("WORKLOAD_ARGS set without Workload.Args")
 	}
@@ -439,7 +511,7 @@ func TestIAMIsLeastPrivilege(t *testing.T) {
 					t.Errorf("%s allows action %v", id, a)
 				}
 			}
-			if cdktest.JSON(st["Resource"]) == `"*"` {
+			if cdktest.JSON(st["Resource"]) == `"*"` && !onStarAllowed(id, st["Action"]) {
 				t.Errorf("%s allows %v on *", id, st["Action"])
 			}
 		}
@@ -455,6 +527,21 @@ func TestIAMIsLeastPrivilege(t *testing.T) {
 		!strings.Contains(got, `{"Action":"s3:PutObject","Effect":"Allow","Resource":{"Fn::Join":["",[{"Fn::GetAtt":["ClusterData`) || !strings.Contains(got, `"/results/*"]]}}`) {
 		t.Errorf("job role statements = %s, want GetObject on the workload object and PutObject on results/*", got)
 	}
+}
+
+// onStarAllowed reports the statements granted on "*" because their actions
+// have no resource-level permissions: the queue-metrics function's
+// batch:ListJobs and X-Ray tracing, nothing else.
+func onStarAllowed(policyID string, action any) bool {
+	if !strings.Contains(policyID, "QueueMetrics") {
+		return false
+	}
+	for _, a := range toList(action) {
+		if a != "batch:ListJobs" && a != "xray:PutTraceSegments" && a != "xray:PutTelemetryRecords" {
+			return false
+		}
+	}
+	return true
 }
 
 func toList(v any) []any {
@@ -489,7 +576,7 @@ func TestFailedJobsAlarmFromJobStateChangeEvents(t *testing.T) {
 		"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
 	})
 	body := cdktest.JSON(cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::CloudWatch::Dashboard")))["DashboardBody"])
-	for _, want := range []string{"FailedJobs", "SucceededJobs", "publishes no CloudWatch metrics"} {
+	for _, want := range []string{"FailedJobs", "SucceededJobs", "count state transitions and durations, not the jobs in a state now"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}
@@ -529,10 +616,14 @@ func TestExportsEveryResource(t *testing.T) {
 		"JobLogs": c.JobLogs, "Lustre": c.Lustre, "DataRepository": c.DataRepository, "EFS": c.EFS,
 		"DataBucket": c.DataBucket, "AccessLogs": c.AccessLogs, "JobEvents": c.JobEvents, "JobEventsRule": c.JobEventsRule,
 		"FailedJobs": c.FailedJobs, "SucceededJobs": c.SucceededJobs, "FailedJobsAlarm": c.FailedJobsAlarm, "Dashboard": c.Dashboard,
+		"StalledJobsAlarm": c.StalledJobsAlarm,
 	} {
 		if v == nil {
 			t.Errorf("%s is nil", name)
 		}
+	}
+	if c.QueueMetricsJob == nil || c.QueueMetricsJob.Function == nil || c.MetricsNamespace == "" {
+		t.Error("QueueMetricsJob or MetricsNamespace is missing")
 	}
 	if f.cluster.EFALaunchTemplate != nil || f.tightCluster.EFALaunchTemplate == nil {
 		t.Error("EFALaunchTemplate should exist exactly when EFA is set")
@@ -604,7 +695,34 @@ func TestValidationMessages(t *testing.T) {
 			[]string{"Workload.Environment: SHARED_DIR is set by the construct"}},
 		{"job too big", &hpccluster.Props{Workload: ok, Job: hpccluster.Job{VCPUs: 128, RetryAttempts: 11, Timeout: time.Second}},
 			[]string{"Job.Timeout: 1s is below AWS Batch's minimum of 60s", "Job.RetryAttempts: 11 is outside AWS Batch's range 1..10",
-				"Job.VCPUs: 128 exceeds the largest instance type in InstanceTypes (64 vCPUs): no job would ever be placed"}},
+				"Job.VCPUs: 128 exceeds the largest instance type in InstanceTypes (c7g.16xlarge, 64 vCPUs): no job would ever be placed",
+				"Job.MultiNodeNodes: 2 nodes of 128 vCPUs need 256 vCPUs at once, above OnDemandMaxVCPUs 128: the multi-node job would never start"}},
+		{"spot max below min", &hpccluster.Props{Workload: ok, MinVCPUs: 200, MaxVCPUs: 100, OnDemandMaxVCPUs: 300},
+			[]string{"MaxVCPUs: 100 is below MinVCPUs 200"}},
+		{"memory above every type", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g"}, Job: hpccluster.Job{VCPUs: 16, MemoryMiB: 140000}},
+			[]string{"Job.MemoryMiB: 140000 MiB exceeds what any type in InstanceTypes with 16 or more vCPUs offers (c7g.16xlarge, 131072 MiB, of which the OS and ECS agent keep some): no job would ever be placed"}},
+		{"memory above the fitting types", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g.xlarge", "c7g.2xlarge", "r7g.xlarge"}, Job: hpccluster.Job{VCPUs: 8, MemoryMiB: 20000}},
+			[]string{"Job.MemoryMiB: 20000 MiB exceeds what any type in InstanceTypes with 8 or more vCPUs offers (c7g.2xlarge, 16384 MiB, of which the OS and ECS agent keep some): no job would ever be placed"}},
+		{"vCPUs above every On-Demand type", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c6i"}, OnDemandInstanceTypes: []string{"c6i.xlarge", "c6i.2xlarge"}, Job: hpccluster.Job{VCPUs: 16, MemoryMiB: 16384}},
+			[]string{"Job.VCPUs: 16 exceeds the largest instance type in the On-Demand environment's types (c6i.2xlarge, 8 vCPUs): no multi-node or On-Demand queue job would ever be placed"}},
+		{"multi-node above On-Demand max", &hpccluster.Props{Workload: ok, OnDemandMaxVCPUs: 64, Job: hpccluster.Job{VCPUs: 16, MemoryMiB: 16384, MultiNodeNodes: 8}},
+			[]string{"Job.MultiNodeNodes: 8 nodes of 16 vCPUs need 128 vCPUs at once, above OnDemandMaxVCPUs 64: the multi-node job would never start"}},
+		{"multi-node type too small", &hpccluster.Props{Workload: ok, Job: hpccluster.Job{VCPUs: 8, MemoryMiB: 8192, MultiNodeInstanceType: "c7g.xlarge"}},
+			[]string{"Job.MultiNodeInstanceType: c7g.xlarge (4 vCPUs, 8192 MiB) is smaller than a node of the job (Job.VCPUs 8, Job.MemoryMiB 8192)"}},
+		{"reserved region env", &hpccluster.Props{Workload: hpccluster.Workload{Entry: workload, Environment: map[string]string{"AWS_DEFAULT_REGION": "us-east-1"}}},
+			[]string{"Workload.Environment: AWS_DEFAULT_REGION is set by the construct"}},
+		{"root volume", &hpccluster.Props{Workload: ok, RootVolumeGiB: 20},
+			[]string{"RootVolumeGiB: 20 GiB is outside 30..16384 (the ECS-optimized AMI needs 30 GiB; gp3 holds at most 16384)"}},
+		{"backup retention", &hpccluster.Props{Workload: ok, Lustre: hpccluster.Lustre{BackupRetentionDays: 91}},
+			[]string{"Lustre.BackupRetentionDays: 91 is outside FSx's range 1..90 days"}},
+		{"scratch backups", &hpccluster.Props{Workload: ok, Lustre: hpccluster.Lustre{DeploymentType: hpccluster.LustreScratch2, BackupRetentionDays: 7}},
+			[]string{"Lustre.BackupRetentionDays: applies to PERSISTENT_2 only: SCRATCH_2 has no backups"}},
+		{"stalled after", &hpccluster.Props{Workload: ok, QueueMetrics: hpccluster.QueueMetrics{StalledAfter: 12 * time.Minute}},
+			[]string{"QueueMetrics.StalledAfter: 12m0s is not a multiple of 5m0s from 10m0s to 24h0m0s"}},
+		{"queue metrics disabled with settings", &hpccluster.Props{Workload: ok, QueueMetrics: hpccluster.QueueMetrics{Disable: true, StalledAfter: time.Hour}},
+			[]string{"QueueMetrics.Disable: is set together with other QueueMetrics settings"}},
+		{"queue metrics entry", &hpccluster.Props{Workload: ok, QueueMetrics: hpccluster.QueueMetrics{Entry: "functions/nope"}},
+			[]string{"QueueMetrics.Entry: " + golambda.CheckEntry("functions/nope").Error()}},
 		{"multi-node type", &hpccluster.Props{Workload: ok, Job: hpccluster.Job{MultiNodeInstanceType: "c5n.18xlarge"}},
 			[]string{`Job.MultiNodeInstanceType: "c5n.18xlarge" is not one of the On-Demand environment's types`}},
 	}
@@ -655,5 +773,186 @@ func TestValidateExistingVpcWithNewVpcProps(t *testing.T) {
 		Network:  hpccluster.Network{ExistingVpc: vpc},
 	}); err != nil {
 		t.Errorf("existing VPC alone: %v", err)
+	}
+}
+
+func TestValidateExistingVpcWithoutPrivateSubnets(t *testing.T) {
+	stack := cdktest.NewStack("Isolated")
+	vpc := awsec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId:             jsii.String("vpc-0123456789abcdef0"),
+		AvailabilityZones: jsii.Strings("ap-northeast-2a"),
+		IsolatedSubnetIds: jsii.Strings("subnet-0123456789abcdef0"),
+	})
+	props := &hpccluster.Props{Workload: hpccluster.Workload{Entry: workload}, Network: hpccluster.Network{ExistingVpc: vpc}}
+	err := hpccluster.Validate(stack, "C", props)
+	var verr *validate.Error
+	if !errors.As(err, &verr) || len(verr.Problems) != 1 ||
+		!strings.HasPrefix(verr.Problems[0], "Network.ExistingVpc: has no private subnets with egress (PRIVATE_WITH_EGRESS), which the instances and file systems need to reach AWS Batch, ECS and S3: ") ||
+		!strings.Contains(verr.Problems[0], "Isolated") {
+		t.Errorf("Validate = %v, want one Network.ExistingVpc problem that names the subnet types it has", err)
+	}
+	// New reports it the same way instead of panicking deep in the VPC.
+	if perr := validate.Catch(func() { hpccluster.New(stack, "C", props) }); perr == nil || perr.Error() != err.Error() {
+		t.Errorf("New panicked with %v, want %v", perr, err)
+	}
+}
+
+// userData renders a launch template's user data as text, each CloudFormation
+// token in it as its JSON.
+func userData(t *testing.T, data map[string]any) string {
+	t.Helper()
+	b64, _ := data["UserData"].(map[string]any)
+	if b64 == nil {
+		t.Fatalf("unexpected UserData %s", cdktest.JSON(data["UserData"]))
+	}
+	return renderJoin(b64["Fn::Base64"])
+}
+
+// renderJoin flattens (nested) Fn::Join of strings, and writes a nested
+// Fn::Base64 (the MIME part of the shell script, which CloudFormation
+// encodes) as its plain text; any other token is written as its JSON.
+func renderJoin(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		if inner, ok := v["Fn::Base64"]; ok {
+			return renderJoin(inner)
+		}
+		if join, ok := v["Fn::Join"].([]any); ok && len(join) == 2 && join[0] == "" {
+			var sb strings.Builder
+			for _, part := range join[1].([]any) {
+				sb.WriteString(renderJoin(part))
+			}
+			return sb.String()
+		}
+	}
+	return cdktest.JSON(v)
+}
+
+func TestComputeEnvironmentsWaitForTheFileSystems(t *testing.T) {
+	f := setup(t)
+	for id, ce := range f.tpl.Resources("AWS::Batch::ComputeEnvironment") {
+		deps := cdktest.JSON(ce["DependsOn"])
+		for _, want := range []string{"ClusterHomeEfsMountTarget1", "ClusterHomeEfsMountTarget2", "ClusterHomeEfsMountTarget3", "ClusterLustre", "ClusterDataRepository"} {
+			if !strings.Contains(deps, want) {
+				t.Errorf("%s DependsOn %s lacks %s", id, deps, want)
+			}
+		}
+	}
+	for id, ce := range f.tightTpl.Resources("AWS::Batch::ComputeEnvironment") {
+		if deps := cdktest.JSON(ce["DependsOn"]); !strings.Contains(deps, "ClusterLustre") {
+			t.Errorf("%s DependsOn %s lacks the Lustre file system", id, deps)
+		}
+	}
+}
+
+func TestMultiNodeJobGetsTheRegionToo(t *testing.T) {
+	f := setup(t)
+	for _, jd := range f.tightTpl.Resources("AWS::Batch::JobDefinition") {
+		p := cdktest.Properties(jd)
+		if p["Type"] != "multinode" {
+			continue
+		}
+		got := cdktest.JSON(p["NodeProperties"])
+		for _, want := range []string{`{"Name":"AWS_REGION","Value":{"Ref":"AWS::Region"}}`, `{"Name":"AWS_DEFAULT_REGION","Value":{"Ref":"AWS::Region"}}`} {
+			if !strings.Contains(got, want) {
+				t.Errorf("multi-node environment lacks %s: %s", want, got)
+			}
+		}
+		return
+	}
+	t.Error("no multi-node job definition")
+}
+
+func TestQueueMetricsAreTheFunctionPackagesNames(t *testing.T) {
+	for got, want := range map[string]string{
+		hpccluster.SubmittedJobsMetric: batchmetrics.MetricSubmitted, hpccluster.PendingJobsMetric: batchmetrics.MetricPending,
+		hpccluster.RunnableJobsMetric: batchmetrics.MetricRunnable, hpccluster.StartingJobsMetric: batchmetrics.MetricStarting,
+		hpccluster.RunningJobsMetric: batchmetrics.MetricRunning, hpccluster.QueueDepthMetric: batchmetrics.MetricQueueDepth,
+		hpccluster.StalledJobsMetric: batchmetrics.MetricStalled, hpccluster.QueueDimension: batchmetrics.DimensionJobQueue,
+	} {
+		if got != want {
+			t.Errorf("construct reads %q where the function writes %q", got, want)
+		}
+	}
+}
+
+func TestQueueMetricsFunctionRunsEveryMinuteWithListJobsOnly(t *testing.T) {
+	f := setup(t)
+	sch := cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::Scheduler::Schedule")))
+	if sch["ScheduleExpression"] != "rate(1 minute)" || sch["State"] != "ENABLED" {
+		t.Errorf("schedule = %s", cdktest.JSON(sch))
+	}
+	fn := cdktest.Properties(cdktest.Only(t, filter(f.tpl.Resources("AWS::Lambda::Function"), "QueueMetrics")))
+	env := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+	queues := cdktest.JSON(env["JOB_QUEUES"])
+	if !strings.Contains(queues, "ClusterSpotQueue") || !strings.Contains(queues, "ClusterOnDemandQueue") || !strings.Contains(queues, `","`) {
+		t.Errorf("JOB_QUEUES = %s, want both queues' names, comma-separated", queues)
+	}
+	ns, _ := env["METRICS_NAMESPACE"].(string)
+	if !strings.HasPrefix(ns, "Gureum/HPCCluster/") || ns != f.cluster.MetricsNamespace {
+		t.Errorf("METRICS_NAMESPACE = %q, want the cluster's %q", ns, f.cluster.MetricsNamespace)
+	}
+	if fn["Runtime"] != "provided.al2023" {
+		t.Errorf("Runtime = %v", fn["Runtime"])
+	}
+	var listJobs []string
+	for id, pol := range f.tpl.Resources("AWS::IAM::Policy") {
+		for _, st := range cdktest.Properties(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			m := st.(map[string]any)
+			if strings.Contains(cdktest.JSON(m["Action"]), "batch:") {
+				listJobs = append(listJobs, id+" "+cdktest.JSON(m))
+			}
+		}
+	}
+	if len(listJobs) != 1 || !strings.Contains(listJobs[0], "QueueMetrics") || !strings.Contains(listJobs[0], `{"Action":"batch:ListJobs","Effect":"Allow","Resource":"*"}`) {
+		t.Errorf("Batch statements = %q, want exactly batch:ListJobs for the queue-metrics function", listJobs)
+	}
+	f.tightTpl.Count(t, "AWS::Scheduler::Schedule", 0)
+	if f.tightCluster.QueueMetricsJob != nil || f.tightCluster.StalledJobsAlarm != nil {
+		t.Error("QueueMetrics.Disable left the function or its alarm")
+	}
+}
+
+func TestDashboardShowsQueueDepthAndRunningJobsPerQueue(t *testing.T) {
+	f := setup(t)
+	body := cdktest.JSON(cdktest.Properties(cdktest.Only(t, f.tpl.Resources("AWS::CloudWatch::Dashboard")))["DashboardBody"])
+	for _, metric := range []string{"QueueDepth", "RunningJobs"} {
+		for _, q := range []string{"ClusterSpotQueue", "ClusterOnDemandQueue"} {
+			// A metric entry: [namespace, name, "JobQueueName", <queue name>, ...].
+			want := fmt.Sprintf(`\"%s\",\"%s\",\"JobQueueName\",\"",{"Fn::Select":[1,{"Fn::Split":["/",{"Fn::Select":[5,{"Fn::Split":[":",{"Fn::GetAtt":["%s`, f.cluster.MetricsNamespace, metric, q)
+			if !strings.Contains(body, want) {
+				t.Errorf("dashboard lacks %s of %s", metric, q)
+			}
+		}
+	}
+	for _, want := range []string{"Queue depth (jobs waiting, per queue)", "Running jobs (per queue)", "StalledJobsAlarm", "ClusterQueueMetricsFunction"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	tight := cdktest.JSON(cdktest.Properties(cdktest.Only(t, f.tightTpl.Resources("AWS::CloudWatch::Dashboard")))["DashboardBody"])
+	if strings.Contains(tight, "QueueDepth") || !strings.Contains(tight, "are not published (QueueMetrics.Disable)") {
+		t.Error("with QueueMetrics.Disable the dashboard should say queue metrics are not published, and graph none")
+	}
+}
+
+func TestStalledJobsAlarm(t *testing.T) {
+	f := setup(t)
+	alarm := cdktest.Properties(cdktest.Only(t, filter(f.tpl.Resources("AWS::CloudWatch::Alarm"), "StalledJobs")))
+	periods := int(hpccluster.DefaultStalledAfter / hpccluster.StalledPeriod)
+	if alarm["EvaluationPeriods"] != float64(periods) || alarm["DatapointsToAlarm"] != float64(periods) || alarm["Threshold"] != 1.0 ||
+		alarm["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || alarm["TreatMissingData"] != "notBreaching" {
+		t.Errorf("alarm = %s, want >= 1 for %d of %d periods", cdktest.JSON(alarm), periods, periods)
+	}
+	metrics := cdktest.JSON(alarm["Metrics"])
+	for _, want := range []string{`"Expression":"MAX([spot, ondemand])"`, `"MetricName":"StalledJobs"`, `"Stat":"Minimum"`, `"Period":300`, "ClusterSpotQueue", "ClusterOnDemandQueue"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("alarm metrics lack %s: %s", want, metrics)
+		}
+	}
+	if !strings.Contains(cdktest.JSON(alarm["AlarmDescription"]), "for 30 minutes: the jobs cannot be placed") {
+		t.Errorf("alarm description %v does not say how long", alarm["AlarmDescription"])
 	}
 }

@@ -81,6 +81,12 @@ func (h *HPCCluster) newJobs() {
 		"DATA_BUCKET":   h.DataBucket.BucketName(),
 		"RESULT_PREFIX": jsii.String(c.Workload.ResultPrefix),
 		"WORKLOAD_URL":  h.Workload.S3ObjectUrl(),
+		// The SDKs and the AWS CLI find their Region here; older ECS
+		// agents set neither variable in containers, and the SDKs do not
+		// ask IMDS for it (which the launch template's hop limit of 1 keeps
+		// out of a container's reach anyway).
+		"AWS_REGION":         awscdk.Aws_REGION(),
+		"AWS_DEFAULT_REGION": awscdk.Aws_REGION(),
 	}
 	if len(c.Workload.Args) > 0 {
 		env["WORKLOAD_ARGS"] = jsii.String(strings.Join(c.Workload.Args, " "))

@@ -2,8 +2,10 @@ package hpccluster
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsbatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -13,20 +15,46 @@ import (
 
 	"github.com/gureum-cdk/gureum/constructs/internal/alarms"
 	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
+	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 	"github.com/gureum-cdk/gureum/constructs/internal/naming"
+	"github.com/gureum-cdk/gureum/constructs/scheduledjob"
+)
+
+// The metrics the queue-metrics function publishes for each queue, in
+// MetricsNamespace with the dimension QueueDimension (the queue's name); read
+// them with QueueMetric. They are the names package
+// functions/batchmetrics writes.
+const (
+	SubmittedJobsMetric = "SubmittedJobs"
+	PendingJobsMetric   = "PendingJobs"
+	RunnableJobsMetric  = "RunnableJobs"
+	StartingJobsMetric  = "StartingJobs"
+	RunningJobsMetric   = "RunningJobs"
+	// QueueDepthMetric is SUBMITTED + PENDING + RUNNABLE: the jobs waiting.
+	QueueDepthMetric = "QueueDepth"
+	// StalledJobsMetric is RUNNABLE while none of the queue's jobs is
+	// STARTING or RUNNING, else 0.
+	StalledJobsMetric = "StalledJobs"
+	QueueDimension    = "JobQueueName"
 )
 
 // batchMetricsNote is the dashboard's account of where its numbers come from.
 const batchMetricsNote = `### Where these numbers come from
-AWS Batch publishes no CloudWatch metrics for job counts or queue depth. It emits a **Batch Job State Change** event to EventBridge on every transition; a rule sends the FAILED and SUCCEEDED events of this cluster's queues to the log group %s, and metric filters count them. An array job counts once for the parent and once for each child; a multi-node job once for the parent and once per node. Queue depth (RUNNABLE jobs) is not shown: read it with ` + "`aws batch list-jobs --job-status RUNNABLE`" + `.`
+**Jobs finished** counts the Batch Job State Change events (FAILED, SUCCEEDED) of this cluster's queues, which a rule sends to the log group %s: an array job counts once for the parent and once for each child, a multi-node job once for the parent and once per node. %s`
+
+const queueMetricsNote = `**Queue depth** (SUBMITTED + PENDING + RUNNABLE) and **running jobs** are counted every minute by the function %s, which lists each queue's jobs by state (an array job counts as its children, a multi-node job once); AWS Batch's own AWS/Batch metrics count state transitions and durations, not the jobs in a state now. The stalled-jobs alarm fires when a queue has held RUNNABLE jobs with none STARTING or RUNNING for %s.`
+
+const noQueueMetricsNote = `Queue depth and running jobs are not published (QueueMetrics.Disable): read them with ` + "`aws batch list-jobs --job-queue <queue> --job-status RUNNABLE`" + `.`
 
 // newObservability routes job state changes to a log group, counts failed and
-// succeeded jobs, alarms on failures and draws a dashboard.
+// succeeded jobs, alarms on failures, publishes the queues' job counts and
+// draws a dashboard.
 func (h *HPCCluster) newObservability() {
 	c := h.cfg
 	unique := naming.Unique(h.Construct, "", 200)
+	eventLogs := "/aws/events/gureum/" + unique
 	// EventBridge delivers to log groups whose name starts with /aws/events/.
-	h.JobEvents = loggroup.New(h.Construct, "JobEvents", loggroup.Props{Retention: c.LogRetention, Name: "/aws/events/gureum/" + unique})
+	h.JobEvents = loggroup.New(h.Construct, "JobEvents", loggroup.Props{Retention: c.LogRetention, Name: eventLogs})
 	awslogs.NewResourcePolicy(h.Construct, jsii.String("JobEventsPolicy"), &awslogs.ResourcePolicyProps{
 		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Principals: &[]awsiam.IPrincipal{
@@ -51,11 +79,11 @@ func (h *HPCCluster) newObservability() {
 		Targets: []any{&awsevents.CfnRule_TargetProperty{Id: jsii.String("JobEvents"), Arn: h.JobEvents.LogGroupArn()}},
 	})
 
-	namespace := "Gureum/HPCCluster/" + unique
+	h.MetricsNamespace = "Gureum/HPCCluster/" + unique
 	count := func(id, status string) awscloudwatch.Metric {
 		f := h.JobEvents.AddMetricFilter(jsii.String(id+"Filter"), &awslogs.MetricFilterOptions{
 			FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.detail.status"), jsii.String("="), jsii.String(status)),
-			MetricNamespace: jsii.String(namespace),
+			MetricNamespace: jsii.String(h.MetricsNamespace),
 			MetricName:      jsii.String(id),
 			MetricValue:     jsii.String("1"),
 			Unit:            awscloudwatch.Unit_COUNT,
@@ -68,28 +96,141 @@ func (h *HPCCluster) newObservability() {
 		Metric:    h.FailedJobs,
 		Threshold: FailedJobsThreshold,
 		Description: fmt.Sprintf("Jobs failed in %s (after their retries; Spot interruptions are retried). "+
-			"Read the FAILED events in log group %s and the job output in %s.", *h.Node().Path(), "/aws/events/gureum/"+unique, "the JobLogs log group"),
+			"Read the FAILED events in log group %s and the job output in %s.", *h.Node().Path(), eventLogs, "the JobLogs log group"),
 	}, c.AlarmTopic)
 
+	alarmList := []interfacesawscloudwatch.IAlarmRef{h.FailedJobsAlarm}
+	rows := []*[]awscloudwatch.IWidget{}
+	note := noQueueMetricsNote
+	if !c.QueueMetrics.Disable {
+		h.newQueueMetrics()
+		alarmList = append(alarmList, h.StalledJobsAlarm)
+		queues := func(metric string) *[]awscloudwatch.IMetric {
+			return &[]awscloudwatch.IMetric{h.QueueMetric(h.SpotQueue, metric), h.QueueMetric(h.OnDemandQueue, metric)}
+		}
+		rows = append(rows, &[]awscloudwatch.IWidget{
+			awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+				Title: jsii.String("Queue depth (jobs waiting, per queue)"), Width: jsii.Number(12),
+				Left: queues(QueueDepthMetric),
+			}),
+			awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+				Title: jsii.String("Running jobs (per queue)"), Width: jsii.Number(12),
+				Left: queues(RunningJobsMetric),
+			}),
+		})
+		note = fmt.Sprintf(queueMetricsNote, *h.QueueMetricsJob.Function.FunctionName(), minutes(c.QueueMetrics.StalledAfter))
+	}
+	rows = append(rows,
+		&[]awscloudwatch.IWidget{
+			awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+				Title: jsii.String("Jobs finished (5 min)"), Width: jsii.Number(12),
+				Left: &[]awscloudwatch.IMetric{h.SucceededJobs, h.FailedJobs},
+			}),
+			awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
+				Title: jsii.String("Alarms"), Width: jsii.Number(12),
+				Alarms: &alarmList,
+			}),
+		},
+		&[]awscloudwatch.IWidget{
+			awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
+				Markdown: jsii.String(fmt.Sprintf(batchMetricsNote, eventLogs, note)),
+				Width:    jsii.Number(24), Height: jsii.Number(4),
+			}),
+		},
+	)
 	h.Dashboard = awscloudwatch.NewDashboard(h.Construct, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DefaultInterval: awscdk.Duration_Days(jsii.Number(1)),
-		Widgets: &[]*[]awscloudwatch.IWidget{
-			{
-				awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
-					Title: jsii.String("Jobs finished (5 min)"), Width: jsii.Number(12),
-					Left: &[]awscloudwatch.IMetric{h.SucceededJobs, h.FailedJobs},
-				}),
-				awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
-					Title: jsii.String("Alarms"), Width: jsii.Number(12),
-					Alarms: &[]interfacesawscloudwatch.IAlarmRef{h.FailedJobsAlarm},
-				}),
-			},
-			{
-				awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
-					Markdown: jsii.String(fmt.Sprintf(batchMetricsNote, "/aws/events/gureum/"+unique)),
-					Width:    jsii.Number(24), Height: jsii.Number(4),
-				}),
-			},
-		},
+		Widgets:         &rows,
 	})
+}
+
+// newQueueMetrics creates the scheduled function that publishes the queues'
+// job counts, and the stalled-jobs alarm on them.
+func (h *HPCCluster) newQueueMetrics() {
+	c := h.cfg
+	noRetry := 0
+	h.QueueMetricsJob = scheduledjob.New(h.Construct, "QueueMetrics", &scheduledjob.Props{
+		Entry:       c.QueueMetrics.Entry,
+		Description: "Publishes the job counts of the queues of " + *h.Node().Path(),
+		Schedules: []scheduledjob.Schedule{{
+			Name:       "every-minute",
+			Expression: QueueMetricsSchedule,
+		}},
+		Function: scheduledjob.Function{
+			Timeout: 30 * time.Second,
+			Environment: map[string]string{
+				"JOB_QUEUES":        *h.SpotQueue.JobQueueName() + "," + *h.OnDemandQueue.JobQueueName(),
+				"METRICS_NAMESPACE": h.MetricsNamespace,
+			},
+			LogRetention: c.LogRetention,
+			// A failed count is replaced by the next minute's: no retry.
+			AsyncRetries: &noRetry,
+		},
+		// A run delivered late would still count the queues as they are.
+		Retry:  scheduledjob.Retry{MaxEventAge: 5 * time.Minute},
+		Alarms: scheduledjob.Alarms{Topic: c.AlarmTopic},
+	})
+	h.QueueMetricsJob.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("batch:ListJobs"),
+		Resources: jsii.Strings("*"),
+	}))
+	nag.Suppress(h.QueueMetricsJob.FunctionRole, "AwsSolutions-IAM5",
+		"batch:ListJobs supports no resource-level permissions (the Service Authorization Reference lists no resource type for it), so it is granted on *; it is read-only, and the only Batch action the function is granted.",
+		"Resource::*")
+
+	// Each queue's minimum over 5 minutes is above zero only when every
+	// count in those minutes found it stalled; the alarm takes the worse
+	// queue and needs StalledAfter of such periods in a row.
+	period := awscdk.Duration_Seconds(jsii.Number(StalledPeriod.Seconds()))
+	stalled := func(q awsbatch.IJobQueue) awscloudwatch.IMetric {
+		return h.QueueMetric(q, StalledJobsMetric).With(&awscloudwatch.MetricOptions{Statistic: jsii.String("Minimum"), Period: period})
+	}
+	h.StalledJobsAlarm = alarms.New(h.Construct, "StalledJobsAlarm", alarms.Spec{
+		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String("MAX([spot, ondemand])"),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{
+				"spot":     stalled(h.SpotQueue),
+				"ondemand": stalled(h.OnDemandQueue),
+			},
+			Label:  jsii.String("Stalled jobs (worse queue)"),
+			Period: period,
+		}),
+		Threshold:         1,
+		EvaluationPeriods: int(c.QueueMetrics.StalledAfter / StalledPeriod),
+		Description: fmt.Sprintf("A queue of %s has held RUNNABLE jobs with none STARTING or RUNNING for %s: the jobs cannot be placed. "+
+			"Read the jobs' statusReason (aws batch list-jobs --job-queue <queue> --job-status RUNNABLE): a job larger than every instance type, "+
+			"exhausted capacity, or instances that fail to boot (their cloud-init log; a node whose file systems do not mount shuts itself down). "+
+			"The On-Demand queue also waits while the Spot queue's overflow fills the On-Demand environment.", *h.Node().Path(), minutes(c.QueueMetrics.StalledAfter)),
+	}, c.AlarmTopic)
+}
+
+// QueueMetric is one of the metrics the queue-metrics function publishes
+// (QueueDepthMetric, RunningJobsMetric, ...) for queue, as its maximum per
+// minute. It names a metric that exists only when QueueMetrics is not
+// disabled.
+func (h *HPCCluster) QueueMetric(queue awsbatch.IJobQueue, name string) awscloudwatch.Metric {
+	label := map[string]string{*h.SpotQueue.Node().Path(): "Spot queue", *h.OnDemandQueue.Node().Path(): "On-Demand queue"}[*queue.Node().Path()]
+	if label == "" {
+		label = *queue.Node().Id()
+	}
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(h.MetricsNamespace),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &map[string]*string{QueueDimension: queue.JobQueueName()},
+		Statistic:     jsii.String("Maximum"),
+		Period:        awscdk.Duration_Minutes(jsii.Number(1)),
+		Label:         jsii.String(label),
+	})
+}
+
+// minutes writes a whole number of minutes as people do: "30 minutes",
+// "2 hours", "90 minutes".
+func minutes(d time.Duration) string {
+	if d%time.Hour == 0 {
+		if d == time.Hour {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return fmt.Sprintf("%d minutes", d/time.Minute)
 }

@@ -34,6 +34,11 @@ type Props struct {
 	// MinVCPUs is kept running in each environment even when idle. Default:
 	// 0 (scale to zero).
 	MinVCPUs int
+	// RootVolumeGiB sizes every instance's encrypted gp3 root volume, which
+	// also holds the container images and the jobs' /tmp: 30 (the
+	// ECS-optimized AMI's minimum) to 16384. Default: DefaultRootVolumeGiB
+	// (100).
+	RootVolumeGiB int
 	// EFA gives the On-Demand (tightly coupled) environment's instances an
 	// Elastic Fabric Adapter, installs its driver and passes the device to
 	// multi-node containers. Default: false.
@@ -49,8 +54,30 @@ type Props struct {
 	// LogRetention applies to job logs, event logs and VPC flow logs.
 	// Default: one year.
 	LogRetention awslogs.RetentionDays
-	// AlarmTopic receives the failed-jobs alarm. Default: nil (no action).
+	// AlarmTopic receives the failed-jobs and stalled-jobs alarms, and the
+	// queue-metrics function's own alarms. Default: nil (no action).
 	AlarmTopic awssns.ITopic
+	// QueueMetrics configures the function that publishes queue depth and
+	// running jobs.
+	QueueMetrics QueueMetrics
+}
+
+// QueueMetrics configures the scheduled function that counts the jobs of the
+// cluster's queues by state every minute and publishes the counts as
+// CloudWatch metrics (queue depth, running jobs, stalled jobs): AWS Batch
+// publishes how many jobs entered a state, not how many are in it now.
+type QueueMetrics struct {
+	// Disable leaves the function out, and with it the dashboard's queue
+	// widgets and the stalled-jobs alarm. Default: false.
+	Disable bool
+	// Entry is the function's Go main package, an import path or a
+	// directory. Default: DefaultQueueMetricsEntry.
+	Entry string
+	// StalledAfter is how long a queue may have RUNNABLE jobs while none of
+	// its jobs is STARTING or RUNNING before the stalled-jobs alarm fires: a
+	// multiple of 5 minutes from 10 minutes to 24 hours. Default:
+	// DefaultStalledAfter (30 minutes).
+	StalledAfter time.Duration
 }
 
 // Workload is the program every job runs: a Go main package compiled at synth
@@ -63,7 +90,9 @@ type Workload struct {
 	// the WORKLOAD_ARGS environment variable. Default: none.
 	Args []string
 	// Environment adds variables to every job. SHARED_DIR, DATA_BUCKET,
-	// RESULT_PREFIX, WORKLOAD_URL and WORKLOAD_ARGS are set by the construct.
+	// RESULT_PREFIX, WORKLOAD_URL, WORKLOAD_ARGS, AWS_REGION and
+	// AWS_DEFAULT_REGION are set by the construct; AWS Batch reserves names
+	// starting with AWS_BATCH.
 	Environment map[string]string
 	// ResultPrefix is the data bucket prefix jobs may write to (RESULT_PREFIX):
 	// the job role may s3:PutObject under it and nowhere else. Default:
@@ -85,7 +114,13 @@ const (
 )
 
 // Lustre configures the FSx for Lustre file system, mounted at /fsx and linked
-// to the data bucket's DataPrefix at /fsx/data.
+// to the data bucket's DataPrefix. Where the prefix appears depends on the
+// deployment type: PERSISTENT_2 links it at /fsx/data (LustreDataPath) through
+// a data repository association, both ways and automatically; SCRATCH_2
+// imports it at the root of the file system (s3://bucket/data/x is /fsx/x,
+// beside SHARED_DIR /fsx/scratch) and exports only when a data repository
+// task is run (aws fsx create-data-repository-task --type
+// EXPORT_TO_REPOSITORY), never on its own.
 type Lustre struct {
 	// Disable leaves FSx for Lustre out (EFS must then stay on). Default:
 	// false.
@@ -97,6 +132,10 @@ type Lustre struct {
 	// ThroughputPerTiB is the PERSISTENT_2 throughput in MB/s per TiB: 125,
 	// 250, 500 or 1000. Not allowed for SCRATCH_2. Default: 125.
 	ThroughputPerTiB int
+	// BackupRetentionDays keeps PERSISTENT_2's daily automatic backups,
+	// 1 to 90 days. Not allowed for SCRATCH_2, which has no backups.
+	// Default: DefaultLustreBackupDays (7).
+	BackupRetentionDays int
 }
 
 // EFS configures the EFS file system for home directories, mounted at /efs
@@ -131,9 +170,12 @@ type Job struct {
 // Network chooses or shapes the VPC.
 type Network struct {
 	// ExistingVpc is used instead of creating a VPC; it needs private
-	// subnets with egress (NAT) to reach AWS Batch, ECS and the package
-	// repositories. Setting it together with NATGateways or MaxAZs is an
-	// error.
+	// subnets with egress (PRIVATE_WITH_EGRESS, through NAT) to reach AWS
+	// Batch, ECS and the package repositories: a VPC without them is an
+	// error. Setting it together with NATGateways or MaxAZs is an error.
+	// With EFA, the network interfaces AWS Batch gives multi-node containers
+	// are in the VPC's default security group (see HPCCluster.SecurityGroup):
+	// it must allow traffic from itself and HTTPS out.
 	ExistingVpc awsec2.IVpc
 	// NATGateways for the new VPC. Default: 1.
 	NATGateways int

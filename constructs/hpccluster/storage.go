@@ -22,12 +22,16 @@ func (h *HPCCluster) newStorage() {
 		}
 		if l.DeploymentType == LustrePersistent2 {
 			conf.PerUnitStorageThroughput = jsii.Number(float64(l.ThroughputPerTiB))
-			conf.AutomaticBackupRetention = awscdk.Duration_Days(jsii.Number(DefaultLustreBackupDays))
+			conf.AutomaticBackupRetention = awscdk.Duration_Days(jsii.Number(float64(l.BackupRetentionDays)))
 			conf.CopyTagsToBackups = jsii.Bool(true)
 			conf.DataCompressionType = awsfsx.LustreDataCompressionType_LZ4
 		} else {
-			// SCRATCH_2 links to S3 through import and export paths; new,
-			// changed and deleted objects are imported automatically.
+			// SCRATCH_2 links to S3 through import and export paths. FSx
+			// maps the import path to the root of the file system
+			// (s3://bucket/data/x is /fsx/x) and imports new, changed and
+			// deleted objects automatically; it exports only when a data
+			// repository task is run (EXPORT_TO_REPOSITORY), to the same
+			// prefix.
 			conf.ImportPath = jsii.String(dataPath)
 			conf.ExportPath = jsii.String(dataPath)
 			conf.AutoImportPolicy = awsfsx.LustreAutoImportPolicy_NEW_CHANGED_DELETED

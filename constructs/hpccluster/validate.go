@@ -1,10 +1,12 @@
 package hpccluster
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
@@ -12,7 +14,7 @@ import (
 )
 
 // reserved are the environment variables the construct sets on every job.
-var reserved = []string{"SHARED_DIR", "DATA_BUCKET", "RESULT_PREFIX", "WORKLOAD_URL", "WORKLOAD_ARGS"}
+var reserved = []string{"SHARED_DIR", "DATA_BUCKET", "RESULT_PREFIX", "WORKLOAD_URL", "WORKLOAD_ARGS", "AWS_REGION", "AWS_DEFAULT_REGION"}
 
 // config is Props with every default applied and the instance lists expanded.
 type config struct {
@@ -110,11 +112,16 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	if v.Check(c.OnDemandMaxVCPUs > 0, "OnDemandMaxVCPUs", "must be positive, got %d", c.OnDemandMaxVCPUs) {
 		v.Check(c.OnDemandMaxVCPUs >= c.MinVCPUs, "OnDemandMaxVCPUs", "%d is below MinVCPUs %d", c.OnDemandMaxVCPUs, c.MinVCPUs)
 	}
+	if c.RootVolumeGiB == 0 {
+		c.RootVolumeGiB = DefaultRootVolumeGiB
+	}
+	v.Check(c.RootVolumeGiB >= MinRootVolumeGiB && c.RootVolumeGiB <= MaxRootVolumeGiB, "RootVolumeGiB",
+		"%d GiB is outside %d..%d (the ECS-optimized AMI needs %d GiB; gp3 holds at most %d)", c.RootVolumeGiB, MinRootVolumeGiB, MaxRootVolumeGiB, MinRootVolumeGiB, MaxRootVolumeGiB)
 
 	// Storage.
 	l := &c.Lustre
 	if l.Disable {
-		v.Check(l.DeploymentType == "" && l.CapacityGiB == 0 && l.ThroughputPerTiB == 0, "Lustre.Disable", "is set together with other Lustre settings")
+		v.Check(l.DeploymentType == "" && l.CapacityGiB == 0 && l.ThroughputPerTiB == 0 && l.BackupRetentionDays == 0, "Lustre.Disable", "is set together with other Lustre settings")
 		v.Check(!c.EFS.Disable, "EFS.Disable", "and Lustre.Disable are both set: jobs need a shared file system for SHARED_DIR")
 	} else {
 		if l.DeploymentType == "" {
@@ -132,8 +139,14 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 			}
 			v.Check(slices.Contains(lustrePersistent2Throughputs, l.ThroughputPerTiB), "Lustre.ThroughputPerTiB",
 				"%d MB/s/TiB is not one of 125, 250, 500, 1000", l.ThroughputPerTiB)
+			if l.BackupRetentionDays == 0 {
+				l.BackupRetentionDays = DefaultLustreBackupDays
+			}
+			v.Check(l.BackupRetentionDays >= 1 && l.BackupRetentionDays <= MaxLustreBackupDays, "Lustre.BackupRetentionDays",
+				"%d is outside FSx's range 1..%d days", l.BackupRetentionDays, MaxLustreBackupDays)
 		case LustreScratch2:
 			v.Check(l.ThroughputPerTiB == 0, "Lustre.ThroughputPerTiB", "applies to PERSISTENT_2 only: SCRATCH_2 has a fixed 200 MB/s/TiB baseline")
+			v.Check(l.BackupRetentionDays == 0, "Lustre.BackupRetentionDays", "applies to PERSISTENT_2 only: SCRATCH_2 has no backups")
 		default:
 			v.Addf("Lustre.DeploymentType", "%q is not PERSISTENT_2 or SCRATCH_2", l.DeploymentType)
 		}
@@ -164,23 +177,37 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	v.Check(j.Timeout >= time.Minute, "Job.Timeout", "%s is below AWS Batch's minimum of 60s", j.Timeout)
 	v.Check(j.RetryAttempts >= 1 && j.RetryAttempts <= 10, "Job.RetryAttempts", "%d is outside AWS Batch's range 1..10", j.RetryAttempts)
 	v.Check(j.MultiNodeNodes >= 2 && j.MultiNodeNodes <= 1000, "Job.MultiNodeNodes", "%d is outside 2..1000", j.MultiNodeNodes)
-	if ok && j.VCPUs > 0 {
-		largest := 0
-		for _, t := range c.spot {
-			largest = max(largest, t.VCPUs)
-		}
-		v.Check(j.VCPUs <= largest, "Job.VCPUs", "%d exceeds the largest instance type in InstanceTypes (%d vCPUs): no job would ever be placed", j.VCPUs, largest)
+	// Every job must fit some instance of each environment: the Spot queue
+	// may place it on either, multi-node and deadline jobs On-Demand only.
+	if ok && j.VCPUs > 0 && j.MemoryMiB >= 4 {
+		checkFits(v, "InstanceTypes", c.spot, j.VCPUs, j.MemoryMiB, "no job would ever be placed")
+	}
+	if c.onDemand != nil && (p.OnDemandInstanceTypes != nil || c.EFA) && j.VCPUs > 0 && j.MemoryMiB >= 4 {
+		checkFits(v, "the On-Demand environment's types", c.onDemand, j.VCPUs, j.MemoryMiB, "no multi-node or On-Demand queue job would ever be placed")
 	}
 	if j.MultiNodeInstanceType != "" && c.onDemand != nil {
 		t, found := LookupInstance(j.MultiNodeInstanceType)
-		v.Check(found && slices.ContainsFunc(c.onDemand, func(o InstanceType) bool { return o.Name == t.Name }),
-			"Job.MultiNodeInstanceType", "%q is not one of the On-Demand environment's types", j.MultiNodeInstanceType)
+		if v.Check(found && slices.ContainsFunc(c.onDemand, func(o InstanceType) bool { return o.Name == t.Name }),
+			"Job.MultiNodeInstanceType", "%q is not one of the On-Demand environment's types", j.MultiNodeInstanceType) {
+			v.Check(j.VCPUs <= t.VCPUs && j.MemoryMiB <= t.memoryMiB(), "Job.MultiNodeInstanceType",
+				"%s (%d vCPUs, %d MiB) is smaller than a node of the job (Job.VCPUs %d, Job.MemoryMiB %d)", t.Name, t.VCPUs, t.memoryMiB(), j.VCPUs, j.MemoryMiB)
+		}
+	}
+	// A multi-node job starts only when all its nodes run at once, all in
+	// the On-Demand environment.
+	if j.VCPUs > 0 && j.MultiNodeNodes >= 2 && c.OnDemandMaxVCPUs > 0 {
+		need := j.MultiNodeNodes * j.VCPUs
+		v.Check(need <= c.OnDemandMaxVCPUs, "Job.MultiNodeNodes", "%d nodes of %d vCPUs need %d vCPUs at once, above OnDemandMaxVCPUs %d: the multi-node job would never start",
+			j.MultiNodeNodes, j.VCPUs, need, c.OnDemandMaxVCPUs)
 	}
 
 	// Network and the rest.
 	n := &c.Network
 	if n.ExistingVpc != nil {
 		v.Check(n.NATGateways == 0 && n.MaxAZs == 0, "Network.ExistingVpc", "is set together with NATGateways or MaxAZs, which shape a new VPC")
+		if err := privateSubnetsOf(n.ExistingVpc); err != nil {
+			v.Addf("Network.ExistingVpc", "has no private subnets with egress (PRIVATE_WITH_EGRESS), which the instances and file systems need to reach AWS Batch, ECS and S3: %v", err)
+		}
 	} else {
 		if n.NATGateways == 0 {
 			n.NATGateways = DefaultNATGateways
@@ -194,10 +221,64 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	if c.LogRetention == "" {
 		c.LogRetention = DefaultLogRetention
 	}
+
+	// Queue metrics.
+	q := &c.QueueMetrics
+	if q.Disable {
+		v.Check(q.Entry == "" && q.StalledAfter == 0, "QueueMetrics.Disable", "is set together with other QueueMetrics settings")
+	} else {
+		if q.Entry == "" {
+			q.Entry = DefaultQueueMetricsEntry
+		}
+		if err := golambda.CheckEntry(q.Entry); err != nil {
+			v.Addf("QueueMetrics.Entry", "%v", err)
+		}
+		if q.StalledAfter == 0 {
+			q.StalledAfter = DefaultStalledAfter
+		}
+		v.Check(q.StalledAfter >= MinStalledAfter && q.StalledAfter <= MaxStalledAfter && q.StalledAfter%StalledPeriod == 0, "QueueMetrics.StalledAfter",
+			"%s is not a multiple of %s from %s to %s", q.StalledAfter, StalledPeriod, MinStalledAfter, MaxStalledAfter)
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkFits reports a job of vcpus and mib that no type of the list can hold.
+func checkFits(v *validate.Problems, prop string, types []InstanceType, vcpus, mib int, consequence string) {
+	var largest, roomiest InstanceType
+	for _, t := range types {
+		if t.VCPUs > largest.VCPUs {
+			largest = t
+		}
+		if t.VCPUs >= vcpus && t.memoryMiB() > roomiest.memoryMiB() {
+			roomiest = t
+		}
+	}
+	switch {
+	case vcpus > largest.VCPUs:
+		v.Addf("Job.VCPUs", "%d exceeds the largest instance type in %s (%s, %d vCPUs): %s", vcpus, prop, largest.Name, largest.VCPUs, consequence)
+	case mib > roomiest.memoryMiB():
+		v.Addf("Job.MemoryMiB", "%d MiB exceeds what any type in %s with %d or more vCPUs offers (%s, %d MiB, of which the OS and ECS agent keep some): %s",
+			mib, prop, vcpus, roomiest.Name, roomiest.memoryMiB(), consequence)
+	}
+}
+
+// privateSubnetsOf reports why vpc has no PRIVATE_WITH_EGRESS subnet to
+// select, or nil.
+func privateSubnetsOf(vpc awsec2.IVpc) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := strings.TrimPrefix(strings.SplitN(fmt.Sprint(r), "\n", 2)[0], "Error: ")
+			err = fmt.Errorf("%s", msg)
+		}
+	}()
+	sel := vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS})
+	if sel.Subnets == nil || len(*sel.Subnets) == 0 {
+		return fmt.Errorf("the VPC lists none")
+	}
+	return nil
 }
 
 // expand resolves one instance list and checks it is non-empty and of one

@@ -5,7 +5,8 @@
 //
 // Environment: AWS_BATCH_JOB_ARRAY_INDEX and AWS_BATCH_JOB_ID (set by AWS
 // Batch), ARRAY_SIZE, SAMPLES, SEED, WORKERS, SHARED_DIR (required), RUN_ID,
-// DATA_BUCKET, RESULT_PREFIX. IAM: s3:PutObject on
+// DATA_BUCKET, RESULT_PREFIX, and AWS_REGION (or AWS_DEFAULT_REGION) when
+// DATA_BUCKET is set. IAM: s3:PutObject on
 // arn:aws:s3:::DATA_BUCKET/RESULT_PREFIX/* when DATA_BUCKET is set (plus
 // kms:GenerateDataKey on the bucket's key if it is KMS-encrypted).
 //
@@ -23,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -51,9 +53,9 @@ func main() {
 func run(ctx context.Context, cfg montecarlo.Config) error {
 	var put montecarlo.ObjectPutter
 	if cfg.Bucket != "" {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
+		awsCfg, err := awsConfig(ctx)
 		if err != nil {
-			return fmt.Errorf("load AWS config: %w", err)
+			return err
 		}
 		put = s3.NewFromConfig(awsCfg)
 	}
@@ -78,4 +80,18 @@ func run(ctx context.Context, cfg montecarlo.Config) error {
 			"workers": cfg.Workers, "seconds": secs, "samplesPerSecond": float64(p.N) / secs}
 	}
 	return json.NewEncoder(os.Stdout).Encode(summary)
+}
+
+// awsConfig loads the default AWS configuration and insists on a Region: the
+// SDK does not look it up from the instance, and without one every S3 call
+// would fail with a less helpful error after the simulation has run.
+func awsConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, errors.New("no AWS Region: set AWS_REGION (an HPCCluster job definition sets it to the stack's Region)")
+	}
+	return cfg, nil
 }

@@ -61,7 +61,8 @@ type Route struct {
 	// Path starts with "/", e.g. "/polls/{id}/votes". A segment is a literal
 	// or a {parameter}; {name+} is allowed as the last segment. Required.
 	Path string
-	// Entry is the directory of the route's Go main package. Required.
+	// Entry is the route's Go main package: a directory, or an import path
+	// (see golambda.Props.Entry). Required.
 	Entry string
 	// Access is what the route's function may do with the table. Default:
 	// ReadOnly.

@@ -92,7 +92,8 @@ const (
 	// CatExports: a stack output's export is removed or renamed.
 	CatExports = "exports"
 	// CatOrphan: a resource that holds no data leaves the stack but is
-	// retained (DeletionPolicy Retain), e.g. a log group.
+	// retained (DeletionPolicy Retain), e.g. an IAM role or a Lambda layer
+	// version; a retained stateful resource is CatStateful instead.
 	CatOrphan = "orphan"
 )
 

@@ -2,6 +2,7 @@ package scaledwebtier
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -82,17 +83,22 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 	d := p.Database
 	var engine awsrds.IClusterEngine
 	var logs []string
+	version := engineVersion(d)
+	major := majorVersion(d.Engine, version)
 	if d.Engine == AuroraMySQL {
 		engine = awsrds.DatabaseClusterEngine_AuroraMysql(&awsrds.AuroraMysqlClusterEngineProps{
-			Version: awsrds.AuroraMysqlEngineVersion_Of(jsii.String(auroraMySQLVersion), jsii.String("8.0")),
+			Version: awsrds.AuroraMysqlEngineVersion_Of(jsii.String(version), jsii.String(major)),
 		})
 		logs = []string{"audit", "error", "general", "slowquery"}
 	} else {
 		engine = awsrds.DatabaseClusterEngine_AuroraPostgres(&awsrds.AuroraPostgresClusterEngineProps{
-			Version: awsrds.AuroraPostgresEngineVersion_Of(jsii.String(auroraPostgresVersion), jsii.String("16"), nil),
+			Version: awsrds.AuroraPostgresEngineVersion_Of(jsii.String(version), jsii.String(major), nil),
 		})
 		logs = []string{"postgresql"}
 	}
+	// A secondary cluster of stage 5 forwards writes to the primary's writer
+	// unless DisableWriteForwarding.
+	forward := !x.Primary && writeForwarding(p)
 	minACU, maxACU := d.MinACU, d.MaxACU
 	if minACU == 0 {
 		minACU = DefaultDatabaseMinACU
@@ -161,6 +167,16 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 		CloudwatchLogsExports:   jsii.Strings(logs...),
 		Backup:                  &awsrds.BackupProps{Retention: days(orDefault(d.BackupRetention, DefaultBackupRetention))},
 	}
+	if forward && d.Engine == AuroraMySQL {
+		// Aurora MySQL forwards nothing while aurora_replica_read_consistency
+		// is empty (its default).
+		x.DatabaseParameterGroup = awsrds.NewParameterGroup(x.Construct, jsii.String("DatabaseParameters"), &awsrds.ParameterGroupProps{
+			Engine:      engine,
+			Description: jsii.String("Write forwarding of " + *x.Node().Path() + ": sessions read their own forwarded writes"),
+			Parameters:  &map[string]*string{"aurora_replica_read_consistency": jsii.String(WriteForwardingConsistency)},
+		})
+		props.ParameterGroup = x.DatabaseParameterGroup
+	}
 	if x.Primary {
 		opts := &awsrds.CredentialsBaseOptions{SecretName: jsii.String(secretName)}
 		if r := replicaRegions(p); len(r) > 0 {
@@ -198,6 +214,13 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 		cfn.AddPropertyDeletionOverride(jsii.String("MasterUsername"))
 		cfn.AddPropertyDeletionOverride(jsii.String("MasterUserPassword"))
 		x.Database.Node().TryRemoveChild(jsii.String("Secret"))
+		if forward {
+			// Writes sent to this region's instances are forwarded to the
+			// primary's writer; the replicated secret's host is that writer,
+			// in another region's VPC, so the servers write here instead.
+			cfn.SetEnableGlobalWriteForwarding(jsii.Bool(true))
+			x.AppEnvironment["DB_WRITER_HOST"] = *x.Database.ClusterReadEndpoint().Hostname()
+		}
 		// The primary replicates its secret here under the same name.
 		partial := *x.stack().FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"), ResourceName: jsii.String(secretName),
@@ -260,6 +283,35 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 		})
 		x.GlobalDatabase.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	}
+}
+
+// writeForwarding tells whether the secondary clusters of stage 5 forward
+// writes.
+func writeForwarding(p *Props) bool {
+	return p.Stage == Global && p.Database.Engine != DynamoDB && !p.Database.DisableWriteForwarding
+}
+
+// engineVersion is the Aurora engine version: Database.EngineVersion or the
+// engine's default.
+func engineVersion(d Database) string {
+	switch {
+	case d.EngineVersion != "":
+		return d.EngineVersion
+	case d.Engine == AuroraMySQL:
+		return DefaultAuroraMySQLVersion
+	default:
+		return DefaultAuroraPostgresVersion
+	}
+}
+
+// majorVersion is the engine's major version of a valid version: "16" of
+// "16.8", "8.0" of "8.0.mysql_aurora.3.08.2".
+func majorVersion(e DatabaseEngine, version string) string {
+	parts := strings.SplitN(version, ".", 3)
+	if e == AuroraMySQL && len(parts) > 1 {
+		return parts[0] + "." + parts[1]
+	}
+	return parts[0]
 }
 
 func engineOrDefault(e DatabaseEngine) DatabaseEngine {

@@ -91,13 +91,24 @@ const (
 // DefaultLogRetention applies to VPC flow logs and the database logs.
 const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
 
-// engineVersions pin the database engines (Aurora Global Database needs the
-// same version in every region).
+// The engine versions pin the database engines (Aurora Global Database
+// needs the same version in every region). Both Aurora versions run
+// Serverless v2 and support global write forwarding (Aurora PostgreSQL 16:
+// every minor version; Aurora MySQL: 2.08.1 and later).
 const (
-	auroraPostgresVersion = "16.8"
-	auroraMySQLVersion    = "8.0.mysql_aurora.3.08.2"
-	valkeyVersion         = "8.0"
+	DefaultAuroraPostgresVersion = "16.8"
+	DefaultAuroraMySQLVersion    = "8.0.mysql_aurora.3.08.2"
+	valkeyVersion                = "8.0"
 )
+
+// WriteForwardingConsistency is aurora_replica_read_consistency on the
+// Aurora MySQL secondary clusters of stage 5 (write forwarding on): each
+// session reads its own forwarded writes. Aurora MySQL forwards no write
+// while the parameter is empty, its default.
+const WriteForwardingConsistency = "SESSION"
+
+// DefaultRouting is Route 53's routing policy at stage 5.
+const DefaultRouting = LatencyRouting
 
 // stageNames label the stages in APP_STAGE, descriptions and dashboards.
 var stageNames = map[Stage]string{

@@ -10,8 +10,8 @@
 //	Stage 3 HighlyAvailable  + HTTPS ALB across 2+ AZs, Auto Scaling group (min 2), NAT per AZ, Aurora reader in another AZ
 //	Stage 4 Elastic          + target tracking on CPU and requests, static files on S3 behind CloudFront,
 //	                           sessions in DynamoDB (or ElastiCache for Valkey), more Aurora readers
-//	Stage 5 Global           + a stack per region, Route 53 latency routing with health checks,
-//	                           DynamoDB global tables, Aurora Global Database
+//	Stage 5 Global           + a stack per region, Route 53 latency (or failover) routing with health checks,
+//	                           DynamoDB global tables, Aurora Global Database with write forwarding
 //
 // The smallest use is the first stage:
 //
@@ -44,11 +44,34 @@
 // database secret; it must be deployed before the others, whose Aurora
 // cluster joins the global cluster as a secondary.
 //
+// Writes do not all wait on one region in the same way. DynamoDB global
+// tables are multi-active: every region's replica takes writes locally and
+// replicates them to the others (last writer wins). Aurora has one writer,
+// in PrimaryRegion; each secondary cluster has global write forwarding on
+// (Database.DisableWriteForwarding turns it off), so the servers of a
+// secondary region write through their own region's cluster
+// (DB_WRITER_HOST, its reader endpoint), which forwards each write to the
+// primary's writer. A write from a secondary region pays the cross-region
+// round trip, but needs no change in the app: no second connection to
+// another region's endpoint (which its VPC could not reach), and a session
+// reads its own writes. Forwarding carries DML only: run DDL (migrations)
+// against the primary. Aurora PostgreSQL needs 14.9+, 15.4+ or 16 and later
+// for it (validated against Database.EngineVersion); every Aurora MySQL 3
+// forwards, with aurora_replica_read_consistency set by the construct.
+//
+// Route 53 routes by latency (Routing LatencyRouting, the default: every
+// region serves) or by failover (FailoverRouting: PrimaryRegion's record
+// PRIMARY and the other region's SECONDARY, each with its region's health
+// check, for exactly two regions). Failover moves web traffic only: the
+// Aurora writer stays in PrimaryRegion until a global database switchover
+// or failover moves it.
+//
 // Two steps are not data-preserving by nature and are left to the operator:
 // sessions in Valkey (stage 4 option) do not move to stage 5, whose
 // sessions live in a DynamoDB global table; and stage 5 turns the domain's
-// simple A record into latency records, which Route 53 cannot hold side by
-// side, so delete the old record set in the same change window.
+// simple A record into latency (or failover) records, which Route 53 cannot
+// hold side by side, so delete the old record set in the same change window
+// (the same holds when Routing changes).
 //
 // A deployment pipeline (webpipeline) finds what it needs in
 // AutoScalingGroup, TargetGroup, Alarms and AppAsset; the servers' paths

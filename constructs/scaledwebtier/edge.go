@@ -85,7 +85,9 @@ func suppressBucketDeployment(stack awscdk.Stack) {
 }
 
 // newDNS points Domain at the tier: the Elastic IP at stages 1-2, the load
-// balancer from stage 3, latency-routed with a health check at stage 5.
+// balancer from stage 3, and at stage 5 a record per region with its health
+// check, latency-routed or (Props.Routing) failover-routed with
+// PrimaryRegion's record PRIMARY.
 func (x *ScaledWebTier) newDNS(p *Props) {
 	d := p.Domain
 	if d == nil {
@@ -110,9 +112,20 @@ func (x *ScaledWebTier) newDNS(p *Props) {
 			FailureThreshold: jsii.Number(3),
 			RequestInterval:  awscdk.Duration_Seconds(jsii.Number(30)),
 		})
-		props.Region = jsii.String(region)
 		props.SetIdentifier = jsii.String(x.Name + "-" + region)
 		props.HealthCheck = x.HealthCheck
+		routing := p.Routing
+		if routing == "" {
+			routing = DefaultRouting
+		}
+		switch {
+		case routing == FailoverRouting && x.Primary:
+			props.Failover = awsroute53.Failover_PRIMARY
+		case routing == FailoverRouting:
+			props.Failover = awsroute53.Failover_SECONDARY
+		default:
+			props.Region = jsii.String(region)
+		}
 	}
 	x.Record = awsroute53.NewARecord(x.Construct, jsii.String("Record"), props)
 }

@@ -32,8 +32,9 @@ const (
 	// readers.
 	Elastic Stage = 4
 	// Global (10 million users): the elastic tier in two or more regions
-	// with latency routing, a DynamoDB global table for sessions and an
-	// Aurora Global Database.
+	// with latency (or failover) routing, a DynamoDB global table for
+	// sessions and an Aurora Global Database whose secondary clusters forward
+	// writes to the primary.
 	Global Stage = 5
 )
 
@@ -68,6 +69,21 @@ const (
 	// SessionsValkey is an ElastiCache for Valkey replication group
 	// (Multi-AZ, encrypted in transit and at rest, AUTH token).
 	SessionsValkey SessionStore = "valkey"
+)
+
+// Routing is how Route 53 chooses a region at stage 5.
+type Routing string
+
+const (
+	// LatencyRouting answers each client with the healthy region of lowest
+	// latency (the default): every region serves traffic.
+	LatencyRouting Routing = "latency"
+	// FailoverRouting answers with PrimaryRegion while its health check
+	// passes and with the other region when it fails (active-passive):
+	// PrimaryRegion's record is PRIMARY, the other's SECONDARY. Route 53
+	// holds one PRIMARY and one SECONDARY record per name, so Regions must
+	// list exactly two regions.
+	FailoverRouting Routing = "failover"
 )
 
 // Props configures a ScaledWebTier. Stage and Entry are required; the zero
@@ -139,6 +155,14 @@ type Props struct {
 	// source of the sessions global table (stage 5 only; one of Regions).
 	// The stack in PrimaryRegion must be deployed first.
 	PrimaryRegion string
+	// Routing chooses the Route 53 routing policy of Domain's records at
+	// stage 5, each record with this region's health check: LatencyRouting
+	// or FailoverRouting (PrimaryRegion PRIMARY, the other region
+	// SECONDARY). Changing it replaces the records of every region: Route
+	// 53 cannot hold latency and failover records of one name side by side,
+	// so delete the old record sets in the same change window. Default:
+	// LatencyRouting.
+	Routing Routing
 
 	// Alarms tunes the alarms; Alarms.Topic receives their notifications.
 	Alarms Alarms
@@ -205,6 +229,14 @@ type Capacity struct {
 type Database struct {
 	// Engine. Default: AuroraPostgres.
 	Engine DatabaseEngine
+	// EngineVersion is the Aurora engine version, the same in every region
+	// of stage 5: "16.8"-style for AuroraPostgres (13 or later, for
+	// Serverless v2), "8.0.mysql_aurora.3.08.2"-style for AuroraMySQL
+	// (Aurora MySQL 3). With write forwarding at stage 5 it must support
+	// global write forwarding: Aurora PostgreSQL 14.9+, 15.4+ or 16 and
+	// later; every Aurora MySQL 3. Default: DefaultAuroraPostgresVersion or
+	// DefaultAuroraMySQLVersion.
+	EngineVersion string
 	// MinACU and MaxACU bound each Aurora Serverless v2 instance. Default:
 	// 0.5 and 16.
 	MinACU, MaxACU float64
@@ -220,6 +252,19 @@ type Database struct {
 	// DisableDeletionProtection turns deletion protection off. Default:
 	// false (on).
 	DisableDeletionProtection bool
+	// DisableWriteForwarding keeps the secondary clusters of stage 5
+	// read-only. By default (false) every cluster outside PrimaryRegion has
+	// global write forwarding on: the servers there send writes to their
+	// own region's cluster (DB_WRITER_HOST), which forwards them to the
+	// writer in PrimaryRegion and waits for the result (session
+	// consistency: a session reads its own writes). Aurora MySQL
+	// secondaries get a cluster parameter group that sets
+	// aurora_replica_read_consistency to SESSION, without which Aurora MySQL
+	// does not forward; Aurora PostgreSQL forwards with
+	// apg_write_forward.consistency_mode at its default, SESSION. Only DML
+	// is forwarded: DDL (migrations) runs against the primary. Stage 5 with
+	// an Aurora engine only.
+	DisableWriteForwarding bool
 }
 
 // Sessions configures the shared session store from stage 4.

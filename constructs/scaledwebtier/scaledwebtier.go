@@ -95,6 +95,10 @@ type ScaledWebTier struct {
 	Database              awsrds.DatabaseCluster
 	DatabaseSecurityGroup awsec2.SecurityGroup
 	DatabaseLogGroups     []awslogs.LogGroup
+	// DatabaseParameterGroup sets aurora_replica_read_consistency on an
+	// Aurora MySQL secondary cluster that forwards writes (stage 5, outside
+	// PrimaryRegion); nil elsewhere (the engine's default group).
+	DatabaseParameterGroup awsrds.ParameterGroup
 	// DatabaseSecret holds the generated master credentials (primary only).
 	DatabaseSecret awssecretsmanager.ISecret
 	// DatabaseSecretRotation rotates DatabaseSecret; its function runs in
@@ -123,8 +127,9 @@ type ScaledWebTier struct {
 	CdnLogsBucket    awss3.Bucket
 	StaticDeployment awss3deployment.BucketDeployment
 
-	// Record is the Domain's A record (latency-routed at stage 5), and
-	// HealthCheck the Route 53 health check of this region (stage 5).
+	// Record is the Domain's A record (latency- or failover-routed at stage
+	// 5, Props.Routing), and HealthCheck the Route 53 health check of this
+	// region (stage 5).
 	Record      awsroute53.ARecord
 	HealthCheck awsroute53.HealthCheck
 

@@ -57,6 +57,18 @@ var variants = []variant{
 	// Every overridable default of stage 4 set to something else.
 	{name: "stage4-overrides", stage: scaledwebtier.Elastic, region: primary, setup: overrides},
 	{name: "stage5-overrides", stage: scaledwebtier.Global, region: primary, setup: globalOverrides},
+	// Stage 5's Routing and write forwarding: the default spelled out,
+	// failover routing in both regions, an Aurora MySQL secondary (its
+	// parameter group) and the opt-out.
+	{name: "stage5-latency", stage: scaledwebtier.Global, region: primary, tweak: routing(scaledwebtier.LatencyRouting)},
+	{name: "stage5-failover", stage: scaledwebtier.Global, region: primary, tweak: routing(scaledwebtier.FailoverRouting)},
+	{name: "stage5-failover-secondary", stage: scaledwebtier.Global, region: secondary, tweak: routing(scaledwebtier.FailoverRouting)},
+	{name: "stage5-mysql-secondary", stage: scaledwebtier.Global, region: secondary, tweak: func(p *scaledwebtier.Props) {
+		p.Database.Engine = scaledwebtier.AuroraMySQL
+	}},
+	{name: "stage5-secondary-no-forwarding", stage: scaledwebtier.Global, region: secondary, tweak: func(p *scaledwebtier.Props) {
+		p.Database.DisableWriteForwarding = true
+	}},
 	// Network.ExistingVpc: a VPC from another stack, and an imported VPC
 	// with its own Secrets Manager endpoint.
 	{name: "stage3-vpc-from-stack", stage: scaledwebtier.HighlyAvailable, region: primary, setup: vpcFromStack},
@@ -64,6 +76,10 @@ var variants = []variant{
 }
 
 func dynamoDB(p *scaledwebtier.Props) { p.Database.Engine = scaledwebtier.DynamoDB }
+
+func routing(r scaledwebtier.Routing) func(*scaledwebtier.Props) {
+	return func(p *scaledwebtier.Props) { p.Routing = r }
+}
 
 type synthed struct {
 	stack awscdk.Stack
@@ -600,6 +616,123 @@ func TestStage5GlobalSecondary(t *testing.T) {
 	}
 }
 
+// TestStage5Routing: each region's stack has one A record with its own
+// health check; latency records by default, failover records (PRIMARY in
+// PrimaryRegion, SECONDARY in the other) with Routing FailoverRouting.
+func TestStage5Routing(t *testing.T) {
+	healthCheck := map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^WebHealthCheck"))}
+	for _, c := range []struct {
+		variant, region, failover string
+	}{
+		{"stage5", primary, ""},
+		{"stage5-secondary", secondary, ""},
+		{"stage5-failover", primary, "PRIMARY"},
+		{"stage5-failover-secondary", secondary, "SECONDARY"},
+	} {
+		t.Run(c.variant, func(t *testing.T) {
+			tpl := get(t, c.variant).tpl
+			tpl.Count(t, "AWS::Route53::RecordSet", 1)
+			tpl.Count(t, "AWS::Route53::HealthCheck", 1)
+			tpl.Has(t, "AWS::Route53::HealthCheck", map[string]any{
+				"HealthCheckConfig": map[string]any{"Type": "HTTPS", "ResourcePath": "/healthz", "Port": 443},
+			})
+			want := map[string]any{
+				"Name":          "www.example.com.",
+				"Type":          "A",
+				"SetIdentifier": "web-" + c.region,
+				"HealthCheckId": healthCheck,
+				"AliasTarget":   assertions.Match_ObjectLike(&map[string]any{"EvaluateTargetHealth": true}),
+			}
+			if c.failover == "" {
+				want["Region"] = c.region
+				want["Failover"] = assertions.Match_Absent()
+			} else {
+				want["Failover"] = c.failover
+				want["Region"] = assertions.Match_Absent()
+			}
+			tpl.Has(t, "AWS::Route53::RecordSet", want)
+		})
+	}
+	// LatencyRouting is the zero value's behaviour: spelling it out changes
+	// nothing in the template.
+	if a, b := cdktest.JSON(get(t, "stage5").tpl.JSON), cdktest.JSON(get(t, "stage5-latency").tpl.JSON); a != b {
+		t.Errorf("Routing LatencyRouting changes the default template")
+	}
+}
+
+// TestStage5WriteForwarding: the secondary clusters forward writes to the
+// primary's writer (and the servers there write to their own region); the
+// primary's cluster has nothing to forward to.
+func TestStage5WriteForwarding(t *testing.T) {
+	forwards := map[string]any{"GlobalClusterIdentifier": "web-global", "EnableGlobalWriteForwarding": true}
+	t.Run("primary", func(t *testing.T) {
+		tpl := get(t, "stage5").tpl
+		tpl.Has(t, "AWS::RDS::DBCluster", map[string]any{"EnableGlobalWriteForwarding": assertions.Match_Absent()})
+		tpl.Count(t, "AWS::RDS::DBClusterParameterGroup", 0)
+		if ud := userData(t, tpl); strings.Contains(ud, "DB_WRITER_HOST=") {
+			t.Error("the primary's servers get DB_WRITER_HOST: they write to the secret's host, the writer")
+		}
+	})
+	t.Run("postgres secondary", func(t *testing.T) {
+		r := get(t, "stage5-secondary")
+		r.tpl.Has(t, "AWS::RDS::DBCluster", forwards)
+		// apg_write_forward.consistency_mode is SESSION by default.
+		r.tpl.Count(t, "AWS::RDS::DBClusterParameterGroup", 0)
+		if r.tier.DatabaseParameterGroup != nil {
+			t.Error("DatabaseParameterGroup is set for Aurora PostgreSQL")
+		}
+		if ud := userData(t, r.tpl); !strings.Contains(ud, "DB_WRITER_HOST=") {
+			t.Errorf("user data lacks DB_WRITER_HOST:\n%s", ud)
+		}
+		// This region's cluster, whose instances forward the writes.
+		host := cdktest.JSON(r.stack.Resolve(jsii.String(r.tier.AppEnvironment["DB_WRITER_HOST"])))
+		if want := `{"Fn::GetAtt":["WebDatabase`; !strings.HasPrefix(host, want) || !strings.Contains(host, `"ReadEndpoint.Address"]}`) {
+			t.Errorf("DB_WRITER_HOST = %s, want this region's reader endpoint", host)
+		}
+	})
+	t.Run("mysql secondary", func(t *testing.T) {
+		r := get(t, "stage5-mysql-secondary")
+		r.tpl.Has(t, "AWS::RDS::DBCluster", forwards)
+		r.tpl.Has(t, "AWS::RDS::DBClusterParameterGroup", map[string]any{
+			"Family":     "aurora-mysql8.0",
+			"Parameters": map[string]any{"aurora_replica_read_consistency": "SESSION"},
+		})
+		r.tpl.Has(t, "AWS::RDS::DBCluster", map[string]any{
+			"DBClusterParameterGroupName": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^WebDatabaseParameters"))},
+		})
+		if r.tier.DatabaseParameterGroup == nil {
+			t.Error("DatabaseParameterGroup is nil")
+		}
+		cdktest.NoNagFindings(t, r.stack)
+	})
+	t.Run("opt-out", func(t *testing.T) {
+		tpl := get(t, "stage5-secondary-no-forwarding").tpl
+		tpl.Has(t, "AWS::RDS::DBCluster", map[string]any{
+			"GlobalClusterIdentifier":     "web-global",
+			"EnableGlobalWriteForwarding": assertions.Match_Absent(),
+		})
+		if ud := userData(t, tpl); strings.Contains(ud, "DB_WRITER_HOST=") {
+			t.Error("DB_WRITER_HOST is set without write forwarding")
+		}
+	})
+}
+
+// TestDefaultEngineVersionsQualify: the default Aurora versions pass the
+// checks of an explicit EngineVersion at stage 5, write forwarding included.
+func TestDefaultEngineVersionsQualify(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("V"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(primary)}})
+	base := props(stack, scaledwebtier.Global)
+	for engine, version := range map[scaledwebtier.DatabaseEngine]string{
+		scaledwebtier.AuroraPostgres: scaledwebtier.DefaultAuroraPostgresVersion,
+		scaledwebtier.AuroraMySQL:    scaledwebtier.DefaultAuroraMySQLVersion,
+	} {
+		p := *base
+		p.Database.Engine, p.Database.EngineVersion = engine, version
+		checkProblems(t, scaledwebtier.Validate(stack, "Web", &p), nil)
+	}
+}
+
 func TestStatefulRetainedAndNoWildcardActions(t *testing.T) {
 	for _, v := range variants {
 		tpl := get(t, v.name).tpl
@@ -645,6 +778,8 @@ var physicalNames = []string{"TableName", "Name", "DBClusterIdentifier", "Global
 func TestGrowthKeepsStatefulLogicalIDs(t *testing.T) {
 	growthPath(t, []string{"stage1", "stage2", "stage3", "stage4", "stage5"})
 	growthPath(t, []string{"stage1", "ddb2", "ddb3", "ddb4", "ddb5"})
+	// Failover routing changes DNS only.
+	growthPath(t, []string{"stage4", "stage5-failover"})
 	// The path gains state at each step: nothing stateful at stage 1 but
 	// the VPC's logs; the database from stage 2; buckets from 3; the
 	// sessions table from 4.
@@ -907,6 +1042,48 @@ func TestValidate(t *testing.T) {
 		}), []string{"Alarms.TopicKey: is set without Alarms.Topic"}},
 		{"agnostic region at stage 3", agnostic, base(3, nil),
 			[]string{"Stage: stage 3 needs a stack with a concrete region (Env.Region): load balancer access logging needs the region's log-delivery account"}},
+		{"routing before stage 5", stack, base(4, func(p *scaledwebtier.Props) { p.Routing = scaledwebtier.FailoverRouting }),
+			[]string{"Routing: the tier spans regions at stage 5 (Global) only"}},
+		{"unknown routing", stack, base(5, func(p *scaledwebtier.Props) { p.Routing = "geolocation" }),
+			[]string{`Routing: "geolocation" is not one of "latency", "failover"`}},
+		{"failover across 3 regions", stack, base(5, func(p *scaledwebtier.Props) {
+			p.Routing, p.Regions = scaledwebtier.FailoverRouting, []string{primary, secondary, "us-east-1"}
+		}), []string{`Routing: "failover" routing holds one PRIMARY record (PrimaryRegion's) and one SECONDARY record per name: Regions must list exactly 2 regions, got 3`}},
+		{"failover with one region", stack, base(5, func(p *scaledwebtier.Props) {
+			p.Routing, p.Regions = scaledwebtier.FailoverRouting, []string{primary}
+		}), []string{"Regions: stage 5 needs at least 2 regions, got 1"}},
+		{"failover without a primary", stack, base(5, func(p *scaledwebtier.Props) {
+			p.Routing, p.PrimaryRegion = scaledwebtier.FailoverRouting, ""
+		}), []string{"PrimaryRegion: is required at stage 5: it holds the global database's writer"}},
+		{"valid failover", stack, base(5, func(p *scaledwebtier.Props) { p.Routing = scaledwebtier.FailoverRouting }), nil},
+		{"postgres without global write forwarding", stack, base(5, func(p *scaledwebtier.Props) { p.Database.EngineVersion = "15.3" }),
+			[]string{"Database.EngineVersion: Aurora PostgreSQL 15.3 does not support global write forwarding, which stage 5 turns on in the secondary regions: use 14.9 or a later 14, 15.4 or a later 15, or 16 and later, or set Database.DisableWriteForwarding"}},
+		{"postgres 14.8 at stage 5", stack, base(5, func(p *scaledwebtier.Props) { p.Database.EngineVersion = "14.8" }),
+			[]string{"Database.EngineVersion: Aurora PostgreSQL 14.8 does not support global write forwarding, which stage 5 turns on in the secondary regions: use 14.9 or a later 14, 15.4 or a later 15, or 16 and later, or set Database.DisableWriteForwarding"}},
+		{"postgres 15.3 without forwarding", stack, base(5, func(p *scaledwebtier.Props) {
+			p.Database.EngineVersion, p.Database.DisableWriteForwarding = "15.3", true
+		}), nil},
+		{"postgres 15.3 before stage 5", stack, base(4, func(p *scaledwebtier.Props) { p.Database.EngineVersion = "15.3" }), nil},
+		{"postgres 14.9 forwards", stack, base(5, func(p *scaledwebtier.Props) { p.Database.EngineVersion = "14.9" }), nil},
+		{"postgres 15.4 forwards", stack, base(5, func(p *scaledwebtier.Props) { p.Database.EngineVersion = "15.4" }), nil},
+		{"postgres 12", stack, base(2, func(p *scaledwebtier.Props) { p.Database.EngineVersion = "12.22" }),
+			[]string{`Database.EngineVersion: "12.22": Aurora Serverless v2 needs Aurora PostgreSQL 13 or later`}},
+		{"bad postgres version", stack, base(2, func(p *scaledwebtier.Props) { p.Database.EngineVersion = "16" }),
+			[]string{`Database.EngineVersion: "16" is not an Aurora PostgreSQL version such as "16.8"`}},
+		{"aurora mysql 2", stack, base(5, func(p *scaledwebtier.Props) {
+			p.Database.Engine, p.Database.EngineVersion = scaledwebtier.AuroraMySQL, "5.7.mysql_aurora.2.12.4"
+		}), []string{`Database.EngineVersion: "5.7.mysql_aurora.2.12.4" is not an Aurora MySQL 3 version such as "8.0.mysql_aurora.3.08.2" (Aurora Serverless v2 runs Aurora MySQL 3)`}},
+		{"aurora mysql 3 forwards", stack, base(5, func(p *scaledwebtier.Props) {
+			p.Database.Engine, p.Database.EngineVersion = scaledwebtier.AuroraMySQL, "8.0.mysql_aurora.3.04.3"
+		}), nil},
+		{"write forwarding before stage 5", stack, base(4, func(p *scaledwebtier.Props) { p.Database.DisableWriteForwarding = true }),
+			[]string{"Database.DisableWriteForwarding: write forwarding is on the secondary clusters of stage 5 (Global) only; this is stage 4"}},
+		{"aurora version and forwarding with dynamodb", stack, base(5, func(p *scaledwebtier.Props) {
+			p.Database = scaledwebtier.Database{Engine: scaledwebtier.DynamoDB, EngineVersion: "16.8", DisableWriteForwarding: true}
+		}), []string{
+			`Database.EngineVersion: applies to Aurora only, not to Engine "dynamodb"`,
+			`Database.DisableWriteForwarding: applies to Aurora only, not to Engine "dynamodb" (a global table takes writes in every region)`,
+		}},
 		{"valid stage 1", stack, base(1, nil), nil},
 		{"valid stage 5", stack, base(5, nil), nil},
 	}

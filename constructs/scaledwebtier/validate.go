@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,10 @@ var (
 	// instanceTypeRE splits "c7gn.large" into family letters, generation,
 	// attributes and size.
 	instanceTypeRE = regexp.MustCompile(`^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$`)
+	// postgresVersionRE is an Aurora PostgreSQL version: major and minor.
+	postgresVersionRE = regexp.MustCompile(`^(\d+)\.(\d+)$`)
+	// mysqlVersionRE is an Aurora MySQL 3 version (MySQL 8.0 compatible).
+	mysqlVersionRE = regexp.MustCompile(`^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$`)
 )
 
 // Validate reports every invalid prop at once, without creating anything.
@@ -252,6 +257,8 @@ func checkDatabase(v *validate.Problems, d Database, s Stage) {
 		v.Check(d.Readers == 0, "Database.Readers", "applies to Aurora only, not to Engine %q", d.Engine)
 		v.Check(d.BackupRetention == 0, "Database.BackupRetention", "applies to Aurora only, not to Engine %q (its table has point-in-time recovery)", d.Engine)
 		v.Check(d.SecretRotation == 0, "Database.SecretRotation", "applies to Aurora only, not to Engine %q (it has no password)", d.Engine)
+		v.Check(d.EngineVersion == "", "Database.EngineVersion", "applies to Aurora only, not to Engine %q", d.Engine)
+		v.Check(!d.DisableWriteForwarding, "Database.DisableWriteForwarding", "applies to Aurora only, not to Engine %q (a global table takes writes in every region)", d.Engine)
 	default:
 		v.Addf("Database.Engine", "%q is not one of %q, %q, %q", d.Engine, AuroraPostgres, AuroraMySQL, DynamoDB)
 	}
@@ -267,11 +274,55 @@ func checkDatabase(v *validate.Problems, d Database, s Stage) {
 	v.Check(max >= min, "Database.MaxACU", "%v is below Database.MinACU (%v)", max, min)
 	checkDays(v, "Database.BackupRetention", d.BackupRetention, 1, 35)
 	checkDays(v, "Database.SecretRotation", d.SecretRotation, 1, 1000)
+	if d.Engine != DynamoDB {
+		checkEngineVersion(v, d, s)
+		v.Check(s == Global || !d.DisableWriteForwarding, "Database.DisableWriteForwarding", "write forwarding is on the secondary clusters of stage 5 (Global) only; this is stage %d", s)
+	}
 	if s < HighlyAvailable {
 		v.Check(d.Readers == 0, "Database.Readers", "readers start at stage 3 (HighlyAvailable); stage 2 has a writer only")
 	} else {
 		v.Check(d.Readers >= 0 && d.Readers <= 15, "Database.Readers", "%d must be between 1 and 15", d.Readers)
 	}
+}
+
+// checkEngineVersion checks an Aurora EngineVersion: its form, Serverless
+// v2's engines, and global write forwarding at stage 5 (Aurora PostgreSQL
+// 14.9+, 15.4+, 16 and later; every Aurora MySQL 3).
+func checkEngineVersion(v *validate.Problems, d Database, s Stage) {
+	ver := d.EngineVersion
+	if ver == "" {
+		return // the defaults qualify (TestDefaultEngineVersionsQualify).
+	}
+	if d.Engine == AuroraMySQL {
+		v.Check(mysqlVersionRE.MatchString(ver), "Database.EngineVersion", "%q is not an Aurora MySQL 3 version such as %q (Aurora Serverless v2 runs Aurora MySQL 3)", ver, DefaultAuroraMySQLVersion)
+		return
+	}
+	m := postgresVersionRE.FindStringSubmatch(ver)
+	if m == nil {
+		v.Addf("Database.EngineVersion", "%q is not an Aurora PostgreSQL version such as %q", ver, DefaultAuroraPostgresVersion)
+		return
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	if major < 13 {
+		v.Addf("Database.EngineVersion", "%q: Aurora Serverless v2 needs Aurora PostgreSQL 13 or later", ver)
+		return
+	}
+	if s == Global && !d.DisableWriteForwarding && !postgresForwardsWrites(major, minor) {
+		v.Addf("Database.EngineVersion", "Aurora PostgreSQL %s does not support global write forwarding, which stage 5 turns on in the secondary regions: use 14.9 or a later 14, 15.4 or a later 15, or 16 and later, or set Database.DisableWriteForwarding", ver)
+	}
+}
+
+// postgresForwardsWrites tells whether an Aurora PostgreSQL version supports
+// global write forwarding.
+func postgresForwardsWrites(major, minor int) bool {
+	switch major {
+	case 14:
+		return minor >= 9
+	case 15:
+		return minor >= 4
+	}
+	return major >= 16
 }
 
 func checkSessions(v *validate.Problems, ss Sessions, s Stage) {
@@ -300,7 +351,16 @@ func checkGlobal(v *validate.Problems, p *Props, s Stage, region string) {
 	if s < Global {
 		v.Check(len(p.Regions) == 0, "Regions", "the tier spans regions at stage 5 (Global) only")
 		v.Check(p.PrimaryRegion == "", "PrimaryRegion", "the tier spans regions at stage 5 (Global) only")
+		v.Check(p.Routing == "", "Routing", "the tier spans regions at stage 5 (Global) only")
 		return
+	}
+	switch p.Routing {
+	case "", LatencyRouting:
+	case FailoverRouting:
+		// Fewer than 2 regions is reported under Regions below.
+		v.Check(len(p.Regions) <= 2, "Routing", "%q routing holds one PRIMARY record (PrimaryRegion's) and one SECONDARY record per name: Regions must list exactly 2 regions, got %d", p.Routing, len(p.Regions))
+	default:
+		v.Addf("Routing", "%q is not one of %q, %q", p.Routing, LatencyRouting, FailoverRouting)
 	}
 	if len(p.Regions) < 2 {
 		v.Addf("Regions", "stage 5 needs at least 2 regions, got %d", len(p.Regions))

@@ -39,7 +39,7 @@ func NewHPCStack(scope constructs.Construct, id string, o Options) awscdk.Stack 
 	out := func(id, description string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
-	out("SpotQueue", "Job queue for array jobs: Spot first, On-Demand fallback", cluster.SpotQueue.JobQueueName())
+	out("SpotQueue", "Job queue for array jobs: the Spot environment first; On-Demand when Spot is INVALID or cannot provide a suitable compute resource", cluster.SpotQueue.JobQueueName())
 	out("OnDemandQueue", "Job queue for deadline and multi-node work (On-Demand)", cluster.OnDemandQueue.JobQueueName())
 	out("JobDefinition", "Montecarlo job definition (submit with --array-properties size=N and ARRAY_SIZE=N)", cluster.JobDefinition.JobDefinitionArn())
 	out("MultiNodeJobDefinition", "Montecarlo multi-node parallel job definition (submit to OnDemandQueue; each node runs as the shard of its node index)", cluster.MultiNodeJobDefinition.JobDefinitionArn())

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
@@ -98,7 +100,12 @@ func (d *DynamoDB) ready(timeout time.Duration) error {
 }
 
 // Config returns an AWS configuration that reaches this server with dummy
-// static credentials.
+// static credentials. Its retryer has no client-side retry quota and more
+// attempts than the SDK's default: DynamoDB Local resets connections when
+// hundreds arrive at once on a loaded machine (DynamoDB does not), and the
+// tests share one client among hundreds of goroutines where a Lambda
+// function has one per instance, so the default quota of one client would
+// turn the server's resets into failed requests.
 func (d *DynamoDB) Config() aws.Config {
 	return aws.Config{
 		Region: "us-east-1",
@@ -106,6 +113,12 @@ func (d *DynamoDB) Config() aws.Config {
 			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "testsvc"}, nil
 		}),
 		BaseEndpoint: aws.String(d.Endpoint),
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.RateLimiter = ratelimit.None
+				o.MaxAttempts = 10
+			})
+		},
 	}
 }
 

@@ -15,8 +15,8 @@ import (
 // The tier grows from stage 2 to stage 3 by changing Stage: the single
 // server becomes an Auto Scaling group behind an HTTPS load balancer, which
 // needs a Domain for its certificate and a stack with a concrete region.
-// This is the README's snippet; Entry starts with ../../ only because go
-// test runs in this package's directory, not at the module root.
+// This is the README's snippet; its Entry import path builds from any app
+// that requires gureum.
 func Example() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Web"), &awscdk.StackProps{
@@ -29,7 +29,7 @@ func Example() {
 
 	web := scaledwebtier.New(stack, "Web", &scaledwebtier.Props{
 		Stage:  scaledwebtier.HighlyAvailable, // was scaledwebtier.SplitDatabase
-		Entry:  "../../functions/webapp/server",
+		Entry:  "github.com/gureum-cdk/gureum/functions/webapp/server",
 		Domain: &scaledwebtier.Domain{Name: "www.example.com", HostedZone: zone},
 		Alarms: scaledwebtier.Alarms{Topic: alarms.Topic},
 	})

@@ -13,16 +13,15 @@ import (
 // A CDK Go app imports serverlessapi and lists its routes; everything else is
 // a production default (WAF, throttling, IAM auth, JSON errors, logs, alarms,
 // a retained table with point-in-time recovery). This is the README's
-// snippet; the Entry paths start with ../../ only because go test runs in
-// this package's directory, not at the module root.
+// snippet; its Entry import paths build from any app that requires gureum.
 func Example() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Polls"), nil)
 
 	api := serverlessapi.New(stack, "Votes", &serverlessapi.Props{
 		Routes: []serverlessapi.Route{
-			{Method: "GET", Path: "/polls/{id}", Entry: "../../functions/voting/getpoll", Actions: []string{"dynamodb:GetItem"}},
-			{Method: "POST", Path: "/polls", Entry: "../../functions/voting/createpoll", Actions: []string{"dynamodb:PutItem"}},
+			{Method: "GET", Path: "/polls/{id}", Entry: "github.com/gureum-cdk/gureum/functions/voting/getpoll", Actions: []string{"dynamodb:GetItem"}},
+			{Method: "POST", Path: "/polls", Entry: "github.com/gureum-cdk/gureum/functions/voting/createpoll", Actions: []string{"dynamodb:PutItem"}},
 		},
 		WAF: serverlessapi.WAF{RateLimit: 500},
 	})

@@ -18,8 +18,7 @@ import (
 // and rolling back on the tier's 5xx or CPU alarm. New appends the
 // CodeDeploy agent's installation to the tier's user data. This is the
 // README's snippet (stack GureumWebDeploy does the same with an S3
-// source); Entry starts with ../../ only because go test runs in this
-// package's directory, not at the module root.
+// source); its Entry import path builds from any app that requires gureum.
 func Example() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Web"), &awscdk.StackProps{
@@ -30,7 +29,7 @@ func Example() {
 	})
 	web := scaledwebtier.New(stack, "Web", &scaledwebtier.Props{
 		Stage:  scaledwebtier.HighlyAvailable,
-		Entry:  "../../functions/webapp/server",
+		Entry:  "github.com/gureum-cdk/gureum/functions/webapp/server",
 		Domain: &scaledwebtier.Domain{Name: "www.example.com", HostedZone: zone},
 	})
 

@@ -25,7 +25,8 @@ type Assembly struct {
 type Stack struct {
 	// Name identifies the stack across assemblies: its construct path
 	// ("Api", or "Prod/Api" for a stack of stage Prod). For a template file it
-	// is the file name without ".template.json" / ".json".
+	// is the file name without ".template.json", ".json", ".template.yaml",
+	// ".yaml", ".yml" and the like.
 	Name string
 	// ArtifactID is the manifest's artifact ID (empty for a template file).
 	ArtifactID string
@@ -45,12 +46,18 @@ type Stack struct {
 // encoding/json does with UseNumber: map[string]any, []any, string,
 // json.Number, bool and nil.
 type Template struct {
-	Description string
-	Parameters  map[string]any
-	Mappings    map[string]any
-	Conditions  map[string]any
-	Resources   map[string]*Resource
-	Outputs     map[string]any
+	// FormatVersion is AWSTemplateFormatVersion.
+	FormatVersion string
+	Description   string
+	// Transform is the Transform section: a macro name or a list of them.
+	Transform  any
+	Metadata   map[string]any
+	Rules      map[string]any
+	Parameters map[string]any
+	Mappings   map[string]any
+	Conditions map[string]any
+	Resources  map[string]*Resource
+	Outputs    map[string]any
 }
 
 // Resource is one entry of a template's Resources section.
@@ -223,7 +230,7 @@ func loadTemplateStack(path string) (*Stack, error) {
 		return nil, &InputError{Path: path, Err: err}
 	}
 	name := filepath.Base(path)
-	for _, suf := range []string{".template.json", ".json"} {
+	for _, suf := range []string{".template.json", ".json", ".template.yaml", ".template.yml", ".yaml", ".yml", ".template"} {
 		if strings.HasSuffix(name, suf) {
 			name = strings.TrimSuffix(name, suf)
 			break
@@ -232,24 +239,35 @@ func loadTemplateStack(path string) (*Stack, error) {
 	return &Stack{Name: name, TemplateFile: path, TemplateSize: int64(len(b)), Template: t}, nil
 }
 
-// ParseTemplate parses a CloudFormation template in JSON. It fails when b is
-// not a JSON object with a Resources section.
+// utf8BOM is the byte order mark some editors write at the start of a file.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// ParseTemplate parses a CloudFormation template in JSON or YAML (with the
+// short-form intrinsics: !Ref, !GetAtt, !Sub, ...), with or without a UTF-8
+// byte order mark. It fails when b is not an object with a Resources section.
 func ParseTemplate(b []byte) (*Template, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
+	b = bytes.TrimPrefix(b, utf8BOM)
 	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
-		trimmed := bytes.TrimSpace(b)
-		if len(trimmed) > 0 && trimmed[0] != '{' && trimmed[0] != '[' {
-			return nil, fmt.Errorf("not a CloudFormation template: not JSON (YAML templates are not supported)")
+	if trimmed := bytes.TrimSpace(b); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("not a CloudFormation template: %v", err)
 		}
-		return nil, fmt.Errorf("not a CloudFormation template: %v", err)
+	} else {
+		var err error
+		if raw, err = parseYAML(b); err != nil {
+			return nil, err
+		}
 	}
 	res, ok := raw["Resources"].(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("not a CloudFormation template: no Resources section")
 	}
 	t := &Template{
+		Transform:  raw["Transform"],
+		Metadata:   asMap(raw["Metadata"]),
+		Rules:      asMap(raw["Rules"]),
 		Parameters: asMap(raw["Parameters"]),
 		Mappings:   asMap(raw["Mappings"]),
 		Conditions: asMap(raw["Conditions"]),
@@ -257,6 +275,7 @@ func ParseTemplate(b []byte) (*Template, error) {
 		Resources:  make(map[string]*Resource, len(res)),
 	}
 	t.Description, _ = raw["Description"].(string)
+	t.FormatVersion, _ = raw["AWSTemplateFormatVersion"].(string)
 	for id, v := range res {
 		m, ok := v.(map[string]any)
 		if !ok {

@@ -1,8 +1,10 @@
 package assembly
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -48,7 +50,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"testdata/missing", "no such file or directory"},
 		{"testdata", "not a cloud assembly (no manifest.json)"},
-		{"testdata/queue.yaml", "YAML templates are not supported"},
+		{"testdata/badtag.yaml", "unknown tag !Bogus"},
 		{"testdata/noresources.json", "no Resources section"},
 		{"testdata/app/manifest.json", "no Resources section"},
 	}
@@ -83,5 +85,69 @@ func TestPathsFromManifestMetadata(t *testing.T) {
 		if got := s.Template.Resources[id].CDKPath(); got != want {
 			t.Errorf("%s: path %q, want %q", id, got, want)
 		}
+	}
+}
+
+// TestYAMLTemplate reads a YAML template written with CloudFormation's
+// short-form intrinsics and compares it with the same template in JSON.
+func TestYAMLTemplate(t *testing.T) {
+	y, err := Load("testdata/yaml/short.template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := Load("testdata/yaml/short.template.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.Stacks[0].Name != "short" {
+		t.Errorf("stack name %q, want short", y.Stacks[0].Name)
+	}
+	yt, jt := y.Stacks[0].Template, j.Stacks[0].Template
+	if jt.Transform != "AWS::Serverless-2016-10-31" || jt.FormatVersion != "2010-09-09" || len(jt.Rules) != 1 {
+		t.Fatalf("JSON template sections: transform %v, version %q, rules %v", jt.Transform, jt.FormatVersion, jt.Rules)
+	}
+	for _, sec := range []struct {
+		name     string
+		got, want any
+	}{
+		{"Transform", yt.Transform, jt.Transform},
+		{"AWSTemplateFormatVersion", yt.FormatVersion, jt.FormatVersion},
+		{"Description", yt.Description, jt.Description},
+		{"Parameters", yt.Parameters, jt.Parameters},
+		{"Conditions", yt.Conditions, jt.Conditions},
+		{"Rules", yt.Rules, jt.Rules},
+		{"Outputs", yt.Outputs, jt.Outputs},
+	} {
+		if !reflect.DeepEqual(sec.got, sec.want) {
+			g, _ := json.Marshal(sec.got)
+			w, _ := json.Marshal(sec.want)
+			t.Errorf("%s:\n yaml %s\n json %s", sec.name, g, w)
+		}
+	}
+	for id, jr := range jt.Resources {
+		yr := yt.Resources[id]
+		if !reflect.DeepEqual(yr, jr) {
+			g, _ := json.Marshal(yr)
+			w, _ := json.Marshal(jr)
+			t.Errorf("resource %s:\n yaml %s\n json %s", id, g, w)
+		}
+	}
+	if len(yt.Resources) != len(jt.Resources) {
+		t.Errorf("%d resources from YAML, %d from JSON", len(yt.Resources), len(jt.Resources))
+	}
+	q, err := Load("testdata/queue.yaml")
+	if err != nil || q.Stacks[0].Name != "queue" || q.Stacks[0].Template.Resources["Q"].Type != "AWS::SQS::Queue" {
+		t.Errorf("queue.yaml: %v %+v", err, q)
+	}
+}
+
+// TestByteOrderMark reads a JSON template that starts with a UTF-8 BOM.
+func TestByteOrderMark(t *testing.T) {
+	a, err := Load("testdata/bom.template.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Stacks[0].Template.Resources["Q"] == nil {
+		t.Errorf("no resource Q: %+v", a.Stacks[0].Template)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -60,6 +61,32 @@ func (t Type) Replacement(prop string) Replacement {
 		return Conditional
 	}
 	return Mutable
+}
+
+// NameProperty returns the property that sets the resource's physical name
+// when the type has one that replacement rules cover (TableName of
+// AWS::DynamoDB::Table and GlobalTable, BucketName, FunctionName,
+// DBClusterIdentifier, a plain Name), or "". It is the immutable or
+// conditional property named after the type's last part ("Table" in
+// "AWS::DynamoDB::GlobalTable") followed by "Name" or "Identifier", else
+// Name. CloudFormation cannot replace a resource whose name stays the same.
+func (t Type) NameProperty() string {
+	last := t.Name[strings.LastIndex(t.Name, ":")+1:]
+	var best string
+	for _, list := range [][]string{t.Immutable, t.Conditional} {
+		for _, p := range list {
+			for _, suf := range []string{"Name", "Identifier"} {
+				stem, ok := strings.CutSuffix(p, suf)
+				if ok && stem != "" && strings.HasSuffix(last, stem) && len(p) > len(best) {
+					best = p
+				}
+			}
+		}
+	}
+	if best == "" && (contains(t.Immutable, "Name") || contains(t.Conditional, "Name")) {
+		best = "Name"
+	}
+	return best
 }
 
 func contains(sorted []string, s string) bool {

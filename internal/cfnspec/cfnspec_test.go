@@ -54,3 +54,24 @@ func TestStatefulTypesCoverDocumentedList(t *testing.T) {
 		t.Error("table provenance is empty")
 	}
 }
+
+func TestNameProperty(t *testing.T) {
+	for typ, want := range map[string]string{
+		"AWS::DynamoDB::Table":       "TableName",
+		"AWS::DynamoDB::GlobalTable": "TableName",
+		"AWS::S3::Bucket":            "BucketName",
+		"AWS::Lambda::Function":      "FunctionName",
+		"AWS::SQS::Queue":            "QueueName",
+		"AWS::Logs::LogGroup":        "LogGroupName",
+		"AWS::RDS::DBCluster":        "DBClusterIdentifier",
+		"AWS::RDS::DBInstance":       "DBInstanceIdentifier",
+		"AWS::IAM::Role":             "RoleName",
+		"AWS::ECR::Repository":       "RepositoryName",
+		"AWS::EC2::VPC":              "",
+		"Custom::Anything":           "",
+	} {
+		if got := Lookup(typ).NameProperty(); got != want {
+			t.Errorf("%s: NameProperty() = %q, want %q", typ, got, want)
+		}
+	}
+}

@@ -107,7 +107,7 @@ func TestYAMLTemplate(t *testing.T) {
 		t.Fatalf("JSON template sections: transform %v, version %q, rules %v", jt.Transform, jt.FormatVersion, jt.Rules)
 	}
 	for _, sec := range []struct {
-		name     string
+		name      string
 		got, want any
 	}{
 		{"Transform", yt.Transform, jt.Transform},

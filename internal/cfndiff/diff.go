@@ -3,7 +3,6 @@ package cfndiff
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -58,6 +57,10 @@ type PropertyChange struct {
 	New       any    `json:"new,omitempty"`
 	Impact    Impact `json:"impact"`
 	AssetOnly bool   `json:"assetOnly,omitempty"`
+	// Via lists the replaced resources whose new physical ID or attributes
+	// change this value although its text is the same (Old equals New):
+	// a Ref or Fn::GetAtt of a resource that is replaced.
+	Via []string `json:"via,omitempty"`
 }
 
 // ResourceChange is an added, removed or modified resource.
@@ -85,8 +88,20 @@ const (
 	CatStateful = "stateful"
 	// CatMayReplace: a stateful resource may be replaced (a conditional property changed).
 	CatMayReplace = "may-replace"
-	// CatSecurity: IAM, network or public access broadened, or encryption removed.
+	// CatSecurity: IAM, network or public access broadened for something that
+	// exists already, or encryption removed.
 	CatSecurity = "security"
+	// CatNewGrants: access granted only to or on what the change creates: a
+	// new role's trust policy and policies, a policy attached only to new
+	// roles, a new function's invoke permission, a new security group's
+	// rules, the policy of a new bucket or queue. A wildcard action, a *
+	// principal, an Allow with NotAction/NotResource/NotPrincipal, an
+	// administrator managed policy or a rule open to the internet stays
+	// CatSecurity.
+	CatNewGrants = "new-grants"
+	// CatEgress: security group egress opened (a new or wider rule,
+	// 0.0.0.0/0).
+	CatEgress = "egress"
 	// CatProtection: deletion protection, termination protection or a Retain policy removed.
 	CatProtection = "protection"
 	// CatExports: a stack output's export is removed or renamed.
@@ -199,8 +214,11 @@ func Compare(old, new *assembly.Assembly, opt Options) (*Result, error) {
 		}
 	}
 	res := &Result{SchemaVersion: SchemaVersion}
+	// A template file says nothing about termination protection: compare
+	// it only between two assemblies.
+	protection := !old.IsTemplateFile() && !new.IsTemplateFile()
 	for _, p := range pairs {
-		res.Stacks = append(res.Stacks, compareStack(p.old, p.new))
+		res.Stacks = append(res.Stacks, compareStack(p.old, p.new, protection))
 	}
 	res.count()
 	return res, nil
@@ -227,7 +245,7 @@ func (r *Result) count() {
 	r.Summary = s
 }
 
-func compareStack(olds, news *assembly.Stack) StackDiff {
+func compareStack(olds, news *assembly.Stack, protection bool) StackDiff {
 	sd := StackDiff{Resources: []ResourceChange{}, Findings: []Finding{}}
 	var oldRes, newRes map[string]*assembly.Resource
 	switch {
@@ -256,48 +274,64 @@ func compareStack(olds, news *assembly.Stack) StackDiff {
 		sorted = append(sorted, id)
 	}
 	sort.Strings(sorted)
+	changes := map[string]*ResourceChange{}
 	for _, id := range sorted {
 		o, n := oldRes[id], newRes[id]
 		if (o != nil && o.Type == metadataType) || (n != nil && n.Type == metadataType) {
 			continue
 		}
-		rc, ok := compareResource(id, o, n)
-		if !ok {
+		if rc, ok := compareResource(id, o, n); ok {
+			changes[id] = &rc
+		}
+	}
+	propagateReplacements(changes, oldRes, newRes)
+	renames := findRenames(oldRes, newRes)
+	ctx := &stackContext{old: oldRes, new: newRes, changes: changes}
+	for _, id := range sorted {
+		rc := changes[id]
+		if rc == nil {
 			continue
 		}
-		sd.Resources = append(sd.Resources, rc)
-		sd.Findings = append(sd.Findings, impactFindings(rc, o, newRes)...)
-		sd.Findings = append(sd.Findings, securityFindings(id, o, n)...)
+		o, n := oldRes[id], newRes[id]
+		sd.Resources = append(sd.Resources, *rc)
+		sd.Findings = append(sd.Findings, impactFindings(*rc, o, n, renames)...)
+		sd.Findings = append(sd.Findings, ctx.securityFindings(id, o, n)...)
 	}
 	if olds != nil && news != nil {
 		ot, nt := olds.Template, news.Template
+		var changes []PropertyChange
+		diffValue("AWSTemplateFormatVersion", str(ot.FormatVersion), str(nt.FormatVersion), &changes)
+		diffValue("Description", str(ot.Description), str(nt.Description), &changes)
+		diffValue("Transform", ot.Transform, nt.Transform, &changes)
 		for _, sec := range []struct {
 			name     string
 			old, new map[string]any
 		}{
+			{"Metadata", ot.Metadata, nt.Metadata},
+			{"Rules", ot.Rules, nt.Rules},
 			{"Parameters", ot.Parameters, nt.Parameters},
 			{"Mappings", ot.Mappings, nt.Mappings},
 			{"Conditions", ot.Conditions, nt.Conditions},
 			{"Outputs", ot.Outputs, nt.Outputs},
 		} {
-			var changes []PropertyChange
 			for _, name := range sortedKeys(sec.old, sec.new) {
 				diffValue(childPath(sec.name, name), sec.old[name], sec.new[name], &changes)
 			}
-			for _, c := range changes {
-				c.Impact = Update
-				sd.Template = append(sd.Template, c)
-				if sec.name == "Outputs" && removesExport(c) {
-					sd.Findings = append(sd.Findings, Finding{Category: CatExports, Kind: "export-removed",
-						Message: fmt.Sprintf("%s: an export is removed or renamed; the update fails while another stack imports it", c.Path)})
-				}
+		}
+		for _, c := range changes {
+			c.Impact = Update
+			sd.Template = append(sd.Template, c)
+			if strings.HasPrefix(c.Path, "Outputs") && removesExport(c) {
+				sd.Findings = append(sd.Findings, Finding{Category: CatExports, Kind: "export-removed",
+					Message: fmt.Sprintf("%s: an export is removed or renamed; the update fails while another stack imports it", c.Path)})
 			}
 		}
 	}
-	if olds != nil && news != nil && olds.TerminationProtection && !news.TerminationProtection {
+	if protection && olds != nil && news != nil && olds.TerminationProtection && !news.TerminationProtection {
 		sd.Findings = append(sd.Findings, Finding{Category: CatProtection, Kind: "termination-protection-removed",
 			Message: "stack termination protection turned off"})
 	}
+	sd.Findings = dedupeFindings(sd.Findings)
 	for i := range sd.Findings {
 		sd.Findings[i].Stack = sd.Name
 	}
@@ -308,6 +342,21 @@ func compareStack(olds, news *assembly.Stack) StackDiff {
 		}
 	}
 	return sd
+}
+
+// dedupeFindings drops a finding identical to an earlier one (two equal
+// statements in one policy give one finding).
+func dedupeFindings(fs []Finding) []Finding {
+	seen := map[Finding]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		if seen[f] {
+			continue
+		}
+		seen[f] = true
+		out = append(out, f)
+	}
+	return out
 }
 
 const metadataType = "AWS::CDK::Metadata"
@@ -352,7 +401,7 @@ func compareResource(id string, o, n *assembly.Resource) (ResourceChange, bool) 
 	diffValue("DeletionPolicy", str(o.DeletionPolicy), str(n.DeletionPolicy), &attrs)
 	diffValue("UpdateReplacePolicy", str(o.UpdateReplacePolicy), str(n.UpdateReplacePolicy), &attrs)
 	diffValue("Condition", str(o.Condition), str(n.Condition), &attrs)
-	diffValue("DependsOn", o.DependsOn, n.DependsOn, &attrs)
+	diffValue("DependsOn", dependsOn(o.DependsOn), dependsOn(n.DependsOn), &attrs)
 	diffValue("UpdatePolicy", o.UpdatePolicy, n.UpdatePolicy, &attrs)
 	diffValue("CreationPolicy", o.CreationPolicy, n.CreationPolicy, &attrs)
 	diffValue("Metadata", userMetadata(o.Metadata), userMetadata(n.Metadata), &attrs)
@@ -370,6 +419,28 @@ func compareResource(id string, o, n *assembly.Resource) (ResourceChange, bool) 
 		}
 	}
 	return rc, true
+}
+
+// dependsOn returns a DependsOn value as a sorted list: its order means
+// nothing, and a single name equals a list of one.
+func dependsOn(v any) any {
+	var out []string
+	for _, e := range asList(v) {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		} else {
+			out = append(out, canon(e))
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	sort.Strings(out)
+	l := make([]any, len(out))
+	for i, s := range out {
+		l[i] = s
+	}
+	return l
 }
 
 func retains(policy string) bool { return policy == "Retain" || policy == "RetainExceptOnCreate" }
@@ -433,7 +504,7 @@ func childPath(path, key string) string {
 // compared key by key and lists of the same length element by element; any
 // other difference is reported whole at its path.
 func diffValue(path string, old, new any, out *[]PropertyChange) {
-	if reflect.DeepEqual(old, new) {
+	if equalValue(old, new) {
 		return
 	}
 	om, ok1 := old.(map[string]any)
@@ -513,26 +584,60 @@ func assetOnly(old, new any) bool {
 }
 
 // impactFindings reports a stateful resource replaced, destroyed or possibly
-// replaced, and a retained resource leaving the stack.
-func impactFindings(rc ResourceChange, old *assembly.Resource, newRes map[string]*assembly.Resource) []Finding {
+// replaced, a retained resource leaving the stack, a replacement that
+// CloudFormation refuses because of a custom name, and a Condition newly put
+// on a stateful or retained resource.
+func impactFindings(rc ResourceChange, old, new *assembly.Resource, renames map[string]string) []Finding {
 	f := Finding{LogicalID: rc.LogicalID, Type: rc.Type}
 	what := fmt.Sprintf("%s %s", rc.Type, rc.LogicalID)
+	var out []Finding
+	if name, ok := customName(rc, old, new); ok {
+		f.Category, f.Kind = GateReplace, "custom-name-replace"
+		state := ""
+		if rc.Stateful {
+			f.Category, state = CatStateful, "stateful "
+		}
+		f.Message = fmt.Sprintf("%s%s must be replaced (%s) but keeps its custom name (%s): CloudFormation refuses the update (\"cannot update a stack when a custom-named resource requires replacing\") and rolls back; change or remove %s in the same change to let it replace the resource", state, what, strings.Join(causes(rc, Replace), ", "), name, name)
+		if rc.Stateful {
+			f.Message += ", whose replacement starts empty"
+		}
+		return append(out, f)
+	}
+	if cond, ok := conditionAdded(rc, old, new); ok {
+		g := f
+		switch {
+		case rc.Stateful:
+			g.Category, g.Kind = CatStateful, "condition-added"
+			g.Message = fmt.Sprintf("stateful %s now has Condition %s: wherever %s is false, CloudFormation removes it from the stack", what, cond, cond)
+		case retains(new.DeletionPolicy):
+			g.Category, g.Kind = CatOrphan, "condition-added"
+			g.Message = fmt.Sprintf("retained %s now has Condition %s: wherever %s is false, CloudFormation removes it from the stack", what, cond, cond)
+		}
+		if g.Kind != "" {
+			if retains(new.DeletionPolicy) {
+				g.Message += " and leaves it unmanaged (DeletionPolicy " + new.DeletionPolicy + ")"
+			} else {
+				g.Message += " and deletes it with its data"
+			}
+			out = append(out, g)
+		}
+	}
 	switch {
 	case rc.Impact == Orphan && rc.Stateful:
 		// The data survives, but nothing manages it any more, and whatever
 		// replaces it in the stack starts empty: a reviewer must see it.
 		f.Category, f.Kind = CatStateful, "stateful-orphan"
-		f.Message = fmt.Sprintf("stateful %s leaves the stack but is kept with its data (DeletionPolicy %s): it will exist unmanaged%s", what, rc.DeletionPolicy, renameHint(rc, old, newRes))
+		f.Message = fmt.Sprintf("stateful %s leaves the stack but is kept with its data (DeletionPolicy %s): it will exist unmanaged%s", what, rc.DeletionPolicy, renameHint(rc, renames))
 	case rc.Impact == Orphan:
 		f.Category, f.Kind = CatOrphan, "retained-on-removal"
-		f.Message = fmt.Sprintf("%s leaves the stack but is kept (DeletionPolicy %s): it will exist unmanaged%s", what, rc.DeletionPolicy, renameHint(rc, old, newRes))
+		f.Message = fmt.Sprintf("%s leaves the stack but is kept (DeletionPolicy %s): it will exist unmanaged%s", what, rc.DeletionPolicy, renameHint(rc, renames))
 	case rc.Impact == Destroy && rc.Stateful:
 		f.Category, f.Kind = CatStateful, "stateful-destroy"
 		f.Message = fmt.Sprintf("stateful %s would be deleted with its data", what)
 		if rc.DeletionPolicy == "Snapshot" {
 			f.Message = fmt.Sprintf("stateful %s would be deleted (DeletionPolicy Snapshot keeps a final snapshot)", what)
 		}
-		f.Message += renameHint(rc, old, newRes)
+		f.Message += renameHint(rc, renames)
 	case rc.Impact == Replace && rc.Stateful:
 		f.Category, f.Kind = CatStateful, "stateful-replace"
 		f.Message = fmt.Sprintf("stateful %s would be replaced (%s): the new resource starts empty", what, strings.Join(causes(rc, Replace), ", "))
@@ -543,9 +648,35 @@ func impactFindings(rc ResourceChange, old *assembly.Resource, newRes map[string
 		f.Category, f.Kind = CatMayReplace, "stateful-may-replace"
 		f.Message = fmt.Sprintf("stateful %s may be replaced (%s), depending on the change", what, strings.Join(causes(rc, MayReplace), ", "))
 	default:
-		return nil
+		return out
 	}
-	return []Finding{f}
+	return append(out, f)
+}
+
+// customName reports a replacement that keeps the resource's physical name:
+// the replacement would need the name while the old resource still holds it.
+func customName(rc ResourceChange, old, new *assembly.Resource) (string, bool) {
+	if rc.Impact != Replace || rc.Change != Modified || old == nil || new == nil || old.Type != new.Type {
+		return "", false
+	}
+	prop := cfnspec.Lookup(new.Type).NameProperty()
+	if prop == "" {
+		return "", false
+	}
+	nv := new.Properties[prop]
+	if nv == nil || !equalValue(old.Properties[prop], nv) {
+		return "", false
+	}
+	return prop + " " + formatValue(nv), true
+}
+
+// conditionAdded reports a Condition put on a resource that had none, or
+// changed to another.
+func conditionAdded(rc ResourceChange, old, new *assembly.Resource) (string, bool) {
+	if rc.Change != Modified || old == nil || new == nil || new.Condition == "" || new.Condition == old.Condition {
+		return "", false
+	}
+	return new.Condition, true
 }
 
 // causes lists the paths whose impact is imp.
@@ -568,22 +699,14 @@ func causes(rc ResourceChange, imp Impact) []string {
 	return out
 }
 
-// renameHint names an added resource of the same type and properties: the
-// removal is then most likely a changed logical ID.
-func renameHint(rc ResourceChange, old *assembly.Resource, newRes map[string]*assembly.Resource) string {
-	if old == nil {
+// renameHint names the added resource that the removed one seems to have
+// become (see findRenames).
+func renameHint(rc ResourceChange, renames map[string]string) string {
+	to, ok := renames[rc.LogicalID]
+	if !ok {
 		return ""
 	}
-	var ids []string
-	for id, n := range newRes {
-		if n.Type == old.Type && id != rc.LogicalID && reflect.DeepEqual(orEmpty(n.Properties), orEmpty(old.Properties)) {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) != 1 {
-		return ""
-	}
-	return fmt.Sprintf("; its logical ID seems to have changed to %s, which CloudFormation creates as a new resource", ids[0])
+	return fmt.Sprintf("; its logical ID seems to have changed to %s, which CloudFormation creates as a new resource", to)
 }
 
 // diffList reports lists of different lengths element by element: what old
@@ -592,10 +715,10 @@ func renameHint(rc ResourceChange, old *assembly.Resource, newRes map[string]*as
 func diffList(path string, old, new []any, out *[]PropertyChange) {
 	left := map[string]int{}
 	for _, e := range new {
-		left[canon(e)]++
+		left[scalarCanon(e)]++
 	}
 	for i, e := range old {
-		c := canon(e)
+		c := scalarCanon(e)
 		if left[c] > 0 {
 			left[c]--
 			continue
@@ -604,10 +727,10 @@ func diffList(path string, old, new []any, out *[]PropertyChange) {
 	}
 	have := map[string]int{}
 	for _, e := range old {
-		have[canon(e)]++
+		have[scalarCanon(e)]++
 	}
 	for i, e := range new {
-		c := canon(e)
+		c := scalarCanon(e)
 		if have[c] > 0 {
 			have[c]--
 			continue

@@ -247,7 +247,7 @@ func TestMarkdownFitsAComment(t *testing.T) {
 			if got := strings.Contains(out, "<details>"); got != tt.details {
 				t.Errorf("details present = %v, want %v", got, tt.details)
 			}
-			if got := !strings.Contains(out, "more finding(s) left out"); got != tt.allFinds {
+			if got := !strings.Contains(out, "more findings left out"); got != tt.allFinds {
 				t.Errorf("all findings listed = %v, want %v", got, tt.allFinds)
 			}
 		})

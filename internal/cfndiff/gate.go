@@ -13,12 +13,12 @@ const (
 )
 
 // DefaultFailOn is the set of categories that fail a run unless told otherwise:
-// a stateful resource replaced or destroyed, a security broadening, a
-// protection removed.
-var DefaultFailOn = []string{CatStateful, CatSecurity, CatProtection}
+// a stateful resource replaced or destroyed, a security broadening, access
+// granted to what the change creates, a protection removed.
+var DefaultFailOn = []string{CatStateful, CatSecurity, CatNewGrants, CatProtection}
 
 // GateCategories lists every category Gate accepts, in documentation order.
-var GateCategories = []string{CatStateful, CatMayReplace, CatSecurity, CatProtection, CatExports, CatOrphan, GateReplace, GateDestroy}
+var GateCategories = []string{CatStateful, CatMayReplace, CatSecurity, CatNewGrants, CatProtection, CatExports, CatEgress, CatOrphan, GateReplace, GateDestroy}
 
 // Exit statuses of a diff.
 const (

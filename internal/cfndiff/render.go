@@ -70,7 +70,7 @@ func WriteText(w io.Writer, r *Result, color bool) error {
 				} else if c.AssetOnly {
 					note = p.dim + " (asset)" + p.reset
 				}
-				fmt.Fprintf(bw, "      %s: %s -> %s%s\n", c.Path, formatValue(c.Old), formatValue(c.New), note)
+				fmt.Fprintf(bw, "      %s: %s%s\n", c.Path, changeText(c, "->"), note)
 			}
 		}
 		for _, c := range st.Template {
@@ -97,6 +97,28 @@ func WriteText(w io.Writer, r *Result, color bool) error {
 	return bw.Flush()
 }
 
+// changeText shows a change's old and new value, or for a value that
+// follows a replaced resource, the resources it follows.
+func changeText(c PropertyChange, arrow string) string {
+	if len(c.Via) > 0 {
+		return fmt.Sprintf("%s (names %s, which %s replaced)", formatValue(c.New), strings.Join(c.Via, ", "), plural(len(c.Via), "is", "are"))
+	}
+	return formatValue(c.Old) + " " + arrow + " " + formatValue(c.New)
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// count writes n and the noun, in the singular or plural.
+func count(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, plural(n, one, many))
+}
+
 func summaryLine(r *Result) string {
 	s := r.Summary
 	changed := 0
@@ -105,8 +127,8 @@ func summaryLine(r *Result) string {
 			changed++
 		}
 	}
-	return fmt.Sprintf("%d of %d stacks changed: %d added, %d removed, %d modified (%d replaced); %d findings, %d gating (fail on: %s); exit %d",
-		changed, s.Stacks, s.Added, s.Removed, s.Modified, s.Replaced, s.Findings, s.Gating, failOnString(r.FailOn), r.ExitCode)
+	return fmt.Sprintf("%d of %s changed: %d added, %d removed, %d modified (%d replaced); %s, %d gating (fail on: %s); exit %d",
+		changed, count(s.Stacks, "stack", "stacks"), s.Added, s.Removed, s.Modified, s.Replaced, count(s.Findings, "finding", "findings"), s.Gating, failOnString(r.FailOn), r.ExitCode)
 }
 
 func failOnString(f []string) string {
@@ -152,10 +174,21 @@ func markdown(bw *bytes.Buffer, r *Result, details bool, maxFindings int) {
 	case ExitChanges:
 		fmt.Fprintf(bw, "Changes, none gating.\n\n")
 	case ExitGated:
-		fmt.Fprintf(bw, "**%d gating finding(s)** (fail on: %s): review before merging.\n\n", r.Summary.Gating, failOnString(r.FailOn))
+		fmt.Fprintf(bw, "**%s** (fail on: %s): review before merging.\n\n", count(r.Summary.Gating, "gating finding", "gating findings"), failOnString(r.FailOn))
 	}
-	fmt.Fprintf(bw, "| Stack | Status | Added | Removed | Modified | Replaced | Findings | Gating |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
+	var unchanged []string
 	for _, st := range r.Stacks {
+		if st.Status == Unchanged {
+			unchanged = append(unchanged, mdText(st.Name))
+		}
+	}
+	if len(unchanged) < len(r.Stacks) {
+		fmt.Fprintf(bw, "| Stack | Status | Added | Removed | Modified | Replaced | Findings | Gating |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
+	}
+	for _, st := range r.Stacks {
+		if st.Status == Unchanged {
+			continue
+		}
 		var a, d, m, rep, g int
 		for _, rc := range st.Resources {
 			switch rc.Change {
@@ -177,7 +210,12 @@ func markdown(bw *bytes.Buffer, r *Result, details bool, maxFindings int) {
 		}
 		fmt.Fprintf(bw, "| %s | %s | %d | %d | %d | %d | %d | %d |\n", mdText(st.Name), st.Status, a, d, m, rep, len(st.Findings), g)
 	}
-	fmt.Fprintln(bw)
+	if len(unchanged) < len(r.Stacks) {
+		fmt.Fprintln(bw)
+	}
+	if len(unchanged) > 0 {
+		fmt.Fprintf(bw, "%s unchanged: %s.\n\n", plural(len(unchanged), "1 stack", fmt.Sprintf("%d stacks", len(unchanged))), strings.Join(unchanged, ", "))
+	}
 	var fs []Finding
 	for _, st := range r.Stacks {
 		fs = append(fs, st.Findings...)
@@ -186,7 +224,7 @@ func markdown(bw *bytes.Buffer, r *Result, details bool, maxFindings int) {
 		fmt.Fprintf(bw, "### Findings\n\n| | Category | Stack | Resource | Finding |\n|---|---|---|---|---|\n")
 		for i, f := range fs {
 			if maxFindings >= 0 && i >= maxFindings {
-				fmt.Fprintf(bw, "\n%d more finding(s) left out to fit a comment: see the job log.\n", len(fs)-i)
+				fmt.Fprintf(bw, "\n%s left out to fit a comment: see the job log.\n", count(len(fs)-i, "more finding", "more findings"))
 				break
 			}
 			mark := ":warning:"
@@ -204,7 +242,7 @@ func markdown(bw *bytes.Buffer, r *Result, details bool, maxFindings int) {
 		if len(st.Resources)+len(st.Template) == 0 || !details {
 			continue
 		}
-		fmt.Fprintf(bw, "<details><summary><b>%s</b>: %d resource change(s), %d other template change(s)</summary>\n\n", htmlEscape(st.Name), len(st.Resources), len(st.Template))
+		fmt.Fprintf(bw, "<details><summary><b>%s</b>: %s, %s</summary>\n\n", htmlEscape(st.Name), count(len(st.Resources), "resource change", "resource changes"), count(len(st.Template), "other template change", "other template changes"))
 		fmt.Fprintf(bw, "| | Resource | Type | Impact | Change |\n|---|---|---|---|---|\n")
 		for _, rc := range st.Resources {
 			imp := string(rc.Impact)
@@ -223,6 +261,10 @@ func markdown(bw *bytes.Buffer, r *Result, details bool, maxFindings int) {
 				ci := ""
 				if c.Impact != Update {
 					ci = " **(" + string(c.Impact) + ")**"
+				}
+				if len(c.Via) > 0 {
+					fmt.Fprintf(bw, "| %s | %s | %s | %s | %s: %s names %s, which %s replaced%s |\n", sign, id, typ, ri, mdCode(c.Path), mdCode(formatValue(c.New)), mdText(strings.Join(c.Via, ", ")), plural(len(c.Via), "is", "are"), ci)
+					continue
 				}
 				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s: %s → %s%s |\n", sign, id, typ, ri, mdCode(c.Path), mdCode(formatValue(c.Old)), mdCode(formatValue(c.New)), ci)
 			}

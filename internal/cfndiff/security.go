@@ -10,9 +10,94 @@ import (
 	"github.com/gureum-cdk/gureum/internal/assembly"
 )
 
+// stackContext is what the security checks need beyond one resource: which
+// resources the change creates.
+type stackContext struct {
+	old, new map[string]*assembly.Resource
+	changes  map[string]*ResourceChange
+}
+
+// created reports a resource that the change adds.
+func (c *stackContext) created(id string) bool { return c.new[id] != nil && c.old[id] == nil }
+
+// allCreated reports that v references at least one resource and that every
+// resource it references is created by the change.
+func (c *stackContext) allCreated(vs ...any) bool {
+	n := 0
+	for _, v := range vs {
+		for id := range references(v) {
+			if strings.HasPrefix(id, "AWS::") {
+				continue
+			}
+			if !c.created(id) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+// onlyReferencesCreated reports that every value of v that names a principal
+// or resource is a reference to a resource the change creates: a literal
+// name or ARN points at something that exists already.
+func (c *stackContext) onlyReferencesCreated(vs ...any) bool {
+	n := 0
+	for _, v := range vs {
+		for _, e := range asList(v) {
+			if e == nil {
+				continue
+			}
+			if !c.allCreated(e) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+// newGrant reports that what the policies of resource id grant goes only to,
+// or only on, what the change creates: a new role's trust policy and
+// policies, a policy attached only to new roles, users or groups, the policy
+// of a new bucket, queue, topic or key.
+func (c *stackContext) newGrant(id string, r *assembly.Resource) bool {
+	if r == nil {
+		return false
+	}
+	p := r.Properties
+	switch r.Type {
+	case "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group":
+		return c.created(id)
+	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
+		if p["Roles"] == nil && p["Users"] == nil && p["Groups"] == nil {
+			return c.created(id)
+		}
+		return c.onlyReferencesCreated(p["Roles"], p["Users"], p["Groups"])
+	case "AWS::IAM::RolePolicy":
+		return c.onlyReferencesCreated(p["RoleName"])
+	case "AWS::IAM::UserPolicy":
+		return c.onlyReferencesCreated(p["UserName"])
+	case "AWS::IAM::GroupPolicy":
+		return c.onlyReferencesCreated(p["GroupName"])
+	}
+	if _, ok := inlinePolicyProperties[r.Type]; ok {
+		return c.created(id)
+	}
+	// A policy resource (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, ...):
+	// new when what it applies to is.
+	var targets []any
+	for k, v := range p {
+		if !strings.Contains(k, "Policy") {
+			targets = append(targets, v)
+		}
+	}
+	return c.created(id) && c.allCreated(targets...)
+}
+
 // securityFindings compares one resource's security-relevant settings. old or
 // new is nil for an added or removed resource.
-func securityFindings(id string, old, new *assembly.Resource) []Finding {
+func (c *stackContext) securityFindings(id string, old, new *assembly.Resource) []Finding {
 	var fs []Finding
 	typ := ""
 	if new != nil {
@@ -31,34 +116,65 @@ func securityFindings(id string, old, new *assembly.Resource) []Finding {
 		np = new.Properties
 	}
 	// IAM and resource policies.
+	grantCat := CatSecurity
+	if c.newGrant(id, new) {
+		grantCat = CatNewGrants
+	}
 	odocs, ndocs := policyDocs(old), policyDocs(new)
 	for _, label := range sortedKeys(ndocs, odocs) {
 		for _, f := range comparePolicies(odocs[label], ndocs[label]) {
-			add(CatSecurity, f.kind, fmt.Sprintf("%s %s %s: %s", typ, id, label, f.msg))
+			cat := grantCat
+			if f.risky {
+				cat = CatSecurity
+			}
+			add(cat, f.kind, fmt.Sprintf("%s %s %s: %s", typ, id, label, f.msg))
 		}
 	}
 	switch typ {
 	case "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group":
 		for _, arn := range addedElems(op["ManagedPolicyArns"], np["ManagedPolicyArns"]) {
-			add(CatSecurity, "iam-managed-policy-attached", fmt.Sprintf("%s %s: managed policy %s attached", typ, id, arn))
+			cat := grantCat
+			if adminPolicy(arn) {
+				cat = CatSecurity
+			}
+			add(cat, "iam-managed-policy-attached", fmt.Sprintf("%s %s: managed policy %s attached", typ, id, arn))
 		}
 	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
 		if old != nil {
 			for _, k := range []string{"Roles", "Users", "Groups"} {
 				for _, p := range addedElems(op[k], np[k]) {
-					add(CatSecurity, "iam-policy-attached", fmt.Sprintf("%s %s: policy attached to %s %s", typ, id, strings.ToLower(strings.TrimSuffix(k, "s")), p))
+					cat := CatSecurity
+					var ref any
+					_ = json.Unmarshal([]byte(p), &ref)
+					if c.allCreated(ref) && !anyRisky(ndocs) {
+						cat = CatNewGrants
+					}
+					add(cat, "iam-policy-attached", fmt.Sprintf("%s %s: policy attached to %s %s", typ, id, strings.ToLower(strings.TrimSuffix(k, "s")), p))
 				}
 			}
 		}
 	case "AWS::Lambda::Permission":
-		if new != nil && isWildcardPrincipal(np["Principal"]) && (old == nil || !isWildcardPrincipal(op["Principal"])) {
-			add(CatSecurity, "lambda-permission-public", fmt.Sprintf("%s %s: anyone (Principal *) may invoke the function", typ, id))
+		if f, ok := c.lambdaPermission(op, np); ok {
+			add(f.cat, f.kind, fmt.Sprintf("%s %s: %s", typ, id, f.msg))
 		}
 	case "AWS::EC2::SecurityGroup":
-		for _, f := range compareIngress(ingressRules(op["SecurityGroupIngress"], nil), ingressRules(np["SecurityGroupIngress"], nil)) {
-			add(CatSecurity, f.kind, fmt.Sprintf("%s %s: %s", typ, id, f.msg))
+		cat := CatSecurity
+		if c.created(id) {
+			cat = CatNewGrants
 		}
-	case "AWS::EC2::SecurityGroupIngress":
+		for _, f := range compareRules(parseRules(op["SecurityGroupIngress"], ingressPeers, nil), parseRules(np["SecurityGroupIngress"], ingressPeers, nil), "ingress") {
+			add(ruleCategory(cat, f), f.kind, fmt.Sprintf("%s %s: %s", typ, id, f.msg))
+		}
+		for _, f := range compareRules(parseRules(op["SecurityGroupEgress"], egressPeers, nil), parseRules(np["SecurityGroupEgress"], egressPeers, nil), "egress") {
+			add(CatEgress, f.kind, fmt.Sprintf("%s %s: %s", typ, id, f.msg))
+		}
+	case "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
+		dir, peers, cat := "ingress", ingressPeers, CatSecurity
+		if typ == "AWS::EC2::SecurityGroupEgress" {
+			dir, peers, cat = "egress", egressPeers, CatEgress
+		} else if c.created(id) && c.allCreated(np["GroupId"]) {
+			cat = CatNewGrants
+		}
 		var o, n []any
 		if op != nil {
 			o = []any{op}
@@ -66,12 +182,15 @@ func securityFindings(id string, old, new *assembly.Resource) []Finding {
 		if np != nil {
 			n = []any{np}
 		}
-		for _, f := range compareIngress(ingressRules(o, []string{"GroupId", "GroupName"}), ingressRules(n, []string{"GroupId", "GroupName"})) {
-			add(CatSecurity, f.kind, fmt.Sprintf("%s %s: %s", typ, id, f.msg))
+		for _, f := range compareRules(parseRules(o, peers, []string{"GroupId", "GroupName"}), parseRules(n, peers, []string{"GroupId", "GroupName"}), dir) {
+			add(ruleCategory(cat, f), f.kind, fmt.Sprintf("%s %s: %s", typ, id, f.msg))
 		}
 	}
 	if old == nil || new == nil {
 		return fs
+	}
+	for _, f := range ebsEncryption(typ, op, np) {
+		add(CatSecurity, "encryption-disabled", fmt.Sprintf("%s %s: %s", typ, id, f))
 	}
 	if typ == "AWS::S3::Bucket" {
 		opab, _ := op["PublicAccessBlockConfiguration"].(map[string]any)
@@ -224,43 +343,156 @@ func asList(v any) []any {
 	return []any{v}
 }
 
+// inlinePolicyProperties lists, by type, the properties that hold a
+// resource policy (the service specification's InlineResourcePolicy
+// properties, as the CDK's diff engine scrutinizes them), besides the
+// AssumeRolePolicyDocument and Policies of roles, users and groups and the
+// PolicyDocument of any type.
+var inlinePolicyProperties = map[string][]string{
+	"AWS::ApiGateway::RestApi":                   {"Policy"},
+	"AWS::ApiGateway::DomainNameV2":              {"Policy"},
+	"AWS::Backup::BackupVault":                   {"AccessPolicy"},
+	"AWS::Backup::LogicallyAirGappedBackupVault": {"AccessPolicy"},
+	"AWS::CodeArtifact::Domain":                  {"PermissionsPolicyDocument"},
+	"AWS::CodeArtifact::Repository":              {"PermissionsPolicyDocument"},
+	"AWS::DynamoDB::Table":                       {"ResourcePolicy.PolicyDocument"},
+	"AWS::DynamoDB::GlobalTable":                 {"Replicas[].ResourcePolicy.PolicyDocument"},
+	"AWS::ECR::PublicRepository":                 {"RepositoryPolicyText"},
+	"AWS::ECR::Repository":                       {"RepositoryPolicyText"},
+	"AWS::EFS::FileSystem":                       {"FileSystemPolicy"},
+	"AWS::Events::EventBus":                      {"Policy"},
+	"AWS::KMS::Key":                              {"KeyPolicy"},
+	"AWS::KMS::ReplicaKey":                       {"KeyPolicy"},
+	"AWS::Logs::LogGroup":                        {"ResourcePolicyDocument"},
+	"AWS::Oam::Sink":                             {"Policy"},
+	"AWS::Redshift::Cluster":                     {"NamespaceResourcePolicy"},
+	"AWS::RedshiftServerless::Namespace":         {"NamespaceResourcePolicy"},
+	"AWS::S3::AccessPoint":                       {"Policy"},
+	"AWS::S3Express::AccessPoint":                {"Policy"},
+	"AWS::S3Outposts::AccessPoint":               {"Policy"},
+	"AWS::SageMaker::ModelPackageGroup":          {"ModelPackageGroupPolicy"},
+	"AWS::SecretsManager::ResourcePolicy":        {"ResourcePolicy"},
+	"AWS::SSO::PermissionSet":                    {"InlinePolicy"},
+	"AWS::Serverless::Function":                  {"AssumeRolePolicyDocument"},
+	"AWS::OpenSearchService::Domain":             {"AccessPolicies"},
+	"AWS::Elasticsearch::Domain":                 {"AccessPolicies"},
+	"AWS::Glue::ResourcePolicy":                  {"PolicyInJson"},
+	"AWS::IoT::Policy":                           {"PolicyDocument"},
+	"AWS::Lambda::ResourcePolicy":                {"PolicyDocument"},
+	"AWS::CloudTrail::ResourcePolicy":            {"ResourcePolicy"},
+	"AWS::ECR::RegistryPolicy":                   {"PolicyText"},
+	"AWS::EventSchemas::RegistryPolicy":          {"Policy"},
+	"AWS::Kinesis::ResourcePolicy":               {"ResourcePolicy"},
+	"AWS::MSK::ClusterPolicy":                    {"Policy"},
+	"AWS::SSM::ResourcePolicy":                   {"Policy"},
+	"AWS::VpcLattice::AuthPolicy":                {"Policy"},
+	"AWS::VpcLattice::ResourcePolicy":            {"Policy"},
+	"AWS::S3::MultiRegionAccessPointPolicy":      {"Policy"},
+	"AWS::S3ObjectLambda::AccessPointPolicy":     {"PolicyDocument"},
+	"AWS::MediaPackageV2::ChannelPolicy":         {"Policy"},
+	"AWS::MediaPackageV2::OriginEndpointPolicy":  {"Policy"},
+	"AWS::MediaTailor::ChannelPolicy":            {"Policy"},
+	"AWS::Lex::ResourcePolicy":                   {"Policy"},
+	"AWS::Bedrock::ResourcePolicy":               {"PolicyDocument"},
+	"AWS::Bedrock::KnowledgeBasePolicy":          {"PolicyDocument"},
+	"AWS::S3Tables::TableBucketPolicy":           {"ResourcePolicy"},
+	"AWS::S3Tables::TablePolicy":                 {"ResourcePolicy"},
+	"AWS::S3Vectors::VectorBucketPolicy":         {"Policy"},
+	"AWS::EventsV2::ResourcePolicy":              {"PolicyDocument"},
+	"AWS::SMSVOICE::ResourcePolicy":              {"PolicyDocument"},
+	"AWS::S3Files::FileSystemPolicy":             {"Policy"},
+}
+
 // policyDocs returns the policy documents a resource carries, by label.
+// A policy written as a JSON string (AWS::Logs::ResourcePolicy, an ECR
+// repository policy, an Fn::Sub or Fn::Join that builds one) is decoded.
 func policyDocs(r *assembly.Resource) map[string]any {
 	out := map[string]any{}
 	if r == nil {
 		return out
 	}
 	p := r.Properties
+	put := func(label string, d any) {
+		if d != nil {
+			out[label] = decodePolicy(d)
+		}
+	}
 	switch r.Type {
 	case "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group":
-		if d := p["AssumeRolePolicyDocument"]; d != nil {
-			out["AssumeRolePolicyDocument"] = d
-		}
+		put("AssumeRolePolicyDocument", p["AssumeRolePolicyDocument"])
 		for i, pol := range asList(p["Policies"]) {
 			m, _ := pol.(map[string]any)
 			name, ok := m["PolicyName"].(string)
 			if !ok {
 				name = strconv.Itoa(i)
 			}
-			out[fmt.Sprintf("Policies[%s].PolicyDocument", name)] = m["PolicyDocument"]
+			put(fmt.Sprintf("Policies[%s].PolicyDocument", name), m["PolicyDocument"])
 		}
-	case "AWS::KMS::Key":
-		out["KeyPolicy"] = p["KeyPolicy"]
-	case "AWS::SecretsManager::ResourcePolicy":
-		out["ResourcePolicy"] = p["ResourcePolicy"]
-	case "AWS::DynamoDB::Table":
-		if rp, ok := p["ResourcePolicy"].(map[string]any); ok {
-			out["ResourcePolicy.PolicyDocument"] = rp["PolicyDocument"]
-		}
-	default:
-		if d := p["PolicyDocument"]; d != nil {
-			out["PolicyDocument"] = d
-		}
+		return out
 	}
+	if props, ok := inlinePolicyProperties[r.Type]; ok {
+		for _, path := range props {
+			if head, rest, ok := strings.Cut(path, "[]."); ok {
+				for i, e := range asList(p[head]) {
+					m, _ := e.(map[string]any)
+					put(fmt.Sprintf("%s[%d].%s", head, i, rest), lookup(m, strings.Split(rest, ".")))
+				}
+				continue
+			}
+			put(path, lookup(p, strings.Split(path, ".")))
+		}
+		return out
+	}
+	put("PolicyDocument", p["PolicyDocument"])
 	return out
 }
 
-type secFinding struct{ kind, msg string }
+// decodePolicy returns a policy document as an object: a JSON string is
+// parsed, and so is the string an Fn::Sub or Fn::Join builds (its
+// references stay as ${...} text); anything else is returned as is.
+func decodePolicy(d any) any {
+	var text string
+	switch x := d.(type) {
+	case string:
+		text = x
+	case map[string]any:
+		if len(x) != 1 {
+			return d
+		}
+		if sub, ok := x["Fn::Sub"]; ok {
+			text, _ = subArgs(sub)
+		} else if join, ok := x["Fn::Join"].([]any); ok && len(join) == 2 {
+			sep, _ := join[0].(string)
+			var parts []string
+			for _, e := range asList(join[1]) {
+				if s, ok := e.(string); ok {
+					parts = append(parts, s)
+				} else {
+					parts = append(parts, "${"+strings.ReplaceAll(strings.Trim(canon(e), "{}"), `"`, "'")+"}")
+				}
+			}
+			text = strings.Join(parts, sep)
+		} else {
+			return d
+		}
+	default:
+		return d
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return d
+	}
+	return doc
+}
+
+type secFinding struct {
+	kind, msg string
+	// risky: a wildcard action, a * principal or an Allow with a Not
+	// element, which stays a security finding even on a new role.
+	risky bool
+}
 
 // statement is an IAM policy statement reduced to comparable parts.
 type statement struct {
@@ -326,28 +558,28 @@ func comparePolicies(old, new any) []secFinding {
 			continue
 		}
 		var notes []string
-		kind := "iam-statement-added"
+		kind, risky := "iam-statement-added", false
 		if len(s.actions) > 0 && anyWildcard(s.actions) {
-			notes, kind = append(notes, "wildcard action"), "iam-wildcard"
+			notes, kind, risky = append(notes, "wildcard action"), "iam-wildcard", true
 		}
 		if s.resources["*"] {
 			notes, kind = append(notes, "wildcard resource"), "iam-wildcard"
 		}
 		if len(s.notActions)+len(s.notResources) > 0 || s.notPrincipal != "null" {
-			notes, kind = append(notes, "Allow with NotAction/NotResource/NotPrincipal"), "iam-not-element"
+			notes, kind, risky = append(notes, "Allow with NotAction/NotResource/NotPrincipal"), "iam-not-element", true
 		}
 		if isWildcardPrincipal(s.raw["Principal"]) {
-			notes, kind = append(notes, "principal *"), "iam-principal-wildcard"
+			notes, kind, risky = append(notes, "principal *"), "iam-principal-wildcard", true
 		}
 		msg := "new Allow statement " + describe(s)
 		if len(notes) > 0 {
 			msg += " (" + strings.Join(notes, ", ") + ")"
 		}
-		out = append(out, secFinding{kind, msg})
+		out = append(out, secFinding{kind, msg, risky})
 	}
 	for _, s := range os {
 		if s.effect == "Deny" && !coveredBy(ns, s) {
-			out = append(out, secFinding{"iam-deny-removed", "Deny statement removed or narrowed " + describe(s)})
+			out = append(out, secFinding{"iam-deny-removed", "Deny statement removed or narrowed " + describe(s), true})
 		}
 	}
 	return out
@@ -413,35 +645,42 @@ func isWildcardPrincipal(p any) bool {
 	return false
 }
 
-// ingressRule is a security group ingress rule reduced to comparable parts.
-type ingressRule struct {
-	protocol, source string
-	from, to         int
-	known            bool // ports are literal numbers
-	open             bool // 0.0.0.0/0 or ::/0
-	key              string
+// rule is a security group rule reduced to comparable parts.
+type rule struct {
+	protocol, peer string
+	from, to       int
+	known          bool // ports are literal numbers
+	open           bool // 0.0.0.0/0 or ::/0
+	key            string
 }
 
-func ingressRules(v any, extraKeys []string) []ingressRule {
-	var out []ingressRule
+// The properties that name a rule's peer: where ingress comes from, where
+// egress goes to.
+var (
+	ingressPeers = []string{"CidrIp", "CidrIpv6", "SourceSecurityGroupId", "SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "SourcePrefixListId"}
+	egressPeers  = []string{"CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId"}
+)
+
+func parseRules(v any, peerKeys, extraKeys []string) []rule {
+	var out []rule
 	for _, e := range asList(v) {
 		m, ok := e.(map[string]any)
 		if !ok {
 			continue
 		}
-		src := map[string]any{}
-		for _, k := range append([]string{"CidrIp", "CidrIpv6", "SourceSecurityGroupId", "SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "SourcePrefixListId"}, extraKeys...) {
+		peer := map[string]any{}
+		for _, k := range append(append([]string{}, peerKeys...), extraKeys...) {
 			if m[k] != nil {
-				src[k] = m[k]
+				peer[k] = m[k]
 			}
 		}
-		r := ingressRule{protocol: fmt.Sprint(m["IpProtocol"]), source: canon(src)}
-		if len(src) == 1 {
-			for _, v := range src {
+		r := rule{protocol: fmt.Sprint(m["IpProtocol"]), peer: canon(peer)}
+		if len(peer) == 1 {
+			for _, v := range peer {
 				if s, ok := v.(string); ok {
-					r.source = s
+					r.peer = s
 				} else {
-					r.source = canon(v)
+					r.peer = canon(v)
 				}
 			}
 		}
@@ -457,7 +696,7 @@ func ingressRules(v any, extraKeys []string) []ingressRule {
 				r.from, r.to = 0, 65535
 			}
 		}
-		r.key = r.protocol + "|" + r.source + "|" + canon(m["FromPort"]) + "|" + canon(m["ToPort"])
+		r.key = r.protocol + "|" + r.peer + "|" + scalarCanon(m["FromPort"]) + "|" + scalarCanon(m["ToPort"])
 		out = append(out, r)
 	}
 	return out
@@ -477,7 +716,7 @@ func port(v any) (int, bool) {
 	return 0, false
 }
 
-func (r ingressRule) ports() string {
+func (r rule) ports() string {
 	switch {
 	case r.protocol == "-1" || r.protocol == "all":
 		return "all traffic"
@@ -489,8 +728,9 @@ func (r ingressRule) ports() string {
 	return fmt.Sprintf("%s ports %d-%d", r.protocol, r.from, r.to)
 }
 
-// compareIngress reports rules that admit more traffic than before.
-func compareIngress(old, new []ingressRule) []secFinding {
+// compareRules reports rules that admit more traffic than before, in
+// direction dir ("ingress" or "egress"). Descriptions are ignored.
+func compareRules(old, new []rule, dir string) []secFinding {
 	have := map[string]bool{}
 	for _, r := range old {
 		have[r.key] = true
@@ -500,10 +740,10 @@ func compareIngress(old, new []ingressRule) []secFinding {
 		if have[r.key] {
 			continue
 		}
-		kind, what := "sg-ingress-added", "ingress rule added"
-		var widened *ingressRule
+		kind, what := "sg-"+dir+"-added", dir+" rule added"
+		var widened *rule
 		for i, o := range old {
-			if o.protocol != r.protocol && !(o.protocol == "-1" || o.protocol == "all") || o.source != r.source {
+			if o.protocol != r.protocol && !(o.protocol == "-1" || o.protocol == "all") || o.peer != r.peer {
 				continue
 			}
 			if o.known && r.known && o.from <= r.from && r.to <= o.to {
@@ -516,14 +756,172 @@ func compareIngress(old, new []ingressRule) []secFinding {
 			continue
 		}
 		if widened != nil {
-			kind, what = "sg-ingress-widened", "ingress widened from "+widened.ports()
+			kind, what = "sg-"+dir+"-widened", dir+" widened from "+widened.ports()
 		}
-		msg := fmt.Sprintf("%s: %s from %s", what, r.ports(), r.source)
+		dirWord := "from"
+		if dir == "egress" {
+			dirWord = "to"
+		}
+		msg := fmt.Sprintf("%s: %s %s %s", what, r.ports(), dirWord, r.peer)
 		if r.open {
-			kind = "sg-ingress-open"
-			msg += " (open to the internet)"
+			kind = "sg-" + dir + "-open"
+			if dir == "egress" {
+				msg += " (anywhere on the internet)"
+			} else {
+				msg += " (open to the internet)"
+			}
 		}
-		out = append(out, secFinding{kind, msg})
+		out = append(out, secFinding{kind: kind, msg: msg, risky: r.open})
+	}
+	return out
+}
+
+// ruleCategory keeps a rule open to the internet a security finding even on
+// a new security group.
+func ruleCategory(cat string, f secFinding) string {
+	if f.risky {
+		return CatSecurity
+	}
+	return cat
+}
+
+// adminPolicy reports an AWS managed policy that grants administrator or
+// IAM-wide access.
+func adminPolicy(arn string) bool {
+	for _, p := range []string{"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"} {
+		if strings.Contains(arn, "policy/"+p) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyRisky reports a risky statement among the documents.
+func anyRisky(docs map[string]any) bool {
+	for _, d := range docs {
+		for _, f := range comparePolicies(nil, d) {
+			if f.risky {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// permissionKeys are the AWS::Lambda::Permission properties that say who may
+// invoke what.
+var permissionKeys = []string{"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount", "EventSourceToken", "PrincipalOrgID", "FunctionUrlAuthType"}
+
+type permFinding struct{ cat, kind, msg string }
+
+// lambdaPermission reports a Lambda permission that lets someone new invoke
+// the function: anyone (Principal *), a service principal with no
+// SourceArn or SourceAccount (any resource of that service, in any account:
+// the confused deputy), or any other new or changed grant.
+func (c *stackContext) lambdaPermission(op, np map[string]any) (permFinding, bool) {
+	if np == nil {
+		return permFinding{}, false
+	}
+	if op != nil {
+		same := true
+		for _, k := range permissionKeys {
+			same = same && equalValue(op[k], np[k])
+		}
+		if same {
+			return permFinding{}, false
+		}
+	}
+	who := formatValue(np["Principal"])
+	scope := ""
+	for _, k := range []string{"SourceArn", "SourceAccount", "PrincipalOrgID"} {
+		if np[k] != nil {
+			scope += fmt.Sprintf(", %s %s", k, formatValue(np[k]))
+		}
+	}
+	if isWildcardPrincipal(np["Principal"]) && (op == nil || !isWildcardPrincipal(op["Principal"]) || scope == "") {
+		return permFinding{CatSecurity, "lambda-permission-public", fmt.Sprintf("anyone (Principal *) may invoke the function%s", scope)}, true
+	}
+	if svc, ok := np["Principal"].(string); ok && strings.Contains(svc, ".") && np["SourceArn"] == nil && np["SourceAccount"] == nil {
+		var lost []string
+		for _, k := range []string{"SourceArn", "SourceAccount"} {
+			if op[k] != nil {
+				lost = append(lost, k)
+			}
+		}
+		if op == nil || len(lost) > 0 || !equalValue(op["Principal"], np["Principal"]) {
+			msg := fmt.Sprintf("%s may invoke the function with no SourceArn or SourceAccount: any %s resource, in any account, can invoke it", svc, svc)
+			if len(lost) > 0 {
+				msg = strings.Join(lost, " and ") + " removed: " + msg
+			}
+			return permFinding{CatSecurity, "lambda-permission-unscoped", msg}, true
+		}
+	}
+	if op != nil {
+		var lost []string
+		for _, k := range []string{"SourceArn", "SourceAccount", "PrincipalOrgID"} {
+			if op[k] != nil && np[k] == nil {
+				lost = append(lost, k)
+			}
+		}
+		if len(lost) > 0 {
+			return permFinding{CatSecurity, "lambda-permission-unscoped", fmt.Sprintf("%s removed: %s may invoke the function from more sources", strings.Join(lost, " and "), who)}, true
+		}
+	}
+	cat := CatSecurity
+	if c.allCreated(np["FunctionName"]) {
+		cat = CatNewGrants
+	}
+	verb := "may now invoke"
+	if op != nil {
+		verb = "permission changed:"
+	}
+	return permFinding{cat, "lambda-permission-added", fmt.Sprintf("%s %s %s%s", who, verb, formatValue(np["FunctionName"]), scope)}, true
+}
+
+// ebsEncryption reports block device mappings whose EBS encryption was on
+// and no longer is, matched by device name: an EC2 instance's, a launch
+// template's, an Auto Scaling launch configuration's.
+func ebsEncryption(typ string, op, np map[string]any) []string {
+	var path []string
+	switch typ {
+	case "AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration":
+		path = []string{"BlockDeviceMappings"}
+	case "AWS::EC2::LaunchTemplate":
+		path = []string{"LaunchTemplateData", "BlockDeviceMappings"}
+	default:
+		return nil
+	}
+	byDevice := func(m map[string]any) map[string]map[string]any {
+		out := map[string]map[string]any{}
+		for i, e := range asList(lookup(m, path)) {
+			bm, _ := e.(map[string]any)
+			name, ok := bm["DeviceName"].(string)
+			if !ok {
+				name = fmt.Sprintf("[%d]", i)
+			}
+			out[name] = bm
+		}
+		return out
+	}
+	olds, news := byDevice(op), byDevice(np)
+	var out []string
+	for _, dev := range sortedKeys(anyMap(olds)) {
+		nb, ok := news[dev]
+		if !ok || !isTrue(lookup(olds[dev], []string{"Ebs", "Encrypted"})) || isTrue(lookup(nb, []string{"Ebs", "Encrypted"})) {
+			continue
+		}
+		if lookup(nb, []string{"Ebs"}) == nil {
+			continue // no longer an EBS volume
+		}
+		out = append(out, fmt.Sprintf("%s[%s].Ebs.Encrypted turned off", strings.Join(path, "."), dev))
+	}
+	return out
+}
+
+func anyMap[V any](m map[string]V) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }

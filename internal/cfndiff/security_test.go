@@ -114,6 +114,51 @@ func TestSecurityFindings(t *testing.T) {
 		{"retain to snapshot keeps protection",
 			`{"Type":"AWS::RDS::DBInstance","DeletionPolicy":"Retain","Properties":{}}`,
 			`{"Type":"AWS::RDS::DBInstance","DeletionPolicy":"Snapshot","Properties":{}}`, nil},
+		{"lambda permission loses SourceArn",
+			`{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":"f","Principal":"apigateway.amazonaws.com","SourceArn":"arn:aws:execute-api:eu-west-1:111122223333:abc/*"}}`,
+			`{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":"f","Principal":"apigateway.amazonaws.com"}}`,
+			[]string{"lambda-permission-unscoped"}},
+		{"lambda permission loses SourceAccount",
+			`{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":"f","Principal":"s3.amazonaws.com","SourceArn":"arn:aws:s3:::b","SourceAccount":"111122223333"}}`,
+			`{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":"f","Principal":"s3.amazonaws.com","SourceArn":"arn:aws:s3:::b"}}`,
+			[]string{"lambda-permission-unscoped"}},
+		{"new unscoped lambda permission", "",
+			`{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":"f","Principal":"events.amazonaws.com"}}`,
+			[]string{"lambda-permission-unscoped"}},
+		{"new scoped lambda permission", "",
+			`{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":"f","Principal":"events.amazonaws.com","SourceArn":"arn:aws:events:eu-west-1:111122223333:rule/r"}}`,
+			[]string{"lambda-permission-added"}},
+		{"lambda permission unchanged but for a number's spelling",
+			`{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":"f","Principal":"111122223333"}}`,
+			`{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":"f","Principal":111122223333}}`, nil},
+		{"rest api policy opened to *",
+			`{"Type":"AWS::ApiGateway::RestApi","Properties":{"Name":"api","Policy":{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}}}`,
+			`{"Type":"AWS::ApiGateway::RestApi","Properties":{"Name":"api","Policy":{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}}}`,
+			[]string{"iam-principal-wildcard"}},
+		{"logs resource policy as a JSON string",
+			`{"Type":"AWS::Logs::ResourcePolicy","Properties":{"PolicyName":"p","PolicyDocument":"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"es.amazonaws.com\"},\"Action\":\"logs:PutLogEvents\",\"Resource\":\"arn:aws:logs:eu-west-1:111122223333:log-group:/search:*\"}]}"}}`,
+			`{"Type":"AWS::Logs::ResourcePolicy","Properties":{"PolicyName":"p","PolicyDocument":"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":\"logs:PutLogEvents\",\"Resource\":\"arn:aws:logs:eu-west-1:111122223333:log-group:/search:*\"}]}"}}`,
+			[]string{"iam-principal-wildcard"}},
+		{"ECR repository policy built with Fn::Sub",
+			`{"Type":"AWS::ECR::Repository","Properties":{}}`,
+			`{"Type":"AWS::ECR::Repository","Properties":{"RepositoryPolicyText":{"Fn::Sub":"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::${AWS::AccountId}:root\"},\"Action\":\"ecr:*\"}]}"}}}`,
+			[]string{"iam-wildcard"}},
+		{"instance EBS encryption off",
+			`{"Type":"AWS::EC2::Instance","Properties":{"BlockDeviceMappings":[{"DeviceName":"/dev/xvda","Ebs":{"VolumeSize":30,"Encrypted":true}}]}}`,
+			`{"Type":"AWS::EC2::Instance","Properties":{"BlockDeviceMappings":[{"DeviceName":"/dev/xvda","Ebs":{"VolumeSize":30}}]}}`,
+			[]string{"encryption-disabled"}},
+		{"launch template EBS encryption off",
+			`{"Type":"AWS::EC2::LaunchTemplate","Properties":{"LaunchTemplateData":{"BlockDeviceMappings":[{"DeviceName":"/dev/xvda","Ebs":{"Encrypted":true}},{"DeviceName":"/dev/sdb","Ebs":{"Encrypted":"true"}}]}}}`,
+			`{"Type":"AWS::EC2::LaunchTemplate","Properties":{"LaunchTemplateData":{"BlockDeviceMappings":[{"DeviceName":"/dev/xvda","Ebs":{"Encrypted":true}},{"DeviceName":"/dev/sdb","Ebs":{"Encrypted":false}}]}}}`,
+			[]string{"encryption-disabled"}},
+		{"sg egress opened to the internet",
+			`{"Type":"AWS::EC2::SecurityGroup","Properties":{"GroupDescription":"g","SecurityGroupEgress":[{"IpProtocol":"icmp","FromPort":252,"ToPort":86,"CidrIp":"255.255.255.255/32"}]}}`,
+			`{"Type":"AWS::EC2::SecurityGroup","Properties":{"GroupDescription":"g","SecurityGroupEgress":[{"IpProtocol":"-1","CidrIp":"0.0.0.0/0"}]}}`,
+			[]string{"sg-egress-open"}},
+		{"sg egress description only",
+			`{"Type":"AWS::EC2::SecurityGroup","Properties":{"GroupDescription":"g","SecurityGroupEgress":[{"IpProtocol":"tcp","FromPort":443,"ToPort":443,"CidrIp":"10.0.0.0/8"}]}}`,
+			`{"Type":"AWS::EC2::SecurityGroup","Properties":{"GroupDescription":"g","SecurityGroupEgress":[{"IpProtocol":"tcp","FromPort":443,"ToPort":443,"CidrIp":"10.0.0.0/8","Description":"https"}]}}`,
+			nil},
 		{"retain to delete",
 			`{"Type":"AWS::DynamoDB::Table","DeletionPolicy":"Retain","UpdateReplacePolicy":"Retain","Properties":{}}`,
 			`{"Type":"AWS::DynamoDB::Table","DeletionPolicy":"Delete","UpdateReplacePolicy":"Retain","Properties":{}}`,
@@ -122,7 +167,7 @@ func TestSecurityFindings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, f := range securityFindings("R", res(t, tt.old), res(t, tt.new)) {
+			for _, f := range (&stackContext{}).securityFindings("R", res(t, tt.old), res(t, tt.new)) {
 				got = append(got, f.Kind)
 				if f.Message == "" || f.LogicalID != "R" {
 					t.Errorf("finding %+v lacks a message or the logical ID", f)
@@ -159,6 +204,70 @@ func TestCompareResourceImpact(t *testing.T) {
 			if changed != tt.changed || (changed && rc.Impact != tt.want) {
 				b, _ := json.Marshal(rc)
 				t.Errorf("changed=%v impact=%q, want %v %q: %s", changed, rc.Impact, tt.changed, tt.want, b)
+			}
+		})
+	}
+}
+
+// TestNewGrants: what a feature adds for itself (a new function's role, its
+// policy, its invoke permission) is a new-grants finding; access broadened
+// for what exists already, or a risky grant, stays a security finding.
+func TestNewGrants(t *testing.T) {
+	const (
+		api       = `"Api":{"Type":"AWS::ApiGateway::RestApi","Properties":{"Name":"api"}}`
+		table     = `"Table":{"Type":"AWS::DynamoDB::Table","DeletionPolicy":"Retain","Properties":{"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}]}}`
+		oldRole   = `"OldRole":{"Type":"AWS::IAM::Role","Properties":{"AssumeRolePolicyDocument":{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}}}`
+		oldPolicy = `"OldPolicy":{"Type":"AWS::IAM::Policy","Properties":{"PolicyName":"p","Roles":[{"Ref":"OldRole"}],"PolicyDocument":{"Statement":[{"Effect":"Allow","Action":"dynamodb:Query","Resource":{"Fn::GetAtt":["Table","Arn"]}}]}}}`
+		role      = `"Role":{"Type":"AWS::IAM::Role","Properties":{"AssumeRolePolicyDocument":{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]},"ManagedPolicyArns":["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]}}`
+		fn        = `"Fn":{"Type":"AWS::Lambda::Function","Properties":{"Role":{"Fn::GetAtt":["Role","Arn"]},"Code":{"ZipFile":"x"}}}`
+		perm      = `"Perm":{"Type":"AWS::Lambda::Permission","Properties":{"Action":"lambda:InvokeFunction","FunctionName":{"Fn::GetAtt":["Fn","Arn"]},"Principal":"apigateway.amazonaws.com","SourceArn":{"Fn::Sub":"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*/GET/items"}}}`
+	)
+	policy := func(id, roleRef, statements string) string {
+		return `"` + id + `":{"Type":"AWS::IAM::Policy","Properties":{"PolicyName":"p","Roles":[` + roleRef + `],"PolicyDocument":{"Statement":[` + statements + `]}}}`
+	}
+	const (
+		logs   = `{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:eu-west-1:111122223333:log-group:/fn:*"}`
+		xray   = `{"Effect":"Allow","Action":["xray:PutTraceSegments","xray:PutTelemetryRecords"],"Resource":"*"}`
+		get    = `{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":{"Fn::GetAtt":["Table","Arn"]}}`
+		ddbAll = `{"Effect":"Allow","Action":"dynamodb:*","Resource":{"Fn::GetAtt":["Table","Arn"]}}`
+	)
+	base := tmpl(api, table, oldRole, oldPolicy)
+	tests := []struct {
+		name     string
+		new      string
+		findings []string
+		exit     int // under DefaultFailOn
+		feature  int // under stateful,security,protection
+	}{
+		{"a new read-only route", tmpl(api, table, oldRole, oldPolicy, role, fn, perm, policy("Policy", `{"Ref":"Role"}`, logs+","+xray+","+get)),
+			[]string{"new-grants/iam-managed-policy-attached/Role", "new-grants/iam-statement-added/Policy", "new-grants/iam-statement-added/Policy", "new-grants/iam-statement-added/Role", "new-grants/iam-wildcard/Policy", "new-grants/lambda-permission-added/Perm"},
+			ExitGated, ExitChanges},
+		{"a new role with a wildcard action", tmpl(api, table, oldRole, oldPolicy, role, fn, policy("Policy", `{"Ref":"Role"}`, ddbAll)),
+			[]string{"new-grants/iam-managed-policy-attached/Role", "new-grants/iam-statement-added/Role", "security/iam-wildcard/Policy"},
+			ExitGated, ExitGated},
+		{"an existing role gains a statement", tmpl(api, table, oldRole, policy("OldPolicy", `{"Ref":"OldRole"}`, `{"Effect":"Allow","Action":"dynamodb:Query","Resource":{"Fn::GetAtt":["Table","Arn"]}},`+get)),
+			[]string{"security/iam-statement-added/OldPolicy"},
+			ExitGated, ExitGated},
+		{"a new policy on an existing role", tmpl(api, table, oldRole, oldPolicy, policy("Policy", `{"Ref":"OldRole"}`, get)),
+			[]string{"security/iam-statement-added/Policy"},
+			ExitGated, ExitGated},
+	}
+	feature, err := ParseFailOn("stateful,security,protection")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := compareTemplates(t, base, tt.new, nil)
+			_, finds := summary(res)
+			if strings.Join(finds, " ") != strings.Join(tt.findings, " ") {
+				t.Errorf("findings\n got  %v\n want %v", finds, tt.findings)
+			}
+			if res.ExitCode != tt.exit {
+				t.Errorf("default gate: exit %d, want %d", res.ExitCode, tt.exit)
+			}
+			if got := compareTemplates(t, base, tt.new, feature).ExitCode; got != tt.feature {
+				t.Errorf("--fail-on=stateful,security,protection: exit %d, want %d", got, tt.feature)
 			}
 		})
 	}

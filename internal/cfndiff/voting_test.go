@@ -73,10 +73,21 @@ func TestVotingCases(t *testing.T) {
 			kinds: map[string]int{"stateful-orphan": 1, "iam-statement-added": 6},
 		},
 		{
-			name:    "voting-table-keyschema",
-			exit:    ExitGated,
-			impacts: map[string]Impact{votingTable: Replace},
-			kinds:   map[string]int{"stateful-replace": 1},
+			name: "voting-table-keyschema",
+			exit: ExitGated,
+			impacts: map[string]Impact{
+				votingTable: Replace,
+				// The replacement has a new name and ARN: what names the
+				// table through Ref or Fn::GetAtt is updated with them.
+				votingGetFn:                                      Update,
+				"VotesPostPollsFunction56788193":                 Update,
+				"VotesPostPollsIdVotesFunction252C6D91":          Update,
+				votingGetPolicy:                                  Update,
+				"VotesPostPollsRoleDefaultPolicyE43D9CEE":        Update,
+				"VotesPostPollsIdVotesRoleDefaultPolicyA333A30E": Update,
+				"VotesTableThrottlesAlarmB1D7EFFF":               Update,
+			},
+			kinds: map[string]int{"stateful-replace": 1},
 		},
 	}
 	for _, tt := range tests {

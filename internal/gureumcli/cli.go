@@ -33,10 +33,12 @@ const usage = `gureum: review synthesized AWS CDK apps in CI (reads cdk.out; bui
 
 Usage:
   gureum diff [flags] OLD NEW
-      Compare two cloud assemblies (cdk.out directories) or two template files.
+      Compare two cloud assemblies (cdk.out directories) or two template files
+      (JSON or YAML).
       --format text|markdown|json   output format (default text)
-      --fail-on LIST                categories that exit 2 (default stateful,security,protection);
-                                    any of stateful, may-replace, security, protection, exports,
+      --fail-on LIST                categories that exit 2 (default
+                                    stateful,security,new-grants,protection); any of stateful,
+                                    may-replace, security, new-grants, protection, exports, egress,
                                     orphan, replace, destroy, or all, none
       --allow-stack-changes         report a stack found in one assembly only as added or
                                     removed instead of failing with exit 4
@@ -62,11 +64,15 @@ Usage:
   gureum help        print this help
 
 Diff impacts: add, update, may-replace, replace, orphan (removed, DeletionPolicy Retain),
-destroy. Findings: stateful (a stateful resource replaced, destroyed or orphaned), may-replace
-(a stateful resource may be replaced), security (IAM/resource policy or security group
-broadened, public access or encryption relaxed), protection (deletion or termination
-protection, or a Retain policy, removed), exports (an output's export removed or renamed),
-orphan (a resource that holds no data left unmanaged).
+destroy. Findings: stateful (a stateful resource replaced, destroyed or orphaned, or put under
+a Condition), may-replace (a stateful resource may be replaced), security (access broadened
+for an existing principal or resource: IAM or resource policy, Lambda permission, security
+group ingress; public access or encryption relaxed), new-grants (access granted only to or on
+what the change creates: a new role's policies, a new function's permission), protection
+(deletion or termination protection, or a Retain policy, removed), exports (an output's export
+removed or renamed), egress (security group egress opened), orphan (a resource that holds no
+data left unmanaged), replace (also: a custom-named resource CloudFormation cannot replace).
+A CI job for feature pull requests may pass --fail-on=stateful,security,protection.
 
 Exit status:
   0  diff: no change; diagram, report: success

@@ -46,6 +46,8 @@ func TestExitStatus(t *testing.T) {
 		{"flags after arguments", []string{"diff", c("bucket-rename", "old"), c("bucket-rename", "new"), "--fail-on", "none"}, 1, "BucketName", ""},
 		{"template files", []string{"diff", c("table-keyschema", "old") + "/App.template.json", c("table-keyschema", "new") + "/App.template.json"}, 2, "KeySchema", ""},
 		{"template vs assembly", []string{"diff", c("lambda-memory", "old") + "/App.template.json", c("lambda-memory", "new")}, 1, "MemorySize", ""},
+		{"YAML template vs the same in JSON", []string{"diff", "../assembly/testdata/yaml/short.template.yaml", "../assembly/testdata/yaml/short.template.json"}, 0, "no changes", ""},
+		{"JSON with a byte order mark", []string{"diff", "../assembly/testdata/bom.template.json", "../assembly/testdata/queue.yaml"}, 0, "no changes", ""},
 		{"stack only on one side", []string{"diff", c("identical", "old"), c("stage-update", "new")}, 4, "", "only in NEW: Prod/App"},
 		{"stack changes allowed", []string{"diff", "--allow-stack-changes", c("identical", "old"), c("stage-update", "new")}, 2, "stack added", ""},
 		{"missing directory", []string{"diff", c("identical", "old"), "testdata/nope"}, 4, "", "testdata/nope: no such file or directory"},
@@ -127,8 +129,15 @@ func TestJSONAndMarkdown(t *testing.T) {
 	if out.SchemaVersion != 1 || out.ExitCode != r.code || r.code != 2 {
 		t.Errorf("schemaVersion %d exitCode %d (process exit %d)", out.SchemaVersion, out.ExitCode, r.code)
 	}
-	if len(out.Stacks) != 1 || len(out.Stacks[0].Resources) != 1 || out.Stacks[0].Resources[0].Impact != "replace" {
-		t.Errorf("want the table replaced, got %+v", out.Stacks)
+	impacts := map[string]string{}
+	if len(out.Stacks) == 1 {
+		for _, rc := range out.Stacks[0].Resources {
+			impacts[rc.LogicalID] = rc.Impact
+		}
+	}
+	// The handler and its policy name the table: the replacement updates them.
+	if len(out.Stacks) != 1 || len(impacts) != 3 || impacts["Table"] != "replace" || impacts["Handler"] != "update" || impacts["HandlerServiceRoleDefaultPolicy"] != "update" {
+		t.Errorf("want the table replaced and its handler and policy updated, got %+v", out.Stacks)
 	}
 	md := run(t, nil, true, "diff", "--format", "markdown", c("table-keyschema", "old"), c("table-keyschema", "new"))
 	if !strings.HasPrefix(md.stdout, "<!-- gureum-diff -->") || !strings.Contains(md.stdout, "<details>") || strings.Contains(md.stdout, "\x1b[") {

@@ -25,7 +25,7 @@ func TestVotingExitStatus(t *testing.T) {
 		{"iam wildcard", []string{"diff", c("voting-iam-wildcard", "old"), c("voting-iam-wildcard", "new")}, 2,
 			[]string{"x [security] GureumVoting: AWS::IAM::Policy VotesGetPollsIdRoleDefaultPolicy0DECF066", "Action [dynamodb:*]", "(wildcard action)"}},
 		{"iam wildcard: stateful only", []string{"diff", "--fail-on=stateful", c("voting-iam-wildcard", "old"), c("voting-iam-wildcard", "new")}, 1,
-			[]string{"(wildcard action)", "1 findings, 0 gating"}},
+			[]string{"(wildcard action)", "1 finding, 0 gating"}},
 		{"table renamed", []string{"diff", c("voting-rename-table", "old"), c("voting-rename-table", "new")}, 2,
 			[]string{
 				"- AWS::DynamoDB::GlobalTable VotesTable153BC665 [orphan, stateful]",
@@ -79,7 +79,7 @@ func TestVotingJSON(t *testing.T) {
 		{"voting-lambda-memory", 1, map[string]string{"VotesGetPollsIdFunctionEB5BD636": "update"}, 1, map[string]int{}},
 		{"voting-iam-wildcard", 2, map[string]string{"VotesGetPollsIdRoleDefaultPolicy0DECF066": "update"}, 1, map[string]int{"iam-wildcard": 1}},
 		{"voting-rename-table", 2, map[string]string{"VotesTable153BC665": "orphan", "VotesVotesTable8F0DB835": "add"}, 9, map[string]int{"stateful-orphan": 1, "iam-statement-added": 6}},
-		{"voting-table-keyschema", 2, map[string]string{"VotesTable153BC665": "replace"}, 1, map[string]int{"stateful-replace": 1}},
+		{"voting-table-keyschema", 2, map[string]string{"VotesTable153BC665": "replace", "VotesGetPollsIdFunctionEB5BD636": "update"}, 8, map[string]int{"stateful-replace": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

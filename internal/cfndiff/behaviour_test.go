@@ -90,6 +90,8 @@ func TestCloudFormationSemantics(t *testing.T) {
 		{name: "boolean and its string", old: tmpl(clusterOn), new: tmpl(clusterStr), exit: 0, impacts: map[string]Impact{}},
 		{name: "number and its string", old: tmpl(queueNum), new: tmpl(queueStr), exit: 0, impacts: map[string]Impact{}},
 		{name: "string of another number", old: tmpl(queueNum), new: tmpl(queueOther), exit: 1, impacts: map[string]Impact{"Q": Update}},
+		{name: "Fn::GetAtt in its string form", old: tmpl(fnA, `"U":{"Type":"AWS::SQS::Queue","Properties":{"Tags":[{"Key":"k","Value":{"Fn::GetAtt":["Fn","Arn"]}}]}}`),
+			new: tmpl(fnA, `"U":{"Type":"AWS::SQS::Queue","Properties":{"Tags":[{"Key":"k","Value":{"Fn::GetAtt":"Fn.Arn"}}]}}`), exit: 0, impacts: map[string]Impact{}},
 		{name: "DependsOn reordered", old: tmpl(dependsAB), new: tmpl(dependsBA), exit: 0, impacts: map[string]Impact{}},
 		{name: "DependsOn name and list of one", old: tmpl(dependsA), new: tmpl(dependsA1), exit: 0, impacts: map[string]Impact{}},
 		{name: "DependsOn changed", old: tmpl(dependsA), new: tmpl(dependsAB), exit: 1, impacts: map[string]Impact{"W": Update}},

@@ -24,6 +24,12 @@ func equalValue(a, b any) bool {
 		if !ok || len(x) != len(y) {
 			return false
 		}
+		if xa, ok := x["Fn::GetAtt"]; ok && len(x) == 1 {
+			if ya, ok := y["Fn::GetAtt"]; ok {
+				// "Resource.Attribute" is the short form of ["Resource", "Attribute"].
+				return equalValue(getAttList(xa), getAttList(ya))
+			}
+		}
 		for k, v := range x {
 			w, ok := y[k]
 			if !ok || !equalValue(v, w) {
@@ -157,6 +163,16 @@ func walkRefs(v any, f func(id string)) {
 			walkRefs(e, f)
 		}
 	}
+}
+
+func getAttList(arg any) any {
+	if s, ok := arg.(string); ok {
+		id, attr, found := strings.Cut(s, ".")
+		if found {
+			return []any{id, attr}
+		}
+	}
+	return arg
 }
 
 func getAttID(arg any) string {

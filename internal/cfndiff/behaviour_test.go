@@ -1,6 +1,7 @@
 package cfndiff
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -214,5 +215,30 @@ func TestDuplicateFindingsOnce(t *testing.T) {
 	_, finds := summary(compareTemplates(t, old, new, nil))
 	if fmt.Sprint(finds) != "[security/iam-statement-added/P]" {
 		t.Errorf("findings %v, want the new statement once", finds)
+	}
+}
+
+// TestMarkdownFoldsUnchangedStacks: the summary table lists the stacks that
+// changed; the unchanged ones share one line.
+func TestMarkdownFoldsUnchangedStacks(t *testing.T) {
+	r := &Result{SchemaVersion: SchemaVersion, Stacks: []StackDiff{
+		{Name: "Api", Status: Modified, Resources: []ResourceChange{{LogicalID: "Fn", Type: "AWS::Lambda::Function", Change: Modified, Impact: Update}}},
+		{Name: "Data", Status: Unchanged},
+		{Name: "Prod/Web", Status: Unchanged},
+	}}
+	r.Gate(DefaultFailOn)
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "| Api | modified |") || strings.Contains(out, "| Data |") || strings.Contains(out, "| Prod/Web |") {
+		t.Errorf("summary table should list Api only:\n%s", out)
+	}
+	if !strings.Contains(out, "2 stacks unchanged: Data, Prod/Web.") {
+		t.Errorf("no line folding the unchanged stacks:\n%s", out)
+	}
+	if !strings.Contains(out, "1 of 3 stacks changed") || !strings.Contains(out, "; 0 findings,") {
+		t.Errorf("summary line:\n%s", out)
 	}
 }

@@ -8,6 +8,11 @@
 // The partition date is the UTC date of each record's timestamp field
 // (Options.TimeField) or, without one, of the load time.
 //
+// A record must be one JSON object of Unicode text: invalid UTF-8 and
+// unpaired surrogate escapes ("\ud800"), which encoding/json lets through,
+// fail the load with the line number. Records are stored as given (no
+// normalisation): the raw zone keeps what the source sent.
+//
 // A load reads and validates every record first, grouping them per partition
 // into gzip-compressed spool files of at most Options.MaxObjectBytes of JSON
 // each; nothing is written to S3 unless the whole input is valid. At most

@@ -366,6 +366,9 @@ func TestInvalidInputWritesNothing(t *testing.T) {
 		{"reader fails midway", &failingReader{strings.NewReader(good), errDisk}, lakeloader.Options{}, "read part-0001 after line 200: disk read error"},
 		{"malformed record", strings.NewReader(good + `{"ts":"2026-05-01T00:00:00Z",` + "\n"), lakeloader.Options{}, "part-0001:201: record is not valid JSON"},
 		{"not an object", strings.NewReader(good + `[1,2]` + "\n"), lakeloader.Options{}, "part-0001:201: record is not a JSON object"},
+		// encoding/json's Valid accepts both of these; the lake would hold U+FFFD or bytes its readers reject.
+		{"invalid UTF-8", strings.NewReader(good + "{\"ts\":\"2026-05-01T00:00:00Z\",\"name\":\"caf\xe9\"}\n"), lakeloader.Options{}, "part-0001:201: record is not Unicode text: not valid UTF-8 at byte 40"},
+		{"lone surrogate escape", strings.NewReader(good + `{"ts":"2026-05-01T00:00:00Z","name":"\ud83d"}` + "\n"), lakeloader.Options{}, `part-0001:201: record is not Unicode text: unpaired UTF-16 surrogate escape \ud83d at byte 37`},
 		{"missing time field", strings.NewReader(good + `{"t":1}` + "\n"), lakeloader.Options{}, `part-0001:201: time field "ts" is missing`},
 		{"bad timestamp", strings.NewReader(good + `{"ts":"yesterday"}` + "\n"), lakeloader.Options{}, `"yesterday" is not an RFC 3339 timestamp`},
 		{"record one byte too large", strings.NewReader(good + `{"ts":1,"v":"` + strings.Repeat("z", 186) + `"}` + "\n"), lakeloader.Options{MaxRecordBytes: 200, MaxObjectBytes: 1000}, "part-0001:201: record is 201 bytes, more than 200"},

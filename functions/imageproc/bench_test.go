@@ -1,7 +1,9 @@
 package imageproc
 
 import (
+	"bytes"
 	"fmt"
+	"image"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -101,6 +103,46 @@ func BenchmarkStages(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkMemory processes one 12-megapixel image of each kind in
+// memoryKinds (GIF aside: 1 byte per pixel, and slow to generate) into the
+// default renditions, and reports the peak live heap during Process beside
+// the estimate MaxImageMemory is checked against, and the decoded bytes per
+// pixel. The inputs are generated, not checked in.
+//
+//	go test ./functions/imageproc -run '^$' -bench Memory -benchtime 1x
+func BenchmarkMemory(b *testing.B) {
+	const w, h = 4000, 3008
+	p := &Processor{Renditions: DefaultRenditions(), MaxImageMemory: 4 << 30}
+	for _, k := range memoryKinds {
+		if k.name == "gif" {
+			continue
+		}
+		b.Run(k.name, func(b *testing.B) {
+			data := k.gen(w, h)
+			cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+			if err != nil {
+				b.Fatal(err)
+			}
+			est := estimateMemory(data, cfg, format, 1, p.Renditions)
+			runtime.GC()
+			stop := make(chan struct{})
+			peak := peakHeap(stop)
+			b.ResetTimer()
+			for b.Loop() {
+				if _, _, err := p.Process(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			b.ReportMetric(float64(<-peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(est.total())/(1<<20), "estimate-MiB")
+			b.ReportMetric(est.bytesPerPixel(w, h), "decoded-B/px")
+			b.ReportMetric(float64(len(data))/(1<<10), "input-KiB")
 		})
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/gureum-cdk/gureum/functions/internal/boot"
 )
 
 // Defaults used when the corresponding environment variable is unset.
@@ -112,6 +115,15 @@ type Config struct {
 	// MaxObjectBytes rejects larger objects before download (MAX_OBJECT_BYTES).
 	// Default: 50 MiB.
 	MaxObjectBytes int64
+	// MaxImageMemory rejects images whose header implies that decoding and
+	// rendering them needs more memory (MAX_IMAGE_MEMORY, bytes): the
+	// decoded pixels at the decoder's bytes per pixel (8 for 16-bit RGB, 24
+	// for a progressive CMYK JPEG, twice that for interlaced PNG passes) plus
+	// the rendition buffers; see Processor.MaxImageMemory. Default from
+	// LoadConfig: half the Go memory limit (ImageMemoryBudget), which the
+	// Lambda sets from the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE
+	// less 10%) unless GOMEMLIMIT is set; 1 GiB when no limit is known.
+	MaxImageMemory int64
 }
 
 // LoadConfig reads and validates the configuration from getenv (os.Getenv
@@ -150,7 +162,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	for _, p := range []struct {
 		name string
 		dst  *int64
-	}{{"MAX_PIXELS", &cfg.MaxPixels}, {"MAX_OBJECT_BYTES", &cfg.MaxObjectBytes}} {
+	}{{"MAX_PIXELS", &cfg.MaxPixels}, {"MAX_OBJECT_BYTES", &cfg.MaxObjectBytes}, {"MAX_IMAGE_MEMORY", &cfg.MaxImageMemory}} {
 		v := strings.TrimSpace(getenv(p.name))
 		if v == "" {
 			continue
@@ -161,6 +173,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			continue
 		}
 		*p.dst = n
+	}
+	if cfg.MaxImageMemory == 0 {
+		limit, err := boot.MemoryLimit(getenv)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if limit <= 0 {
+			limit = debug.SetMemoryLimit(-1) // GOMEMLIMIT as the runtime read it, or none
+		}
+		cfg.MaxImageMemory = ImageMemoryBudget(limit)
 	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
@@ -189,6 +211,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxObjectBytes <= 0 {
 		c.MaxObjectBytes = DefaultMaxObjectBytes
+	}
+	if c.MaxImageMemory <= 0 {
+		c.MaxImageMemory = DefaultMaxImageMemory
 	}
 	if len(c.Renditions) == 0 {
 		errs = append(errs, errors.New("RENDITIONS: at least one rendition is required"))

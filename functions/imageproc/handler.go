@@ -247,7 +247,7 @@ func (h *Handler) handleRecord(ctx context.Context, rec events.S3EventRecord) (e
 	if err != nil {
 		return err
 	}
-	proc := Processor{Renditions: todo, Watermark: wm, MaxPixels: h.cfg.MaxPixels}
+	proc := Processor{Renditions: todo, Watermark: wm, MaxPixels: h.cfg.MaxPixels, MaxImageMemory: h.cfg.MaxImageMemory}
 	outs, info, err := proc.Process(data)
 	data = nil // let the source be collected before the uploads
 	var ie *InputError
@@ -403,7 +403,7 @@ func (h *Handler) watermark(ctx context.Context, bucket string) (*Watermark, err
 	if tooBig {
 		return nil, fmt.Errorf("watermark s3://%s/%s exceeds %d bytes", bucket, wc.ImageKey, h.cfg.MaxObjectBytes)
 	}
-	p := Processor{MaxPixels: h.cfg.MaxPixels}
+	p := Processor{MaxPixels: h.cfg.MaxPixels, MaxImageMemory: h.cfg.MaxImageMemory}
 	img, _, err := p.decode(data)
 	if err != nil {
 		// A broken watermark is a configuration error: retry until fixed.

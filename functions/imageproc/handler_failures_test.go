@@ -434,3 +434,51 @@ func TestSourceKeyTooLongForRenditions(t *testing.T) {
 		t.Errorf("the skipped rejection record is not logged\nlogs:\n%s", logs)
 	}
 }
+
+// A decompression bomb by decoded size: a 7000x7000 progressive CMYK JPEG
+// of under 2 MB needs 24 bytes per pixel to decode. In a 2048 MB function
+// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, which Lambda sets) it is rejected for
+// good with the usual log line and rejection record; a normal photo in the
+// same batch is processed.
+func TestImageBeyondMemoryBudgetIsRejected(t *testing.T) {
+	ctx := context.Background()
+	c := s3srv.Client()
+	upload, output := newBuckets(t)
+	bomb := testimage.BlockJPEG(7000, 7000, testimage.JPEGKind{Components: 4, Progressive: true})
+	put(t, c, upload, "in/cmyk.jpg", bomb, nil)
+	good := testimage.JPEG(testimage.Photo(300, 200), 85)
+	put(t, c, upload, "in/good.jpg", good, nil)
+	cfg, err := LoadConfig(env(map[string]string{"OUTPUT_BUCKET": output, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger, logs := testLogger(t)
+	h, err := New(cfg, c, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.HandleSQS(ctx, sqsEvent(notification(upload, "in/cmyk.jpg", len(bomb)), notification(upload, "in/good.jpg", len(good))))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %v, err %v", resp.BatchItemFailures, err)
+	}
+	lines := logLines(t, logs, RejectedMessage)
+	if len(lines) != 1 || lines[0]["key"] != "in/cmyk.jpg" {
+		t.Fatalf("rejection lines %v, want one for in/cmyk.jpg\nlogs:\n%s", lines, logs)
+	}
+	rec, ok := get(t, c, output, cfg.RejectionKey("in/cmyk.jpg"))
+	if !ok {
+		t.Fatal("no rejection record")
+	}
+	var rej Rejection
+	if err := json.Unmarshal(rec.data, &rej); err != nil {
+		t.Fatal(err)
+	}
+	if want := "progressive JPEG 7000x7000 needs an estimated"; !strings.Contains(rej.Reason, want) || !strings.Contains(rej.Reason, "image memory budget of 922 MiB") {
+		t.Errorf("rejection reason %q", rej.Reason)
+	}
+	for _, r := range cfg.Renditions {
+		if _, ok := get(t, c, output, cfg.OutputKey(r, "in/good.jpg")); !ok {
+			t.Errorf("rendition %s of the good photo missing", r.Name)
+		}
+	}
+}

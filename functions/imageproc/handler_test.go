@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -377,8 +378,27 @@ func TestLoadConfig(t *testing.T) {
 			env:  map[string]string{"OUTPUT_BUCKET": "out"},
 			check: func(t *testing.T, c Config) {
 				if c.OutputPrefix != "renditions/" || c.MaxPixels != 50_000_000 || c.MaxObjectBytes != 50<<20 ||
-					len(c.Renditions) != 2 || c.Watermark != nil {
+					len(c.Renditions) != 2 || c.Watermark != nil || c.MaxImageMemory != ImageMemoryBudget(debug.SetMemoryLimit(-1)) {
 					t.Errorf("unexpected defaults: %+v", c)
+				}
+			},
+		},
+		{
+			name: "memory budget from the function's memory",
+			env:  map[string]string{"OUTPUT_BUCKET": "out", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048"},
+			check: func(t *testing.T, c Config) {
+				// Half of the 2048 MB less 10% headroom.
+				if want := int64(2048<<20-2048<<20/10) / 2; c.MaxImageMemory != want {
+					t.Errorf("MaxImageMemory = %d, want %d", c.MaxImageMemory, want)
+				}
+			},
+		},
+		{
+			name: "memory budget set",
+			env:  map[string]string{"OUTPUT_BUCKET": "out", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048", "MAX_IMAGE_MEMORY": "300000000"},
+			check: func(t *testing.T, c Config) {
+				if c.MaxImageMemory != 300_000_000 {
+					t.Errorf("MaxImageMemory = %d, want 300000000", c.MaxImageMemory)
 				}
 			},
 		},
@@ -404,12 +424,12 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "everything wrong",
 			env: map[string]string{
-				"MAX_PIXELS": "-3", "MAX_OBJECT_BYTES": "lots",
+				"MAX_PIXELS": "-3", "MAX_OBJECT_BYTES": "lots", "MAX_IMAGE_MEMORY": "0", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "big",
 				"RENDITIONS": `[{"name":"a b","maxWidth":0,"format":"gif","quality":101},{"name":"x","maxWidth":10},{"name":"x","maxWidth":10}]`,
 				"WATERMARK":  `{"text":"a","imageKey":"b","position":"middle","opacity":2}`,
 			},
 			wantErr: []string{
-				"OUTPUT_BUCKET is required", `MAX_PIXELS: "-3"`, `MAX_OBJECT_BYTES: "lots"`,
+				"OUTPUT_BUCKET is required", `MAX_PIXELS: "-3"`, `MAX_OBJECT_BYTES: "lots"`, `MAX_IMAGE_MEMORY: "0"`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE "big"`,
 				"only letters, digits", "at least one of maxWidth and maxHeight", `format "gif"`, "quality 101",
 				`duplicate name "x"`, "exactly one of text and imageKey", `position "middle"`, "opacity 2",
 			},

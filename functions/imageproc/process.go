@@ -46,6 +46,12 @@ type Processor struct {
 	// MaxPixels rejects images whose header declares more pixels, before
 	// any pixel is decoded. Zero: DefaultMaxPixels.
 	MaxPixels int64
+	// MaxImageMemory rejects images whose header implies that decoding and
+	// rendering them needs more bytes (decoded pixels at the decoder's bytes
+	// per pixel: 16-bit samples, CMYK, progressive JPEG coefficients,
+	// interlaced PNG passes; plus the rendition buffers), before any pixel
+	// is decoded. Zero: DefaultMaxImageMemory.
+	MaxImageMemory int64
 }
 
 // Output is one encoded rendition.
@@ -119,6 +125,17 @@ func (p *Processor) decode(data []byte) (image.Image, Info, error) {
 		return nil, info, reject("decompression bomb: %s header declares %dx%d = %d pixels, limit is %d",
 			format, cfg.Width, cfg.Height, px, limit)
 	}
+	if format == "jpeg" {
+		info.Orientation = jpegOrientation(data)
+	}
+	budget := p.MaxImageMemory
+	if budget <= 0 {
+		budget = DefaultMaxImageMemory
+	}
+	if est := estimateMemory(data, cfg, format, info.Orientation, p.Renditions); est.total() > budget {
+		return nil, info, reject("too much memory: %s %dx%d needs an estimated %d MiB to decode and render (%.1f bytes/pixel decoded), more than the image memory budget of %d MiB",
+			est.kind, cfg.Width, cfg.Height, mib(est.total()), est.bytesPerPixel(cfg.Width, cfg.Height), mib(budget))
+	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, info, reject("corrupt or truncated %s: %v", format, err)
@@ -128,11 +145,11 @@ func (p *Processor) decode(data []byte) (image.Image, Info, error) {
 		return nil, info, reject("%s decoded to %dx%d pixels, outside 1..%d", format, b.Dx(), b.Dy(), limit)
 	}
 	info.Width, info.Height = b.Dx(), b.Dy()
-	if format == "jpeg" {
-		info.Orientation = jpegOrientation(data)
-	}
 	return img, info, nil
 }
+
+// mib rounds n bytes up to whole MiB.
+func mib(n int64) int64 { return (n + 1<<20 - 1) >> 20 }
 
 func orUnknown(s string) string {
 	if s == "" {

@@ -269,7 +269,7 @@ func newRowSource(src image.Image, k int) *rowSource {
 		return rs
 	}
 	switch m := src.(type) {
-	case *image.Gray:
+	case *image.Gray, *image.Gray16, *image.CMYK:
 		rs.opaque = true
 	case interface{ Opaque() bool }: // *image.RGBA, *image.NRGBA, *image.Paletted, ...
 		rs.opaque = m.Opaque()
@@ -502,7 +502,64 @@ func rgbaRowConverter(src image.Image) func(y int, dst []uint8) {
 				copy(dst[4*x:4*x+4], lut[v][:])
 			}
 		}
+	case *image.Gray16:
+		return func(y int, dst []uint8) {
+			s := m.Pix[m.PixOffset(b.Min.X, y):]
+			s = s[:2*sw]
+			for x := 0; x < sw; x++ {
+				v := s[2*x] // the high byte of a big-endian sample
+				d := dst[4*x : 4*x+4 : 4*x+4]
+				d[0], d[1], d[2], d[3] = v, v, v, 255
+			}
+		}
+	case *image.RGBA64:
+		return func(y int, dst []uint8) {
+			s := m.Pix[m.PixOffset(b.Min.X, y):]
+			s = s[:8*sw]
+			for x := 0; x < sw; x++ {
+				q := s[8*x : 8*x+8 : 8*x+8]
+				d := dst[4*x : 4*x+4 : 4*x+4]
+				d[0], d[1], d[2], d[3] = q[0], q[2], q[4], q[6]
+			}
+		}
+	case *image.NRGBA64:
+		return func(y int, dst []uint8) {
+			s := m.Pix[m.PixOffset(b.Min.X, y):]
+			s = s[:8*sw]
+			for x := 0; x < sw; x++ {
+				q := s[8*x : 8*x+8 : 8*x+8]
+				d := dst[4*x : 4*x+4 : 4*x+4]
+				a := uint32(q[6])<<8 | uint32(q[7])
+				for c := 0; c < 3; c++ { // as color.NRGBA64.RGBA
+					v := uint32(q[2*c])<<8 | uint32(q[2*c+1])
+					d[c] = uint8(v * a / 0xffff >> 8)
+				}
+				d[3] = q[6]
+			}
+		}
+	case *image.CMYK:
+		return func(y int, dst []uint8) {
+			s := m.Pix[m.PixOffset(b.Min.X, y):]
+			s = s[:4*sw]
+			for x := 0; x < sw; x++ {
+				q := s[4*x : 4*x+4 : 4*x+4]
+				d := dst[4*x : 4*x+4 : 4*x+4]
+				w := 0xffff - uint32(q[3])*0x101 // as color.CMYK.RGBA
+				d[0] = uint8((0xffff - uint32(q[0])*0x101) * w / 0xffff >> 8)
+				d[1] = uint8((0xffff - uint32(q[1])*0x101) * w / 0xffff >> 8)
+				d[2] = uint8((0xffff - uint32(q[2])*0x101) * w / 0xffff >> 8)
+				d[3] = 255
+			}
+		}
 	}
+	return genericRowConverter(src)
+}
+
+// genericRowConverter converts through the image/color package, pixel by
+// pixel; the fast paths of rgbaRowConverter must give the same bytes.
+func genericRowConverter(src image.Image) func(y int, dst []uint8) {
+	b := src.Bounds()
+	sw := b.Dx()
 	return func(y int, dst []uint8) {
 		for x := 0; x < sw; x++ {
 			c := color.RGBA64Model.Convert(src.At(b.Min.X+x, y)).(color.RGBA64)

@@ -35,6 +35,13 @@ const (
 	DefaultConcurrency = 4
 	// DefaultMaxOpenPartitions bounds the spool files open while reading.
 	DefaultMaxOpenPartitions = 64
+	// DefaultSortBufferBytes bounds the records of further partitions held
+	// in memory before a sorted run is written to disk.
+	DefaultSortBufferBytes = 32 << 20
+
+	// maxMergeFanIn bounds the run files read at once by the final merge;
+	// more runs are first merged in groups.
+	maxMergeFanIn = 64
 
 	// abortTimeout bounds the clean-up of a failed upload, which runs even
 	// when the load's context is cancelled.
@@ -79,10 +86,19 @@ type Options struct {
 	PartSize int64
 	// Concurrency is the number of parts uploaded in parallel. Default: 4.
 	Concurrency int
-	// MaxOpenPartitions bounds the partitions spooled at once; past it, the
-	// least recently written partition's object is closed, and a later record
-	// for it starts a new object. Default: 64.
+	// MaxOpenPartitions bounds the partitions spooled at once (one gzip
+	// stream and temporary file each). The first MaxOpenPartitions partitions
+	// of a load are spooled as they are read; records of any further
+	// partition are staged, sorted by partition (in memory up to
+	// SortBufferBytes, then in sorted runs on disk merged at the end) and
+	// spooled one partition at a time after the input is read. Either way a
+	// partition lands in ceil(its bytes / MaxObjectBytes) objects, however
+	// its records are interleaved with other partitions'. Default: 64.
 	MaxOpenPartitions int
+	// SortBufferBytes bounds the memory staging the records of partitions
+	// beyond MaxOpenPartitions before they are sorted; past it, they are
+	// sorted and written to a temporary run file. Default: 32 MiB.
+	SortBufferBytes int
 	// TempDir holds the gzip spool files. Default: os.TempDir().
 	TempDir string
 	// Now gives the load time. Default: time.Now.
@@ -131,6 +147,8 @@ type Result struct {
 	LoadID string
 	// Records is the number of records read.
 	Records int
+	// Partitions is the number of distinct partitions the records fell in.
+	Partitions int
 	// Objects lists the objects written, in key order. After a failed upload
 	// it lists the objects that were written before it.
 	Objects []Object
@@ -179,6 +197,9 @@ func New(client API, opts Options) (*Loader, error) {
 	if opts.MaxOpenPartitions == 0 {
 		opts.MaxOpenPartitions = DefaultMaxOpenPartitions
 	}
+	if opts.SortBufferBytes == 0 {
+		opts.SortBufferBytes = DefaultSortBufferBytes
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -193,6 +214,8 @@ func New(client API, opts Options) (*Loader, error) {
 		return nil, fmt.Errorf("lakeloader: concurrency %d is negative", opts.Concurrency)
 	case opts.MaxOpenPartitions < 0:
 		return nil, fmt.Errorf("lakeloader: max open partitions %d is negative", opts.MaxOpenPartitions)
+	case opts.SortBufferBytes < 0:
+		return nil, fmt.Errorf("lakeloader: sort buffer bytes %d is negative", opts.SortBufferBytes)
 	case opts.DisableSSE && opts.KMSKeyID != "":
 		return nil, errors.New("lakeloader: a KMS key id was given with SSE disabled")
 	}
@@ -221,7 +244,7 @@ func (l *Loader) Load(ctx context.Context, inputs ...Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &batch{l: l, now: now, id: id, open: map[string]*spool{}}
+	b := &batch{l: l, now: now, id: id, open: map[string]*spool{}, seen: map[string]string{}}
 	defer b.remove()
 	for _, in := range inputs {
 		if err := b.read(ctx, in); err != nil {
@@ -231,8 +254,11 @@ func (l *Loader) Load(ctx context.Context, inputs ...Input) (*Result, error) {
 	if err := b.closeAll(); err != nil {
 		return nil, err
 	}
+	if err := b.spoolStaged(ctx); err != nil {
+		return nil, err
+	}
 	sort.Slice(b.done, func(i, j int) bool { return b.done[i].key < b.done[j].key })
-	res := &Result{LoadID: id, Records: b.records}
+	res := &Result{LoadID: id, Records: b.records, Partitions: len(b.seen)}
 	for _, sp := range b.done {
 		if err := l.upload(ctx, sp); err != nil {
 			return res, err
@@ -324,17 +350,23 @@ func (l *Loader) abortPending(ctx context.Context, key string, uploadErr error) 
 	return nil
 }
 
-// batch groups one load's records into gzip spool files, one open file per
-// partition, each becoming one object.
+// batch groups one load's records into gzip spool files, each becoming one
+// object. The first MaxOpenPartitions partitions get a spool as soon as they
+// are seen and keep it to the end (a full one is replaced by the next object
+// of the same partition); the records of every other partition are staged
+// and sorted by partition, then spooled one partition at a time. So no
+// partition is ever split by the interleaving of the input.
 type batch struct {
 	l       *Loader
 	now     time.Time
 	id      string
 	seq     int
-	tick    int64
 	records int
-	open    map[string]*spool
-	done    []*spool
+	// seen interns partition names and counts distinct partitions.
+	seen  map[string]string
+	open  map[string]*spool
+	done  []*spool
+	stage stage
 }
 
 // spool is one object's records, gzip-compressed in a temporary file.
@@ -348,7 +380,6 @@ type spool struct {
 	records    int
 	bytes      int64
 	compressed int64
-	lastUse    int64
 }
 
 func (b *batch) read(ctx context.Context, in Input) error {
@@ -387,7 +418,7 @@ func (b *batch) read(ctx context.Context, in Input) error {
 				return fmt.Errorf("lakeloader: %s:%d: %w", name, line, err)
 			}
 		}
-		if err := b.add(Partition(t), rec); err != nil {
+		if err := b.add(b.intern(Partition(t)), rec); err != nil {
 			return err
 		}
 	}
@@ -400,6 +431,14 @@ func (b *batch) read(ctx context.Context, in Input) error {
 	return ctx.Err()
 }
 
+func (b *batch) intern(partition string) string {
+	if p, ok := b.seen[partition]; ok {
+		return p
+	}
+	b.seen[partition] = partition
+	return partition
+}
+
 func trimSpace(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
 		b = b[1:]
@@ -410,50 +449,51 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-// add appends one record to its partition's open spool, starting a new object
-// when the record would take it past MaxObjectBytes.
+// add routes one record: to its partition's open spool, to a new spool while
+// fewer than MaxOpenPartitions are open, or else to the sort stage.
 func (b *batch) add(partition string, rec []byte) error {
+	b.records++
 	sp := b.open[partition]
-	size := int64(len(rec)) + 1
-	if sp != nil && sp.bytes+size > b.l.opts.MaxObjectBytes {
-		if err := b.finish(sp); err != nil {
-			return err
-		}
-		sp = nil
-	}
 	if sp == nil {
-		if len(b.open) >= b.l.opts.MaxOpenPartitions {
-			if err := b.finish(b.leastRecent()); err != nil {
-				return err
-			}
+		if len(b.open) >= b.l.opts.MaxOpenPartitions || b.stage.has(partition) {
+			return b.stage.add(b, partition, rec)
 		}
 		var err error
 		if sp, err = b.create(partition); err != nil {
 			return err
 		}
+		b.open[partition] = sp
 	}
-	b.tick++
-	sp.lastUse = b.tick
+	sp, err := b.write(sp, rec)
+	if sp != nil {
+		b.open[partition] = sp
+	}
+	return err
+}
+
+// write appends rec to sp, first replacing sp with a new spool of the same
+// partition when rec would take it past MaxObjectBytes. It returns the spool
+// that holds rec.
+func (b *batch) write(sp *spool, rec []byte) (*spool, error) {
+	size := int64(len(rec)) + 1
+	if sp.records > 0 && sp.bytes+size > b.l.opts.MaxObjectBytes {
+		if err := b.finish(sp); err != nil {
+			return nil, err
+		}
+		var err error
+		if sp, err = b.create(sp.partition); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := sp.gz.Write(rec); err != nil {
-		return fmt.Errorf("lakeloader: spool %s: %w", sp.key, err)
+		return sp, fmt.Errorf("lakeloader: spool %s: %w", sp.key, err)
 	}
 	if _, err := sp.gz.Write([]byte{'\n'}); err != nil {
-		return fmt.Errorf("lakeloader: spool %s: %w", sp.key, err)
+		return sp, fmt.Errorf("lakeloader: spool %s: %w", sp.key, err)
 	}
 	sp.records++
 	sp.bytes += size
-	b.records++
-	return nil
-}
-
-func (b *batch) leastRecent() *spool {
-	var oldest *spool
-	for _, sp := range b.open {
-		if oldest == nil || sp.lastUse < oldest.lastUse {
-			oldest = sp
-		}
-	}
-	return oldest
+	return sp, nil
 }
 
 func (b *batch) create(partition string) (*spool, error) {
@@ -469,14 +509,12 @@ func (b *batch) create(partition string) (*spool, error) {
 	}
 	sp := &spool{partition: partition, key: key, path: f.Name(), file: f, buf: bufio.NewWriterSize(f, 64<<10)}
 	sp.gz = gzip.NewWriter(sp.buf)
-	b.open[partition] = sp
 	b.done = append(b.done, sp)
 	return sp, nil
 }
 
 // finish completes a spool's gzip stream and closes its file.
 func (b *batch) finish(sp *spool) error {
-	delete(b.open, sp.partition)
 	err := sp.gz.Close()
 	if err == nil {
 		err = sp.buf.Flush()
@@ -498,7 +536,8 @@ func (b *batch) finish(sp *spool) error {
 }
 
 func (b *batch) closeAll() error {
-	for _, sp := range b.open {
+	for p, sp := range b.open {
+		delete(b.open, p)
 		if err := b.finish(sp); err != nil {
 			return err
 		}
@@ -506,7 +545,36 @@ func (b *batch) closeAll() error {
 	return nil
 }
 
-// remove deletes every spool file of the batch.
+// spoolStaged writes the staged records, in partition order, into spools:
+// one partition at a time, split only at MaxObjectBytes.
+func (b *batch) spoolStaged(ctx context.Context) error {
+	var cur *spool
+	err := b.stage.each(ctx, b, func(partition string, rec []byte) error {
+		if cur != nil && cur.partition != partition {
+			if err := b.finish(cur); err != nil {
+				return err
+			}
+			cur = nil
+		}
+		if cur == nil {
+			var err error
+			if cur, err = b.create(partition); err != nil {
+				return err
+			}
+		}
+		var err error
+		cur, err = b.write(cur, rec)
+		return err
+	})
+	if cur != nil && cur.file != nil {
+		if ferr := b.finish(cur); err == nil {
+			err = ferr
+		}
+	}
+	return err
+}
+
+// remove deletes every spool and run file of the batch.
 func (b *batch) remove() {
 	for _, sp := range b.done {
 		if sp.file != nil {
@@ -514,4 +582,5 @@ func (b *batch) remove() {
 		}
 		os.Remove(sp.path)
 	}
+	b.stage.remove()
 }

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 }
 
 // newBucket creates an empty bucket named after the test.
-func newBucket(t *testing.T) string {
+func newBucket(t testing.TB) string {
 	t.Helper()
 	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
 	if len(name) > 50 {
@@ -366,6 +366,9 @@ func TestInvalidInputWritesNothing(t *testing.T) {
 		{"reader fails midway", &failingReader{strings.NewReader(good), errDisk}, lakeloader.Options{}, "read part-0001 after line 200: disk read error"},
 		{"malformed record", strings.NewReader(good + `{"ts":"2026-05-01T00:00:00Z",` + "\n"), lakeloader.Options{}, "part-0001:201: record is not valid JSON"},
 		{"not an object", strings.NewReader(good + `[1,2]` + "\n"), lakeloader.Options{}, "part-0001:201: record is not a JSON object"},
+		// encoding/json's Valid accepts both of these; the lake would hold U+FFFD or bytes its readers reject.
+		{"invalid UTF-8", strings.NewReader(good + "{\"ts\":\"2026-05-01T00:00:00Z\",\"name\":\"caf\xe9\"}\n"), lakeloader.Options{}, "part-0001:201: record is not Unicode text: not valid UTF-8 at byte 40"},
+		{"lone surrogate escape", strings.NewReader(good + `{"ts":"2026-05-01T00:00:00Z","name":"\ud83d"}` + "\n"), lakeloader.Options{}, `part-0001:201: record is not Unicode text: unpaired UTF-16 surrogate escape \ud83d at byte 37`},
 		{"missing time field", strings.NewReader(good + `{"t":1}` + "\n"), lakeloader.Options{}, `part-0001:201: time field "ts" is missing`},
 		{"bad timestamp", strings.NewReader(good + `{"ts":"yesterday"}` + "\n"), lakeloader.Options{}, `"yesterday" is not an RFC 3339 timestamp`},
 		{"record one byte too large", strings.NewReader(good + `{"ts":1,"v":"` + strings.Repeat("z", 186) + `"}` + "\n"), lakeloader.Options{MaxRecordBytes: 200, MaxObjectBytes: 1000}, "part-0001:201: record is 201 bytes, more than 200"},
@@ -576,5 +579,87 @@ func TestSpoolFilesAreRemoved(t *testing.T) {
 	}
 	if len(left) != 0 {
 		t.Errorf("spool directory holds %d files after two loads, want 0", len(left))
+	}
+}
+
+// interleaved returns n records of equal length spread round-robin over days
+// consecutive days from 2026-01-01, so that consecutive records never share a
+// partition, and the records of each partition in input order.
+func interleaved(n, days int) (string, map[string][]string) {
+	var sb strings.Builder
+	want := map[string][]string{}
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for i := range n {
+		day := start.AddDate(0, 0, i%days)
+		rec := fmt.Sprintf(`{"i":"%07d","ts":%q}`, i, day.Format(time.RFC3339))
+		sb.WriteString(rec + "\n")
+		p := lakeloader.Partition(day)
+		want[p] = append(want[p], rec)
+	}
+	return sb.String(), want
+}
+
+// TestPartitionsBeyondMaxOpenAreNotFragmented loads 3,000 records over 100
+// interleaved days with MaxOpenPartitions=4 (which used to write 3,000
+// one-record objects): every partition must land in exactly the objects
+// MaxObjectBytes calls for, with its records in input order, whether the
+// staged records are sorted in memory, in runs, or in more runs than one
+// merge reads.
+func TestPartitionsBeyondMaxOpenAreNotFragmented(t *testing.T) {
+	const n, days = 3000, 100
+	in, want := interleaved(n, days)
+	recLen := int64(strings.Index(in, "\n")) + 1
+	tests := []struct {
+		name           string
+		maxObject      int64
+		sortBuffer     int
+		objectsPerPart int
+	}{
+		{"sorted in memory", 0, 0, 1},
+		{"sorted runs", 0, 2048, 1},             // ~90 runs: merged in two levels
+		{"one record per run", 0, 1, 1},         // 2,996 runs
+		{"split by size", 10 * recLen, 4096, 3}, // 30 records per partition, 10 per object
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bucket := newBucket(t)
+			l := newLoader(t, nil, lakeloader.Options{Bucket: bucket, Prefix: "raw/", TimeField: "ts", DisableSSE: true,
+				MaxOpenPartitions: 4, SortBufferBytes: tt.sortBuffer, MaxObjectBytes: tt.maxObject, MaxRecordBytes: 100})
+			res, err := l.Load(context.Background(), lakeloader.Input{Name: "days.json", Reader: strings.NewReader(in)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Records != n || res.Partitions != days {
+				t.Errorf("Result records/partitions = %d/%d, want %d/%d", res.Records, res.Partitions, n, days)
+			}
+			if got := len(res.Objects); got != days*tt.objectsPerPart {
+				t.Errorf("%d objects for %d partitions, want %d", got, days, days*tt.objectsPerPart)
+			}
+			keys := listKeys(t, bucket)
+			if len(keys) != len(res.Objects) {
+				t.Fatalf("bucket holds %d objects, Result lists %d", len(keys), len(res.Objects))
+			}
+			got := map[string][]string{}
+			perPart := map[string]int{}
+			for i, o := range res.Objects {
+				if o.Key != keys[i] {
+					t.Fatalf("Result object %d is %s, bucket has %s", i, o.Key, keys[i])
+				}
+				lines := readLines(t, bucket, o.Key)
+				if len(lines) != o.Records || o.Records != n/days/tt.objectsPerPart {
+					t.Errorf("%s: %d lines, Result says %d records, want %d", o.Key, len(lines), o.Records, n/days/tt.objectsPerPart)
+				}
+				got[o.Partition] = append(got[o.Partition], lines...)
+				perPart[o.Partition]++
+			}
+			for p, recs := range want {
+				if !slices.Equal(got[p], recs) {
+					t.Errorf("partition %s holds %d records %.60q..., want %d in input order %.60q...", p, len(got[p]), got[p], len(recs), recs)
+				}
+				if perPart[p] != tt.objectsPerPart {
+					t.Errorf("partition %s is in %d objects, want %d", p, perPart[p], tt.objectsPerPart)
+				}
+			}
+		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gureum-cdk/gureum/functions/internal/jsontext"
 )
 
 // timeLayouts are the string timestamp forms a record may carry, tried in
@@ -26,10 +28,15 @@ var timeLayouts = []string{
 // seconds is the year 5138; 1e11 milliseconds is March 1973.
 const epochMillisThreshold = 1e11
 
-// checkRecord reports whether line is one JSON object.
+// checkRecord reports whether line is one JSON object whose text is Unicode:
+// encoding/json (and so json.Valid) accepts invalid UTF-8 and unpaired
+// surrogate escapes, which the lake's readers would see as U+FFFD or fail on.
 func checkRecord(line []byte) error {
 	if len(line) == 0 || line[0] != '{' {
 		return errors.New("record is not a JSON object")
+	}
+	if err := jsontext.Check(line); err != nil {
+		return fmt.Errorf("record is not Unicode text: %w", err)
 	}
 	if !json.Valid(line) {
 		return errors.New("record is not valid JSON")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,9 +54,44 @@ type Result struct {
 	CI95 [2]float64 `json:"ci95"`
 	// Analytic is the Black-Scholes price of the same option.
 	Analytic float64 `json:"analytic"`
-	// ZScore is (Estimate - Analytic) / StdErr; |ZScore| above 4 points to a
-	// defect rather than to chance.
-	ZScore float64 `json:"zScore"`
+	// ZScore is (Estimate - Analytic) / StdErr; null when StdErr is 0 (every
+	// payoff was the same), where no z-score exists.
+	ZScore *float64 `json:"zScore"`
+	// SelfCheck says whether Estimate agrees with Analytic: within
+	// MaxZScore standard errors, or, with a zero standard error, equal up to
+	// rounding. A failed check points to a defect (or to parameters the
+	// sampler cannot represent), not to chance.
+	SelfCheck SelfCheck `json:"selfCheck"`
+}
+
+// MaxZScore is the largest |ZScore| the self-check accepts. A correct run
+// exceeds it by chance about once in 1.7 million.
+const MaxZScore = 5
+
+// SelfCheck is the verdict of comparing a run's estimate with the
+// Black-Scholes price.
+type SelfCheck struct {
+	Passed bool   `json:"passed"`
+	Reason string `json:"reason"`
+}
+
+// selfCheck compares an estimate with its standard error against the
+// analytic price.
+func selfCheck(estimate, stdErr, analytic float64) (*float64, SelfCheck) {
+	diff := estimate - analytic
+	if stdErr == 0 || math.IsNaN(stdErr) {
+		// Every payoff was equal: the estimate carries no sampling error, so
+		// it must equal the analytic price up to rounding.
+		if math.Abs(diff) <= 1e-9*max(1, math.Abs(analytic)) {
+			return nil, SelfCheck{true, fmt.Sprintf("standard error is 0 and the estimate %v equals the Black-Scholes price %v", estimate, analytic)}
+		}
+		return nil, SelfCheck{false, fmt.Sprintf("standard error is 0 but the estimate %v differs from the Black-Scholes price %v by %v: every sampled payoff was equal, so the simulation cannot represent this option", estimate, analytic, diff)}
+	}
+	z := diff / stdErr
+	if math.Abs(z) <= MaxZScore {
+		return &z, SelfCheck{true, fmt.Sprintf("estimate is %.2f standard errors from the Black-Scholes price", z)}
+	}
+	return &z, SelfCheck{false, fmt.Sprintf("estimate %v ± %v is %.2f standard errors from the Black-Scholes price %v, beyond %d", estimate, stdErr, z, analytic, MaxZScore)}
 }
 
 // PartName is the file name of the part of array child index.
@@ -227,9 +263,7 @@ func newResult(opt Option, seed uint64, arraySize int, st Stats) Result {
 		CI95:          [2]float64{st.Mean - 1.96*se, st.Mean + 1.96*se},
 		Analytic:      opt.BlackScholes(),
 	}
-	if se > 0 {
-		r.ZScore = (r.Estimate - r.Analytic) / se
-	}
+	r.ZScore, r.SelfCheck = selfCheck(r.Estimate, se, r.Analytic)
 	return r
 }
 

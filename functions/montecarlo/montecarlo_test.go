@@ -259,8 +259,8 @@ func TestReduceMatchesSingleRunAndAnalytic(t *testing.T) {
 			if got.Analytic != want {
 				t.Errorf("Analytic = %v, want %v", got.Analytic, want)
 			}
-			if math.Abs(got.ZScore) > 4 {
-				t.Errorf("estimate %v ± %v is %.2f standard errors from the Black-Scholes price %v", got.Estimate, got.StdErr, got.ZScore, want)
+			if got.ZScore == nil || math.Abs(*got.ZScore) > 4 || !got.SelfCheck.Passed {
+				t.Errorf("estimate %v ± %v: z-score %v, self-check %+v against the Black-Scholes price %v", got.Estimate, got.StdErr, got.ZScore, got.SelfCheck, want)
 			}
 			if got.CI95[0] >= got.Estimate || got.CI95[1] <= got.Estimate {
 				t.Errorf("CI95 %v does not surround %v", got.CI95, got.Estimate)

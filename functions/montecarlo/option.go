@@ -26,7 +26,8 @@ type Option struct {
 // sigma = 20%, T = 1 year), whose Black-Scholes price is 10.4506.
 var DefaultOption = Option{Spot: 100, Strike: 100, Rate: 0.05, Volatility: 0.2, Maturity: 1}
 
-// Validate reports the first parameter outside its domain.
+// Validate reports the first parameter outside its domain, or parameters
+// whose simulation would overflow to an infinite or NaN price.
 func (o Option) Validate() error {
 	check := func(name string, v float64) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
@@ -48,6 +49,40 @@ func (o Option) Validate() error {
 	}
 	if math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || math.Abs(o.Rate) > 1 {
 		return fmt.Errorf("option rate must be a finite yearly rate between -1 and 1, got %v", o.Rate)
+	}
+	return o.checkFinite()
+}
+
+// maxNormal bounds the standard normal variates the generator can produce:
+// Box-Muller of a uniform in [2^-53, 1] gives |z| <= sqrt(2*53*ln 2) = 8.57.
+const maxNormal = 8.6
+
+// MaxPayoff bounds the largest discounted payoff a simulation may produce,
+// so that the sums of up to 2^50 payoffs and of their squared deviations
+// (Stats) stay finite.
+const MaxPayoff = 1e100
+
+// checkFinite rejects parameters whose simulation or closed form overflows
+// (a maturity of 1e300 years, say): every number the simulation computes
+// must be finite for every variate it can draw, before any sample is run.
+func (o Option) checkFinite() error {
+	p := newPricer(o)
+	desc := fmt.Sprintf("spot %v, strike %v, rate %v, volatility %v, maturity %v", o.Spot, o.Strike, o.Rate, o.Volatility, o.Maturity)
+	switch {
+	case math.IsInf(p.drift, 0) || math.IsNaN(p.drift) || math.IsInf(p.diffusion, 0):
+		return fmt.Errorf("option parameters overflow: (r - sigma^2/2) T or sigma sqrt(T) is not finite (%s)", desc)
+	case math.IsInf(p.discount, 0) || p.discount == 0:
+		return fmt.Errorf("option parameters overflow: the discount factor exp(-r T) = %v is not a positive finite number (%s)", p.discount, desc)
+	}
+	for _, z := range []float64{-maxNormal, maxNormal} {
+		st := p.spot * math.Exp(p.drift+p.diffusion*z)
+		v := p.payoff(z)
+		if math.IsInf(st, 0) || math.IsNaN(st) || math.IsNaN(v) || v > MaxPayoff {
+			return fmt.Errorf("option parameters overflow: the simulated price S_T = S0 exp((r - sigma^2/2) T + sigma sqrt(T) z) is %v for z = %v, and its payoff must be finite and at most %g (%s)", st, z, MaxPayoff, desc)
+		}
+	}
+	if bs := o.BlackScholes(); math.IsNaN(bs) || math.IsInf(bs, 0) {
+		return fmt.Errorf("option parameters overflow: the Black-Scholes price is %v (%s)", bs, desc)
 	}
 	return nil
 }

@@ -58,7 +58,8 @@ func RunShard(ctx context.Context, cfg Config, put ObjectPutter) (Part, error) {
 
 // RunReduce combines the parts of the run into its result, writes
 // result.json to the run directory atomically, and uploads it when
-// cfg.Bucket is set.
+// cfg.Bucket is set. When the self-check fails it returns the result with an
+// error wrapping ErrSelfCheck, so the reduce job fails.
 func RunReduce(ctx context.Context, cfg Config, put ObjectPutter) (Result, error) {
 	if !cfg.Reduce {
 		return Result{}, errors.New("RunReduce called without Reduce set")
@@ -77,8 +78,15 @@ func RunReduce(ctx context.Context, cfg Config, put ObjectPutter) (Result, error
 	if err := store(ctx, cfg, put, ResultName, r); err != nil {
 		return Result{}, err
 	}
+	if !r.SelfCheck.Passed {
+		return r, fmt.Errorf("%w: %s", ErrSelfCheck, r.SelfCheck.Reason)
+	}
 	return r, nil
 }
+
+// ErrSelfCheck is returned by RunReduce, after result.json is written, when
+// the estimate disagrees with the Black-Scholes price (Result.SelfCheck).
+var ErrSelfCheck = errors.New("self-check failed")
 
 // store writes v as JSON to the run directory and, with a bucket, to S3.
 func store(ctx context.Context, cfg Config, put ObjectPutter, name string, v any) error {

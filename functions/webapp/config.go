@@ -37,6 +37,10 @@ type Config struct {
 	// SessionTTL is how long a session lives after its last write
 	// (SESSION_TTL, a Go duration such as "24h" or "30m"). Default: 24h.
 	SessionTTL time.Duration
+	// NewSessionTTL is how long a session created by a request without a
+	// session cookie lives until a request brings the cookie back
+	// (NEW_SESSION_TTL, a Go duration; at most SessionTTL). Default: 10m.
+	NewSessionTTL time.Duration
 	// SessionTable is the DynamoDB table (SESSION_TABLE). Required when Store
 	// is "dynamodb".
 	SessionTable string
@@ -84,6 +88,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		InstanceID:    strings.TrimSpace(getenv("INSTANCE_ID")),
 		Stage:         strings.TrimSpace(getenv("APP_STAGE")),
 		SessionTTL:    DefaultSessionTTL,
+		NewSessionTTL: DefaultNewSessionTTL,
 		CookieSecure:  true,
 	}
 	var errs []error
@@ -108,6 +113,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			c.SessionTTL = d
 		}
 	}
+
+	if v := strings.TrimSpace(getenv("NEW_SESSION_TTL")); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			bad("NEW_SESSION_TTL", "%q is not a duration such as \"10m\"", v)
+		case d < time.Second:
+			bad("NEW_SESSION_TTL", "%q must be at least 1s", v)
+		default:
+			c.NewSessionTTL = d
+		}
+	}
+	c.NewSessionTTL = min(c.NewSessionTTL, c.SessionTTL)
 
 	if v := strings.TrimSpace(getenv("COOKIE_SECURE")); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -13,7 +13,23 @@
 //
 // With a shared store, a session written through one instance is read through
 // any other. Counter increments are atomic in the store (DynamoDB UpdateItem
-// ADD, Redis INCR in a MULTI/EXEC with EXPIRE), never read-modify-write.
+// ADD, Redis INCR in a Lua script with PEXPIRE), never read-modify-write.
+//
+// Sessions are created by the server only. A POST whose cookie names no live
+// session (no cookie, an expired session, or an id the client made up: session
+// fixation) starts a new session under a fresh random id and replaces the
+// cookie; nothing is ever stored under an id the client chose, and a GET with
+// such a cookie reads 0 and deletes it. A session created by a POST without a
+// cookie lives NEW_SESSION_TTL (10 minutes) until a POST brings its cookie
+// back, which gives it SESSION_TTL (24 hours): clients that drop cookies
+// cannot fill the store with day-long sessions.
+//
+// Each increment records the id of its request: the Idempotency-Key header
+// when the client sends one, else a random id. A request repeated with the
+// same key, or resent by the Redis client after a timeout, is counted once.
+// When the store fails mid-write the answer is 503 with a body that says the
+// increment may or may not have been applied and how to repeat it safely; the
+// page repeats it with the same key.
 //
 // The server is configured from the environment (see [LoadConfig]); the
 // smallest program is
@@ -32,5 +48,7 @@
 //	GET  /static/   the page's assets (from STATIC_DIR when set, else embedded)
 //	GET  /healthz   "ok", or 503 when a remote session store does not answer
 //	GET  /counter   {"count":N,"servedBy":"<instance>"} for the caller's session
-//	POST /counter   increments the session's counter and returns the same JSON
+//	POST /counter   increments the session's counter (starting a session if
+//	                the request has none) and returns the same JSON; an
+//	                Idempotency-Key header makes it safe to repeat
 package webapp

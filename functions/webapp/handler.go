@@ -39,6 +39,9 @@ const (
 	DefaultHealthCacheFor = 2 * time.Second
 	DefaultStoreTimeout   = 3 * time.Second
 	DefaultMaxBodyBytes   = 16 << 10
+	// DefaultNewSessionTTL is how long a session created by a request
+	// without a session cookie lives until a request returns its cookie.
+	DefaultNewSessionTTL = 10 * time.Minute
 )
 
 // Options configures the HTTP handler made by NewHandler.
@@ -52,6 +55,12 @@ type Options struct {
 	// SessionTTL is the session cookie's Max-Age; it should equal the
 	// store's TTL. Default: 24h.
 	SessionTTL time.Duration
+	// NewSessionTTL is how long the store keeps a session created by a
+	// POST without a session cookie: it lives SessionTTL only once a later
+	// POST brings its cookie back, so clients that never return cookies
+	// (scripts, scanners) cannot fill the store with day-long sessions.
+	// Default: 10 minutes (at most SessionTTL).
+	NewSessionTTL time.Duration
 	// InsecureCookie drops the Secure attribute from the session cookie, for
 	// a server reached over plain HTTP. Default: false (Secure).
 	InsecureCookie bool
@@ -102,6 +111,10 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = DefaultSessionTTL
 	}
+	if o.NewSessionTTL <= 0 {
+		o.NewSessionTTL = DefaultNewSessionTTL
+	}
+	o.NewSessionTTL = min(o.NewSessionTTL, o.SessionTTL)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -183,40 +196,77 @@ type counterResponse struct {
 	ServedBy string `json:"servedBy"`
 }
 
+// counter serves GET and POST /counter. Sessions are created by the server
+// only: a POST whose cookie names no live session (none, expired, or an id
+// the client made up) starts a new session under a fresh id and replaces
+// the cookie, and a GET never creates one. A POST's Idempotency-Key makes it
+// safe to repeat after an error: the store counts each key once.
 func (h *Handler) counter(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Add("Vary", "Cookie")
-	id, fresh := sessionFromRequest(r)
+	id, hasCookie := sessionFromRequest(r)
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.StoreTimeout)
 	defer cancel()
+	secure := !h.opts.InsecureCookie
 
-	var (
-		n   int64
-		err error
-	)
-	if r.Method == http.MethodPost {
-		if _, err := io.Copy(io.Discard, r.Body); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large"})
+	if r.Method != http.MethodPost {
+		var n int64
+		if hasCookie {
+			var err error
+			if n, err = h.opts.Store.Count(ctx, id); err != nil {
+				h.log.Error("session store", "method", r.Method, "err", err)
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "session store unavailable"})
 				return
 			}
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "cannot read request body"})
+			if n == 0 {
+				// The cookie names no live session: drop it.
+				http.SetCookie(w, sessionCookie("", 0, secure))
+			}
+		}
+		writeJSON(w, http.StatusOK, counterResponse{Count: n, ServedBy: h.opts.InstanceID})
+		return
+	}
+
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large"})
 			return
 		}
-		n, err = h.opts.Store.Increment(ctx, id)
-	} else if !fresh {
-		n, err = h.opts.Store.Count(ctx, id)
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "cannot read request body"})
+		return
+	}
+	rid, keyed, err := requestID(r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	var (
+		n  int64
+		ok bool
+	)
+	if hasCookie {
+		n, ok, err = h.opts.Store.Increment(ctx, id, rid)
+	}
+	if err == nil && !ok {
+		id = newSessionID()
+		n, err = h.opts.Store.Create(ctx, id, rid, h.opts.NewSessionTTL)
 	}
 	if err != nil {
 		h.log.Error("session store", "method", r.Method, "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "session store unavailable"})
+		// The store may have applied the write before failing to answer:
+		// say so, and how to repeat the request safely.
+		msg := "session store unavailable: the increment may or may not have been applied; repeat the request with the same " + IdempotencyKeyHeader + " to apply it once"
+		if !keyed {
+			msg = "session store unavailable: the increment may or may not have been applied; send an " + IdempotencyKeyHeader + " header so that a repeated request is applied once"
+		}
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": msg})
 		return
 	}
-	// A new session gets its cookie; a write renews it with the store's TTL.
-	if fresh || r.Method == http.MethodPost {
-		http.SetCookie(w, sessionCookie(id, h.opts.SessionTTL, !h.opts.InsecureCookie))
-	}
+	// The cookie carries the session's id for the store's full TTL; the
+	// store decides how long a new session really lives.
+	http.SetCookie(w, sessionCookie(id, h.opts.SessionTTL, secure))
 	writeJSON(w, http.StatusOK, counterResponse{Count: n, ServedBy: h.opts.InstanceID})
 }
 

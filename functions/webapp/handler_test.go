@@ -216,19 +216,31 @@ func TestSessionCookieAttributes(t *testing.T) {
 func TestCounterSession(t *testing.T) {
 	h := newMemoryHandler(t, Options{})
 
-	// A GET without a cookie starts a session at 0 without writing the store.
+	// A GET without a cookie reads 0 and creates no session: no cookie.
 	res := do(t, h, "GET", "/counter", nil, nil)
 	if got := decodeCounter(t, res); got.Count != 0 {
 		t.Fatalf("GET /counter without a session = %d, want 0", got.Count)
 	}
+	if c := sessionCookieOf(res); c != nil {
+		t.Fatalf("GET /counter without a session set cookie %q", res.Header.Get("Set-Cookie"))
+	}
+	// The first POST creates the session.
+	res = do(t, h, "POST", "/counter", nil, nil)
+	if got := decodeCounter(t, res); got.Count != 1 {
+		t.Fatalf("first POST /counter = %d, want 1", got.Count)
+	}
 	c := sessionCookieOf(res)
 	if c == nil {
-		t.Fatal("GET /counter without a session set no cookie")
+		t.Fatal("POST /counter without a session set no cookie")
 	}
 	cookie := http.Header{"Cookie": {SessionCookie + "=" + c.Value}}
-	for want := int64(1); want <= 3; want++ {
-		if got := decodeCounter(t, do(t, h, "POST", "/counter", nil, cookie)); got.Count != want {
+	for want := int64(2); want <= 3; want++ {
+		res := do(t, h, "POST", "/counter", nil, cookie)
+		if got := decodeCounter(t, res); got.Count != want {
 			t.Fatalf("POST /counter #%d = %d", want, got.Count)
+		}
+		if nc := sessionCookieOf(res); nc == nil || nc.Value != c.Value {
+			t.Fatalf("POST /counter with a live session changed its cookie: %v", res.Header["Set-Cookie"])
 		}
 	}
 	res = do(t, h, "GET", "/counter", nil, cookie)

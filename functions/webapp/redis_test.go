@@ -247,7 +247,7 @@ func TestRedisTLSAndPassword(t *testing.T) {
 			}
 			defer store.Close()
 			ctx := withTimeout(t)
-			n, err := store.Increment(ctx, newSessionID())
+			n, err := store.Create(ctx, newSessionID(), "r1", time.Minute)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("Increment succeeded (%d); want an error", n)

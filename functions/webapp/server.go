@@ -59,6 +59,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		InstanceID:     cfg.InstanceID,
 		Stage:          cfg.Stage,
 		SessionTTL:     cfg.SessionTTL,
+		NewSessionTTL:  cfg.NewSessionTTL,
 		InsecureCookie: !cfg.CookieSecure,
 		StaticDir:      cfg.StaticDir,
 		StaticBaseURL:  cfg.StaticBaseURL,

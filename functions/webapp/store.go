@@ -3,6 +3,7 @@ package webapp
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -15,13 +16,23 @@ import (
 )
 
 // Store keeps one counter per session. Implementations are safe for
-// concurrent use, and a session expires a fixed TTL after its last increment.
+// concurrent use. A session exists only once the server has created it: the
+// store never adopts an id it did not create (session fixation), and an
+// expired session stays gone.
 type Store interface {
-	// Count returns the session's counter: 0 for an unknown or expired session.
+	// Count returns the session's counter: 0 for an unknown or expired
+	// session (a live session has counted at least once).
 	Count(ctx context.Context, id string) (int64, error)
-	// Increment adds one to the session's counter atomically, restarts the
-	// session's TTL and returns the new value.
-	Increment(ctx context.Context, id string) (int64, error)
+	// Create starts session id, a fresh id from the server, with a count of
+	// 1 that lives ttl, and records requestID as its last increment.
+	Create(ctx context.Context, id, requestID string, ttl time.Duration) (int64, error)
+	// Increment adds one to a live session's counter atomically, records
+	// requestID as its last increment and restarts the session's TTL, and
+	// returns the new value. When requestID is already the session's last
+	// increment (a retry of a request whose answer was lost), nothing is
+	// added and the count is returned as it stands. ok is false, and nothing
+	// is written, when the session does not exist or has expired.
+	Increment(ctx context.Context, id, requestID string) (n int64, ok bool, err error)
 	// Ping reports whether the store answers. It is cheap: the health check
 	// calls it.
 	Ping(ctx context.Context) error
@@ -89,8 +100,9 @@ type MemoryStore struct {
 }
 
 type memoryEntry struct {
-	count   int64
-	expires time.Time
+	count       int64
+	expires     time.Time
+	lastRequest string
 }
 
 // NewMemoryStore returns an in-process store whose sessions live ttl after
@@ -137,19 +149,35 @@ func (s *MemoryStore) Count(_ context.Context, id string) (int64, error) {
 	return e.count, nil
 }
 
-// Increment implements Store.
-func (s *MemoryStore) Increment(_ context.Context, id string) (int64, error) {
+// Create implements Store.
+func (s *MemoryStore) Create(_ context.Context, id, requestID string, ttl time.Duration) (int64, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.m[id]
-	if !now.Before(e.expires) {
-		e.count = 0
+	if e, ok := s.m[id]; ok && now.Before(e.expires) {
+		return 0, errors.New("webapp: memory store: session id already in use")
+	}
+	s.m[id] = memoryEntry{count: 1, expires: now.Add(ttl), lastRequest: requestID}
+	return 1, nil
+}
+
+// Increment implements Store.
+func (s *MemoryStore) Increment(_ context.Context, id, requestID string) (int64, bool, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[id]
+	if !ok || !now.Before(e.expires) {
+		return 0, false, nil
+	}
+	if e.lastRequest == requestID {
+		return e.count, true, nil
 	}
 	e.count++
 	e.expires = now.Add(s.ttl)
+	e.lastRequest = requestID
 	s.m[id] = e
-	return e.count, nil
+	return e.count, true, nil
 }
 
 // Ping implements Store; memory always answers.

@@ -19,6 +19,9 @@ const (
 	DynamoDBKeyAttribute     = "id"
 	DynamoDBExpiresAttribute = "expiresAt"
 	DynamoDBCountAttribute   = "count"
+	// DynamoDBRequestAttribute holds the id of the request that last
+	// incremented the session (String).
+	DynamoDBRequestAttribute = "lastRequest"
 )
 
 // dynamoDBPingKey is read by Ping. It is not a valid session id, so it never
@@ -36,7 +39,7 @@ type DynamoDBAPI interface {
 //
 // DynamoDB deletes expired items some time after expiresAt passes, so the
 // store treats an item whose expiresAt is past as absent: Count returns 0 and
-// Increment starts again from 1.
+// Increment reports no session.
 type DynamoDBStore struct {
 	client DynamoDBAPI
 	table  string
@@ -63,6 +66,7 @@ var dynamoDBNames = map[string]string{
 	"#id":    DynamoDBKeyAttribute,
 	"#count": DynamoDBCountAttribute,
 	"#exp":   DynamoDBExpiresAttribute,
+	"#req":   DynamoDBRequestAttribute,
 }
 
 func (s *DynamoDBStore) key(id string) map[string]types.AttributeValue {
@@ -99,55 +103,89 @@ func (s *DynamoDBStore) Count(ctx context.Context, id string) (int64, error) {
 	return numberAttr(out.Item, DynamoDBCountAttribute)
 }
 
-// Increment implements Store. The live case is one UpdateItem with ADD,
-// conditional on the item being absent or unexpired; an expired item that
-// DynamoDB has not yet deleted is reset to 1 by a second conditional
-// UpdateItem. Both are atomic, so concurrent increments are exact.
-func (s *DynamoDBStore) Increment(ctx context.Context, id string) (int64, error) {
-	for range 4 {
+// Create implements Store with one UpdateItem, conditional on the item
+// being absent.
+func (s *DynamoDBStore) Create(ctx context.Context, id, requestID string, ttl time.Duration) (int64, error) {
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      s.key(id),
+		UpdateExpression:         aws.String("SET #count = :one, #exp = :exp, #req = :req"),
+		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
+		ExpressionAttributeNames: dynamoDBNames,
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": &types.AttributeValueMemberN{Value: "1"},
+			":exp": epoch(s.now().Add(max(ttl, time.Second))),
+			":req": &types.AttributeValueMemberS{Value: requestID},
+		},
+		ReturnValues: types.ReturnValueUpdatedNew,
+	})
+	if isConditionFailed(err) {
+		return 0, errors.New("webapp: dynamodb create session: session id already in use")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("webapp: dynamodb UpdateItem new session: %w", err)
+	}
+	return numberAttr(out.Attributes, DynamoDBCountAttribute)
+}
+
+// Increment implements Store with one UpdateItem (ADD to the count, SET of
+// the expiry and last request), conditional on the item being live and its
+// last request being another. When the condition fails, a strongly
+// consistent GetItem tells an absent or expired session (ok false) from a
+// retried request (its count as it stands); a session incremented by
+// another request in between is tried again. Every write is atomic, so
+// concurrent increments are exact.
+func (s *DynamoDBStore) Increment(ctx context.Context, id, requestID string) (int64, bool, error) {
+	for range 8 {
 		now := s.now()
 		out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                aws.String(s.table),
 			Key:                      s.key(id),
-			UpdateExpression:         aws.String("ADD #count :one SET #exp = :exp"),
-			ConditionExpression:      aws.String("attribute_not_exists(#id) OR #exp > :now"),
+			UpdateExpression:         aws.String("ADD #count :one SET #exp = :exp, #req = :req"),
+			ConditionExpression:      aws.String("attribute_exists(#id) AND #exp > :now AND (attribute_not_exists(#req) OR #req <> :req)"),
 			ExpressionAttributeNames: dynamoDBNames,
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":one": &types.AttributeValueMemberN{Value: "1"},
 				":exp": epoch(now.Add(s.ttl)),
 				":now": epoch(now),
+				":req": &types.AttributeValueMemberS{Value: requestID},
 			},
 			ReturnValues: types.ReturnValueUpdatedNew,
 		})
 		if err == nil {
-			return numberAttr(out.Attributes, DynamoDBCountAttribute)
+			n, err := numberAttr(out.Attributes, DynamoDBCountAttribute)
+			return n, err == nil, err
 		}
 		if !isConditionFailed(err) {
-			return 0, fmt.Errorf("webapp: dynamodb UpdateItem session: %w", err)
+			return 0, false, fmt.Errorf("webapp: dynamodb UpdateItem session: %w", err)
 		}
-		// The item exists but has expired: start the session over.
-		out, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		got, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName:                aws.String(s.table),
 			Key:                      s.key(id),
-			UpdateExpression:         aws.String("SET #count = :one, #exp = :exp"),
-			ConditionExpression:      aws.String("attribute_exists(#id) AND #exp <= :now"),
-			ExpressionAttributeNames: dynamoDBNames,
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one": &types.AttributeValueMemberN{Value: "1"},
-				":exp": epoch(now.Add(s.ttl)),
-				":now": epoch(now),
-			},
-			ReturnValues: types.ReturnValueUpdatedNew,
+			ConsistentRead:           aws.Bool(true),
+			ProjectionExpression:     aws.String("#count, #exp, #req"),
+			ExpressionAttributeNames: map[string]string{"#count": DynamoDBCountAttribute, "#exp": DynamoDBExpiresAttribute, "#req": DynamoDBRequestAttribute},
 		})
-		if err == nil {
-			return numberAttr(out.Attributes, DynamoDBCountAttribute)
+		if err != nil {
+			return 0, false, fmt.Errorf("webapp: dynamodb GetItem session: %w", err)
 		}
-		if !isConditionFailed(err) {
-			return 0, fmt.Errorf("webapp: dynamodb UpdateItem expired session: %w", err)
+		if got.Item == nil {
+			return 0, false, nil
 		}
-		// Another request restarted or removed the session in between: retry.
+		exp, err := numberAttr(got.Item, DynamoDBExpiresAttribute)
+		if err != nil {
+			return 0, false, err
+		}
+		if exp <= s.now().Unix() {
+			return 0, false, nil
+		}
+		if req, ok := got.Item[DynamoDBRequestAttribute].(*types.AttributeValueMemberS); ok && req.Value == requestID {
+			n, err := numberAttr(got.Item, DynamoDBCountAttribute)
+			return n, err == nil, err
+		}
+		// The session changed between the two calls: try again.
 	}
-	return 0, errors.New("webapp: dynamodb UpdateItem session: too much contention on an expiring session")
+	return 0, false, errors.New("webapp: dynamodb UpdateItem session: too much contention on one session")
 }
 
 // Ping implements Store with an eventually consistent GetItem of a key that

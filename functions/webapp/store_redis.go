@@ -9,11 +9,16 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisKeyPrefix prefixes every session key the Redis store writes.
+// RedisKeyPrefix prefixes every session key the Redis store writes: the
+// counter is <prefix><id> and the id of the request that last incremented it
+// <prefix><id>:request, both with the session's TTL.
 const RedisKeyPrefix = "gureum:session:"
 
 // RedisStore keeps sessions in Redis (or ElastiCache for Redis/Valkey), one
-// integer key per session with a TTL.
+// integer key per session and one key for its last request id, each with
+// the session's TTL. Both keys of a session are written together by one Lua
+// script, so a single Redis (or ElastiCache replication group) is required,
+// not cluster mode.
 type RedisStore struct {
 	client redis.UniversalClient
 	ttl    time.Duration
@@ -43,20 +48,64 @@ func (s *RedisStore) Count(ctx context.Context, id string) (int64, error) {
 	return n, nil
 }
 
-// Increment implements Store with INCR and EXPIRE in one MULTI/EXEC
-// transaction, so the counter never lives without a TTL.
-func (s *RedisStore) Increment(ctx context.Context, id string) (int64, error) {
-	key := RedisKeyPrefix + id
-	var incr *redis.IntCmd
-	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		incr = p.Incr(ctx, key)
-		p.Expire(ctx, key, s.ttl)
-		return nil
-	})
+// createScript sets a new session's counter to 1 and its last request,
+// unless the counter exists (-1). KEYS: counter, request. ARGV: request id,
+// TTL in ms.
+var createScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], 1, 'NX', 'PX', ARGV[2]) then
+	return -1
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// incrementScript increments a live session unless ARGV[1] is its last
+// request, and restarts both keys' TTL; -1 when the session does not exist.
+// KEYS: counter, request. ARGV: request id, TTL in ms.
+var incrementScript = redis.NewScript(`
+local n = redis.call('GET', KEYS[1])
+if not n then
+	return -1
+end
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+	return tonumber(n)
+end
+n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return n
+`)
+
+func redisKeys(id string) []string {
+	return []string{RedisKeyPrefix + id, RedisKeyPrefix + id + ":request"}
+}
+
+// Create implements Store with one Lua script (SET NX of the counter, SET of
+// the request id), atomic in Redis.
+func (s *RedisStore) Create(ctx context.Context, id, requestID string, ttl time.Duration) (int64, error) {
+	n, err := createScript.Run(ctx, s.client, redisKeys(id), requestID, max(ttl.Milliseconds(), 1)).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("webapp: redis INCR session: %w", err)
+		return 0, fmt.Errorf("webapp: redis create session: %w", err)
 	}
-	return incr.Val(), nil
+	if n < 0 {
+		return 0, errors.New("webapp: redis create session: session id already in use")
+	}
+	return n, nil
+}
+
+// Increment implements Store with one Lua script, atomic in Redis: a
+// retried request (go-redis resends a command whose reply timed out, and a
+// client may repeat a request with the same Idempotency-Key) finds its id
+// recorded and adds nothing.
+func (s *RedisStore) Increment(ctx context.Context, id, requestID string) (int64, bool, error) {
+	n, err := incrementScript.Run(ctx, s.client, redisKeys(id), requestID, s.ttl.Milliseconds()).Int64()
+	if err != nil {
+		return 0, false, fmt.Errorf("webapp: redis increment session: %w", err)
+	}
+	if n < 0 {
+		return 0, false, nil
+	}
+	return n, true, nil
 }
 
 // Ping implements Store with the Redis PING command.

@@ -135,7 +135,10 @@ func TestConcurrentIncrementsAreExact(t *testing.T) {
 	for _, st := range sharedStores {
 		t.Run(st.name, func(t *testing.T) {
 			in := newInstances(t, st.open(t))
-			call(t, in.client, "GET", in.a.URL) // obtain the session cookie
+			// Obtain a session (count 1): only a POST creates one.
+			if got, _ := call(t, in.client, "POST", in.a.URL); got.Count != 1 {
+				t.Fatalf("first POST = %d, want 1", got.Count)
+			}
 
 			counts := make([]int64, n)
 			errs := make(chan error, n)
@@ -171,16 +174,16 @@ func TestConcurrentIncrementsAreExact(t *testing.T) {
 			for err := range errs {
 				t.Fatal(err)
 			}
-			// Each increment saw a distinct value: 1..n exactly once.
+			// Each increment saw a distinct value: 2..n+1 exactly once.
 			seen := make(map[int64]bool, n)
 			for _, c := range counts {
-				if c < 1 || c > n || seen[c] {
-					t.Fatalf("increment returned %d (duplicate or out of 1..%d): increments are not atomic", c, n)
+				if c < 2 || c > n+1 || seen[c] {
+					t.Fatalf("increment returned %d (duplicate or out of 2..%d): increments are not atomic", c, n+1)
 				}
 				seen[c] = true
 			}
-			if got, _ := call(t, in.client, "GET", in.b.URL); got.Count != n {
-				t.Errorf("after %d concurrent increments GET = %d", n, got.Count)
+			if got, _ := call(t, in.client, "GET", in.b.URL); got.Count != n+1 {
+				t.Errorf("after 1+%d concurrent increments GET = %d", n, got.Count)
 			}
 		})
 	}
@@ -216,33 +219,43 @@ func TestMalformedCookieGetsNewSession(t *testing.T) {
 	}
 }
 
+// TestDynamoDBSessionTTL: a session created by a POST without a cookie
+// lives DefaultNewSessionTTL (a cookieless client cannot fill the table with
+// day-long items); the next POST bringing its cookie back gives it
+// SESSION_TTL.
 func TestDynamoDBSessionTTL(t *testing.T) {
 	in := newInstances(t, sharedStores[0].open(t))
-	before := time.Now()
-	_, res := call(t, in.client, "POST", in.a.URL)
-	after := time.Now()
-	c := sessionCookieOf(res)
-	if c == nil {
-		t.Fatal("no session cookie")
+	item := func(id string) map[string]types.AttributeValue {
+		out, err := ddbClient.GetItem(withTimeout(t), &dynamodb.GetItemInput{
+			TableName:      aws.String(testTable),
+			Key:            map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id}},
+			ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item
 	}
-	out, err := ddbClient.GetItem(withTimeout(t), &dynamodb.GetItemInput{
-		TableName:      aws.String(testTable),
-		Key:            map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: c.Value}},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := numberAttr(out.Item, "expiresAt")
-	if err != nil {
-		t.Fatalf("session item %v: %v", out.Item, err)
-	}
-	lo, hi := before.Add(testTTL).Unix(), after.Add(testTTL).Unix()
-	if exp < lo || exp > hi {
-		t.Errorf("expiresAt = %d, want within [%d, %d] (now + SESSION_TTL)", exp, lo, hi)
-	}
-	if n, _ := numberAttr(out.Item, "count"); n != 1 {
-		t.Errorf("count attribute = %d, want 1", n)
+	for i, ttl := range []time.Duration{DefaultNewSessionTTL, testTTL} {
+		before := time.Now()
+		_, res := call(t, in.client, "POST", in.a.URL)
+		after := time.Now()
+		c := sessionCookieOf(res)
+		if c == nil {
+			t.Fatal("no session cookie")
+		}
+		it := item(c.Value)
+		exp, err := numberAttr(it, "expiresAt")
+		if err != nil {
+			t.Fatalf("session item %v: %v", it, err)
+		}
+		lo, hi := before.Add(ttl).Unix(), after.Add(ttl).Unix()
+		if exp < lo || exp > hi {
+			t.Errorf("POST #%d: expiresAt = %d, want within [%d, %d] (now + %s)", i+1, exp, lo, hi, ttl)
+		}
+		if n, _ := numberAttr(it, "count"); n != int64(i+1) {
+			t.Errorf("POST #%d: count attribute = %d, want %d", i+1, n, i+1)
+		}
 	}
 }
 
@@ -264,32 +277,32 @@ func TestDynamoDBExpiredItemIsAbsent(t *testing.T) {
 	if n, err := store.Count(ctx, id); err != nil || n != 0 {
 		t.Errorf("Count of an expired session = %d, %v; want 0", n, err)
 	}
-	if n, err := store.Increment(ctx, id); err != nil || n != 1 {
-		t.Errorf("Increment of an expired session = %d, %v; want 1", n, err)
-	}
-	if n, err := store.Increment(ctx, id); err != nil || n != 2 {
-		t.Errorf("second Increment = %d, %v; want 2", n, err)
+	if n, ok, err := store.Increment(ctx, id, "r1"); err != nil || ok {
+		t.Errorf("Increment of an expired session = %d, %v, %v; want no session", n, ok, err)
 	}
 }
 
+// TestRedisSessionTTL: as TestDynamoDBSessionTTL, for both keys of a Redis
+// session.
 func TestRedisSessionTTL(t *testing.T) {
 	in := newInstances(t, sharedStores[1].open(t))
-	_, res := call(t, in.client, "POST", in.b.URL)
-	c := sessionCookieOf(res)
-	if c == nil {
-		t.Fatal("no session cookie")
-	}
 	rc := rds.Client()
 	defer rc.Close()
-	ttl, err := rc.TTL(withTimeout(t), RedisKeyPrefix+c.Value).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ttl <= 0 || ttl > testTTL {
-		t.Errorf("TTL of the session key = %s, want in (0, %s]", ttl, testTTL)
-	}
-	if ttl < testTTL-time.Minute {
-		t.Errorf("TTL of the session key = %s, want about %s", ttl, testTTL)
+	for i, want := range []time.Duration{DefaultNewSessionTTL, testTTL} {
+		_, res := call(t, in.client, "POST", in.b.URL)
+		c := sessionCookieOf(res)
+		if c == nil {
+			t.Fatal("no session cookie")
+		}
+		for _, key := range redisKeys(c.Value) {
+			ttl, err := rc.TTL(withTimeout(t), key).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ttl <= want-time.Minute || ttl > want {
+				t.Errorf("POST #%d: TTL of %s = %s, want about %s", i+1, key, ttl, want)
+			}
+		}
 	}
 }
 
@@ -419,11 +432,14 @@ func TestOpenStore(t *testing.T) {
 			}
 			ctx := withTimeout(t)
 			id := newSessionID()
-			if n, err := s.Increment(ctx, id); err != nil || n != 1 {
-				t.Errorf("Increment = %d, %v; want 1", n, err)
+			if n, err := s.Create(ctx, id, "r1", time.Minute); err != nil || n != 1 {
+				t.Errorf("Create = %d, %v; want 1", n, err)
 			}
-			if n, err := s.Count(ctx, id); err != nil || n != 1 {
-				t.Errorf("Count = %d, %v; want 1", n, err)
+			if n, ok, err := s.Increment(ctx, id, "r2"); err != nil || !ok || n != 2 {
+				t.Errorf("Increment = %d, %v, %v; want 2", n, ok, err)
+			}
+			if n, err := s.Count(ctx, id); err != nil || n != 2 {
+				t.Errorf("Count = %d, %v; want 2", n, err)
 			}
 			if err := s.Ping(ctx); err != nil {
 				t.Errorf("Ping: %v", err)

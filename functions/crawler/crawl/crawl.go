@@ -322,6 +322,10 @@ func (c *Crawler) fetchRobots(ctx context.Context, u *url.URL) (robots.Group, er
 			return robots.Group{}, fmt.Errorf("robots.txt unavailable, host skipped: %w", err)
 		}
 		return robots.Parse(body).ForAgent(c.Config.UserAgent), nil
+	case resp.StatusCode == http.StatusTooManyRequests:
+		// 429 says the server is overloaded, not that there is no robots.txt:
+		// treated as unreachable (complete disallow), as Google's crawlers do.
+		return robots.Group{}, fmt.Errorf("robots.txt unavailable (HTTP 429, rate limited), host skipped")
 	case resp.StatusCode >= 400 && resp.StatusCode < 500:
 		// No robots.txt: no restrictions (RFC 9309 2.3.1.3).
 		return robots.AllowAll(), nil

@@ -204,6 +204,7 @@ func TestRunMixedSites(t *testing.T) {
 	a := newSite(t, http.StatusOK, robotsTxt)
 	b := newSite(t, http.StatusInternalServerError, "oops")
 	c := newSite(t, http.StatusNotFound, "no robots here")
+	d := newSite(t, http.StatusTooManyRequests, "slow down")
 
 	cases := map[string]want{
 		a.URL + "/page":             {outcome: OutcomeStored, status: 200, attempts: 1, bytes: -1},
@@ -218,7 +219,9 @@ func TestRunMixedSites(t *testing.T) {
 		a.URL + "/always-503":       {outcome: OutcomeFailed, status: 503, attempts: 3, errPart: "HTTP 503"},
 		b.URL + "/page":             {outcome: OutcomeFailed, errPart: "robots.txt unavailable (HTTP 500)", neverFetch: "/page"},
 		c.URL + "/page":             {outcome: OutcomeStored, status: 200, attempts: 1, bytes: -1},
-		"ftp://example.com/file":    {outcome: OutcomeFailed, errPart: "want an absolute http or https URL"},
+		// 429 for robots.txt is "unreachable", like 5xx: the host is skipped.
+		d.URL + "/page":          {outcome: OutcomeFailed, errPart: "robots.txt unavailable (HTTP 429, rate limited), host skipped", neverFetch: "/page"},
+		"ftp://example.com/file": {outcome: OutcomeFailed, errPart: "want an absolute http or https URL"},
 	}
 	var urls []string
 	for u := range cases {
@@ -273,7 +276,7 @@ func TestRunMixedSites(t *testing.T) {
 				t.Errorf("final URL %q, want it to end in %q", r.FinalURL, w.finalURL)
 			}
 			if w.neverFetch != "" {
-				for _, s := range []*site{a, b, c} {
+				for _, s := range []*site{a, b, c, d} {
 					if strings.HasPrefix(u, s.URL) && s.count(w.neverFetch) != 0 {
 						t.Errorf("%s was fetched %d times despite robots.txt", w.neverFetch, s.count(w.neverFetch))
 					}
@@ -297,7 +300,7 @@ func TestRunMixedSites(t *testing.T) {
 		})
 	}
 
-	for name, s := range map[string]*site{"a": a, "b": b, "c": c} {
+	for name, s := range map[string]*site{"a": a, "b": b, "c": c, "d": d} {
 		if n := s.count("/robots.txt"); n != 1 {
 			t.Errorf("site %s: robots.txt fetched %d times, want once", name, n)
 		}

@@ -7,9 +7,9 @@
 //
 //   - fetches /robots.txt once per host (scheme, host and port) and skips the
 //     URL if the rules for our User-Agent, or for "*", disallow it. A missing
-//     robots.txt (4xx) allows everything; one that cannot be fetched (5xx,
-//     timeout) disallows the host's URLs for this run, which counts as a
-//     failure. Redirects are followed (at most MaxRedirects) only to http(s)
+//     robots.txt (4xx other than 429) allows everything; one that cannot be
+//     fetched (5xx, 429 rate limiting, timeout) disallows the host's URLs for
+//     this run, which counts as a failure. Redirects are followed (at most MaxRedirects) only to http(s)
 //     targets that robots.txt allows;
 //   - fetches the page with a per-attempt timeout. Network errors, timeouts,
 //     408, 425, 429 and 5xx responses are retried with exponential backoff

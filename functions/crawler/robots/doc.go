@@ -17,12 +17,24 @@
 //     Disallow disallows nothing.
 //   - "/robots.txt" itself is always allowed.
 //   - Comments (#), blank lines, unknown keys (Sitemap, Crawl-delay) and
-//     rules before any user-agent line are ignored; a UTF-8 byte order mark
-//     is skipped; keys are case-insensitive; only the first 500 KiB is parsed.
-//   - Percent-encodings are compared case-insensitively and characters that
-//     need not be encoded are decoded first, so "/%7Euser" matches "/~user".
+//     rules before any user-agent line are ignored; a UTF-8 byte order mark,
+//     or the first one or two of its bytes, is skipped; keys are
+//     case-insensitive; only the first 500 KiB is parsed. A line without a
+//     colon that is exactly two words ("disallow /") is read as key and
+//     value, as Google's reference parser does.
+//   - Paths are compared in one percent-encoding (RFC 9309 section 2.2.2):
+//     non-ASCII octets encoded, escapes compared case-insensitively, escapes
+//     of unreserved characters decoded ("/%7Euser" matches "/~user"); in the
+//     query, ":", "/", "?" and "@" are compared encoded, so
+//     "?u=https%3A%2F%2Fx" matches "?u=https://x" (the RFC's table); in a
+//     URL, "*" and "$" are compared encoded, so a rule's "%2A" and "%24"
+//     match them (section 2.2.3). "%2F" in a path is not "/".
+//
+// The tests check every verdict of RFC 9309's examples and of the tests of
+// Google's reference parser (github.com/google/robotstxt), citing each.
 //
 // How a failed robots.txt fetch is treated is the caller's choice; RFC 9309
 // says a 4xx means no restrictions and a 5xx or unreachable server means
-// complete disallow (see AllowAll and DisallowAll).
+// complete disallow (see AllowAll and DisallowAll). Package crawl treats a
+// 429 (rate limited) like a 5xx.
 package robots

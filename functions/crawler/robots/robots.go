@@ -1,7 +1,6 @@
 package robots
 
 import (
-	"bytes"
 	"strings"
 )
 
@@ -45,20 +44,16 @@ func Parse(body []byte) *Rules {
 	if len(body) > MaxSize {
 		body = body[:MaxSize]
 	}
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	body = trimBOM(body)
 	r := &Rules{}
 	var cur *group
 	lastWasAgent := false
 	for _, line := range strings.FieldsFunc(string(body), func(c rune) bool { return c == '\n' || c == '\r' }) {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		key, value, ok := strings.Cut(line, ":")
+		key, value, ok := splitLine(line)
 		if !ok {
 			continue
 		}
-		key = strings.ToLower(strings.TrimSpace(key))
-		value = strings.TrimSpace(value)
+		key = strings.ToLower(key)
 		switch key {
 		case "user-agent", "useragent", "user agent":
 			if !lastWasAgent {
@@ -75,12 +70,51 @@ func Parse(body []byte) *Rules {
 			if value == "" {
 				continue // "Disallow:" disallows nothing; "Allow:" allows nothing new
 			}
-			cur.rules = append(cur.rules, rule{allow: key == "allow", pattern: normalize(value)})
+			cur.rules = append(cur.rules, rule{allow: key == "allow", pattern: normalize(value, true)})
 		default:
 			// Sitemap, Crawl-delay and other keys neither start nor end a group.
 		}
 	}
 	return r
+}
+
+// trimBOM drops a UTF-8 byte order mark, or the part of one, that starts
+// body: the reference parser skips "\xEF\xBB\xBF", "\xEF\xBB" and "\xEF"
+// alike, so a truncated BOM does not cost the first line.
+func trimBOM(body []byte) []byte {
+	const bom = "\xef\xbb\xbf"
+	i := 0
+	for i < len(bom) && i < len(body) && body[i] == bom[i] {
+		i++
+	}
+	return body[i:]
+}
+
+// splitLine returns the key and value of a line without its comment. The
+// separator is a colon (RFC 9309 section 2.2); a line without one whose
+// content is exactly two words ("disallow /") is read as key and value, as
+// the reference parser does, since that is obviously what its author meant.
+func splitLine(line string) (key, value string, ok bool) {
+	if i := strings.IndexByte(line, '#'); i >= 0 {
+		line = line[:i]
+	}
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return "", "", false
+	}
+	if k, v, found := strings.Cut(line, ":"); found {
+		key, value = strings.TrimSpace(k), strings.TrimSpace(v)
+		return key, value, key != ""
+	}
+	i := strings.IndexAny(line, " \t")
+	if i < 0 {
+		return "", "", false
+	}
+	key, value = line[:i], strings.TrimLeft(line[i:], " \t")
+	if strings.ContainsAny(value, " \t") {
+		return "", "", false // more than two words: not a directive
+	}
+	return key, value, true
 }
 
 // productToken reduces a user-agent value or header to its lower-case
@@ -135,7 +169,7 @@ func (g Group) Allowed(pathAndQuery string) bool {
 	if g.disallow {
 		return false
 	}
-	p := normalize(pathAndQuery)
+	p := normalize(pathAndQuery, false)
 	bestLen, allowed := -1, true
 	for _, r := range g.rules {
 		if !match(r.pattern, p) {
@@ -179,11 +213,29 @@ func match(pattern, path string) bool {
 	return strings.Contains(path[pos:], last)
 }
 
-// normalize puts a pattern or path into one canonical percent-encoding:
-// escapes of unreserved characters are decoded, other escapes upper-cased,
-// and bytes outside printable ASCII escaped.
-func normalize(s string) string {
+// normalize puts a rule's pattern (pattern true) or a URL's path and query
+// into the one form they are compared in (RFC 9309 section 2.2.2):
+//
+//   - octets outside printable US-ASCII are percent-encoded;
+//   - an escape of an unreserved character is decoded ("%7E" is "~", "%62"
+//     is "b"), any other escape upper-cased ("%2f" is "%2F");
+//   - in the query (after the first "?"), ":", "/", "?" and "@" are data,
+//     not delimiters, and are compared encoded: "?baz=https://foo.bar" and
+//     "?baz=https%3A%2F%2Ffoo.bar" are the same query;
+//   - in a URL, "*" and "$" are compared encoded, since in a pattern they are
+//     special characters and "%2A" and "%24" stand for them (section 2.2.3).
+//
+// Other reserved characters keep their role as written: "/a%2Fb" is not
+// "/a/b", and "&" is not "%26".
+func normalize(s string, pattern bool) string {
 	var b strings.Builder
+	b.Grow(len(s))
+	escape := func(c byte) {
+		b.WriteByte('%')
+		b.WriteByte("0123456789ABCDEF"[c>>4])
+		b.WriteByte("0123456789ABCDEF"[c&15])
+	}
+	query := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -192,14 +244,18 @@ func normalize(s string) string {
 			if isUnreserved(v) {
 				b.WriteByte(v)
 			} else {
-				b.WriteByte('%')
-				b.WriteString(strings.ToUpper(s[i+1 : i+3]))
+				escape(v)
 			}
 			i += 2
 		case c <= 0x20 || c >= 0x7f:
-			b.WriteByte('%')
-			b.WriteByte("0123456789ABCDEF"[c>>4])
-			b.WriteByte("0123456789ABCDEF"[c&15])
+			escape(c)
+		case c == '?' && !query:
+			query = true
+			b.WriteByte(c)
+		case query && (c == ':' || c == '/' || c == '?' || c == '@'):
+			escape(c)
+		case !pattern && (c == '*' || c == '$'):
+			escape(c)
 		default:
 			b.WriteByte(c)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"os"
 	"strings"
 	"testing"
@@ -64,6 +65,10 @@ func TestParsePlayEvent(t *testing.T) {
 			PlayEvent{"p1", "kill", -3, time.Date(2026, 11, 25, 4, 0, 5, 0, time.UTC)}, ""},
 		{"unix millis", `{"playerId":"p1","eventType":"level.up","score":0,"ts":1764043205000}`,
 			PlayEvent{"p1", "level.up", 0, time.UnixMilli(1764043205000).UTC()}, ""},
+		{"score MaxScore", `{"playerId":"p1","eventType":"kill","score":9007199254740991,"ts":1764043205000}`,
+			PlayEvent{"p1", "kill", 1<<53 - 1, time.UnixMilli(1764043205000).UTC()}, ""},
+		{"score -MaxScore", `{"playerId":"p1","eventType":"kill","score":-9007199254740991,"ts":1764043205000}`,
+			PlayEvent{"p1", "kill", -(1<<53 - 1), time.UnixMilli(1764043205000).UTC()}, ""},
 		{"extra fields ignored", `{"playerId":"p1","eventType":"kill","score":1,"ts":1764043205000,"map":"desert"}`,
 			PlayEvent{"p1", "kill", 1, time.UnixMilli(1764043205000).UTC()}, ""},
 		{"not json", `kill p1 120`, PlayEvent{}, "not a JSON play event"},
@@ -81,6 +86,9 @@ func TestParsePlayEvent(t *testing.T) {
 		{"no ts", `{"playerId":"p1","eventType":"kill","score":1}`, PlayEvent{}, `"ts" is required`},
 		{"bad ts string", `{"playerId":"p1","eventType":"kill","score":1,"ts":"yesterday"}`, PlayEvent{}, "not an RFC 3339 time"},
 		{"seconds not millis", `{"playerId":"p1","eventType":"kill","score":1,"ts":1764043205}`, PlayEvent{}, "is outside [2000, 2100)"},
+		{"score beyond int64", `{"playerId":"p1","eventType":"kill","score":9223372036854775808,"ts":1764043205000}`, PlayEvent{}, `"score" must be an integer`},
+		{"score int64 max", `{"playerId":"p1","eventType":"kill","score":9223372036854775807,"ts":1764043205000}`, PlayEvent{}, `"score" 9223372036854775807 is outside [-9007199254740991, 9007199254740991]`},
+		{"score below -MaxScore", `{"playerId":"p1","eventType":"kill","score":-9007199254740992,"ts":1764043205000}`, PlayEvent{}, `is outside`},
 		{"fraction ts", `{"playerId":"p1","eventType":"kill","score":1,"ts":1764043205000.5}`, PlayEvent{}, "integer Unix milliseconds"},
 	}
 	for _, tc := range tests {
@@ -263,5 +271,53 @@ func TestObjectKey(t *testing.T) {
 	b.ShardID = ""
 	if got := ObjectKey("", b); got != "year=2026/month=01/day=01/hour=18/unknown-123.json" {
 		t.Errorf("ObjectKey without shard = %q", got)
+	}
+}
+
+// TestAggregateScoreSumNeverWraps feeds the scores a hostile producer would
+// send: int64's maximum followed by small scores (which used to wrap the sum
+// to -9223372036854775805), then more MaxScore events in one window than its
+// int64 sum can hold. Every ScoreSum written must equal the arbitrary-precision
+// sum of the events the batch counts as valid.
+func TestAggregateScoreSumNeverWraps(t *testing.T) {
+	m0 := time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)
+	var ev events.KinesisEvent
+	seq := 0
+	add := func(typ string, score string) {
+		seq++
+		ev.Records = append(ev.Records, record(seq, fmt.Sprintf(`{"playerId":"p%d","eventType":%q,"score":%s,"ts":%q}`,
+			seq%7, typ, score, m0.Add(time.Duration(seq)*time.Millisecond).Format(time.RFC3339Nano))))
+	}
+	add("wrap", "9223372036854775807")
+	add("wrap", "1")
+	add("wrap", "1")
+	add("wrap", "1")
+	// 1,024 x (2^53-1) = 2^63-1024 fits in int64; the 1,025th does not.
+	for i := 0; i < 1030; i++ {
+		add("max", "9007199254740991")
+	}
+	for i := 0; i < 1030; i++ {
+		add("min", "-9007199254740991")
+	}
+	b := (&Processor{Logger: quiet}).Aggregate(context.Background(), ev)
+	if want := 1 + 6 + 6; b.Malformed != want {
+		t.Errorf("malformed = %d, want %d (int64 max score, and the 6 events past each window's int64 range)", b.Malformed, want)
+	}
+	want := map[string]struct {
+		count int64
+		sum   *big.Int
+	}{
+		"wrap": {3, big.NewInt(3)},
+		"max":  {1024, new(big.Int).Mul(big.NewInt(1024), big.NewInt(MaxScore))},
+		"min":  {1024, new(big.Int).Mul(big.NewInt(-1024), big.NewInt(MaxScore))},
+	}
+	if len(b.Windows) != len(want) {
+		t.Fatalf("windows %+v", b.Windows)
+	}
+	for _, w := range b.Windows {
+		wt := want[w.EventType]
+		if w.Count != wt.count || big.NewInt(w.ScoreSum).Cmp(wt.sum) != 0 {
+			t.Errorf("window %s: count %d sum %d, want count %d sum %s", w.EventType, w.Count, w.ScoreSum, wt.count, wt.sum)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,8 +50,14 @@ type Aggregator struct {
 	players map[windowKey]map[string]struct{}
 }
 
-// Add counts one valid event.
-func (a *Aggregator) Add(ev PlayEvent) {
+// ErrScoreSumOverflow is returned by Aggregator.Add when the event's score
+// would carry its window's score sum past the int64 range.
+var ErrScoreSumOverflow = errors.New("score would overflow its window's score sum")
+
+// Add counts one valid event. An event whose score would overflow its
+// window's ScoreSum is not counted: Add returns ErrScoreSumOverflow and the
+// window is unchanged, so every ScoreSum written is exact.
+func (a *Aggregator) Add(ev PlayEvent) error {
 	if a.windows == nil {
 		a.windows = map[windowKey]*Window{}
 		a.players = map[windowKey]map[string]struct{}{}
@@ -58,7 +65,11 @@ func (a *Aggregator) Add(ev PlayEvent) {
 	minute := ev.TS.UTC().Truncate(time.Minute)
 	k := windowKey{ev.EventType, minute.Unix()}
 	w, ok := a.windows[k]
-	if !ok {
+	if ok {
+		if sum := w.ScoreSum + ev.Score; (ev.Score > 0 && sum < w.ScoreSum) || (ev.Score < 0 && sum > w.ScoreSum) {
+			return ErrScoreSumOverflow
+		}
+	} else {
 		w = &Window{EventType: ev.EventType, Minute: minute, ScoreMin: ev.Score, ScoreMax: ev.Score}
 		a.windows[k] = w
 		a.players[k] = map[string]struct{}{}
@@ -69,6 +80,7 @@ func (a *Aggregator) Add(ev PlayEvent) {
 	w.ScoreMax = max(w.ScoreMax, ev.Score)
 	a.players[k][ev.PlayerID] = struct{}{}
 	w.UniquePlayers = len(a.players[k])
+	return nil
 }
 
 // Windows returns the aggregates ordered by minute, then event type.

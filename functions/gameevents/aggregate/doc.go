@@ -6,9 +6,13 @@
 //	{"playerId": "p-42", "eventType": "kill", "score": 120, "ts": "2026-11-25T04:00:05Z"}
 //
 // "ts" is an RFC 3339 string or a number of Unix milliseconds; "score" is an
-// integer. A record that does not decode or validate is malformed: it is
-// logged (sequence number and reason), counted, and skipped; it never fails the
-// batch, because retrying it would never succeed.
+// integer within ±MaxScore (2^53-1). A record that does not decode or
+// validate is malformed: it is logged (sequence number and reason), counted,
+// and skipped; it never fails the batch, because retrying it would never
+// succeed.
+//
+// Sums are exact: an event whose score would carry its window's sum past the
+// int64 range is malformed too (ErrScoreSumOverflow), never wrapped.
 //
 // The valid events of a batch are grouped by event type and UTC minute of
 // "ts" into Windows (count, score sum/min/max, unique players) and written as

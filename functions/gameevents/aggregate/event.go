@@ -14,6 +14,10 @@ import (
 const (
 	MaxPlayerIDLen  = 128
 	MaxEventTypeLen = 64
+	// MaxScore bounds |score|: 2^53-1, the largest integer every JSON reader
+	// (JavaScript, a double-typed column) holds exactly. A larger score is
+	// malformed, never wrapped or rounded.
+	MaxScore = 1<<53 - 1
 )
 
 // Events earlier than minTime or later than maxTime are malformed: they are
@@ -71,6 +75,9 @@ func ParsePlayEvent(data []byte) (PlayEvent, error) {
 	// Int64 refuses fractions and exponents ("1.5", "1e3") as well as overflow.
 	if err != nil {
 		return ev, fmt.Errorf(`"score" must be an integer, got %s`, raw.Score)
+	}
+	if s > MaxScore || s < -MaxScore {
+		return ev, fmt.Errorf(`"score" %d is outside [-%d, %d]`, s, int64(MaxScore), int64(MaxScore))
 	}
 	ev.Score = s
 

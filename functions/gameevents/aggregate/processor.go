@@ -65,6 +65,9 @@ func (p *Processor) Aggregate(ctx context.Context, ev events.KinesisEvent) Batch
 	var agg Aggregator
 	for _, r := range ev.Records {
 		pe, err := ParsePlayEvent(r.Kinesis.Data)
+		if err == nil {
+			err = agg.Add(pe)
+		}
 		if err != nil {
 			b.Malformed++
 			if b.Malformed <= maxMalformedLogs {
@@ -74,7 +77,6 @@ func (p *Processor) Aggregate(ctx context.Context, ev events.KinesisEvent) Batch
 			continue
 		}
 		b.Valid++
-		agg.Add(pe)
 	}
 	b.Windows = agg.Windows()
 	if b.ArrivedAt.IsZero() && len(b.Windows) > 0 {

@@ -1,8 +1,9 @@
 // Package boot starts gureum's Lambda handlers the same way: JSON logs on
 // stdout (which Lambda ships to the function's log group), the default AWS
-// configuration, required environment variables checked up front, and a
-// logged exit when the start fails, so a misconfigured function fails its
-// first invocation with a clear reason.
+// configuration, required environment variables checked up front, a Go soft
+// memory limit derived from the function's memory (unless GOMEMLIMIT is set),
+// and a logged exit when the start fails, so a misconfigured function fails
+// its first invocation with a clear reason.
 package boot
 
 import (
@@ -20,15 +21,26 @@ import (
 type Boot struct {
 	Logger *slog.Logger
 	AWS    aws.Config
+	// MemoryLimit is the Go runtime's soft memory limit in force
+	// (math.MaxInt64: none): GOMEMLIMIT when set, else the function's memory
+	// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE) less headroom; see LambdaMemoryLimit.
+	MemoryLimit int64
 }
 
-// Start builds the logger, checks that every required variable is set and
-// loads the AWS configuration; it exits with status 1 on failure.
+// Start builds the logger, checks that every required variable is set,
+// sets the Go soft memory limit (debug.SetMemoryLimit) from the function's
+// memory unless GOMEMLIMIT is set, and loads the AWS configuration; it exits
+// with status 1 on failure.
 func Start(required ...string) *Boot {
 	b := &Boot{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil))}
 	if err := checkEnv(os.Getenv, required); err != nil {
 		b.Fatal("configuration", err)
 	}
+	limit, err := applyMemoryLimit(os.Getenv)
+	if err != nil {
+		b.Fatal("configuration", err)
+	}
+	b.MemoryLimit = limit
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		b.Fatal("load AWS configuration", err)

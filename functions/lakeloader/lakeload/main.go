@@ -3,8 +3,9 @@
 //
 //	lakeload -bucket BUCKET -prefix events/ [-time-field ts] [-kms-key-id KEY] [FILE ...]
 //
-// It reads the named files, or standard input when there are none, and prints
-// one JSON line per object written. AWS credentials, region and endpoint come
+// It reads the named files, or standard input when there are none, prints
+// one JSON line per object written, and ends with a summary line on standard
+// error: records read, distinct partitions and objects written. AWS credentials, region and endpoint come
 // from the usual AWS configuration (environment, shared files, instance role).
 package main
 
@@ -26,7 +27,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -37,8 +38,9 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("lakeload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var opts lakeloader.Options
 	fs.StringVar(&opts.Bucket, "bucket", "", "zone bucket (required)")
 	fs.StringVar(&opts.Prefix, "prefix", "", `zone prefix every key starts with, e.g. "events/" (required)`)
@@ -47,6 +49,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	fs.BoolVar(&opts.DisableSSE, "no-sse", false, "do not request SSE-KMS (only for S3-compatible servers without KMS)")
 	fs.StringVar(&opts.Name, "name", lakeloader.DefaultName, "stem of generated file names")
 	fs.Int64Var(&opts.MaxObjectBytes, "max-object-bytes", lakeloader.DefaultMaxObjectBytes, "maximum uncompressed bytes of records per object")
+	fs.IntVar(&opts.MaxOpenPartitions, "max-open-partitions", lakeloader.DefaultMaxOpenPartitions, "partitions spooled at once; records of further partitions are sorted first")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lakeload -bucket BUCKET -prefix PREFIX [flags] [FILE ...]")
 		fs.PrintDefaults()
@@ -89,6 +92,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 				err = werr
 			}
 		}
+		fmt.Fprintf(stderr, "lakeload: %d records in %d partitions, %d objects written\n", res.Records, res.Partitions, len(res.Objects))
 	}
 	return err
 }

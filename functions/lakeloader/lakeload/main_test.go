@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,9 +75,17 @@ func TestRunLoadsFilesAndStdin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			if err := run(context.Background(), tt.args, strings.NewReader(tt.stdin), &out); err != nil {
+			var out, stderr bytes.Buffer
+			if err := run(context.Background(), tt.args, strings.NewReader(tt.stdin), &out, &stderr); err != nil {
 				t.Fatal(err)
+			}
+			records, objects := 0, 0
+			for _, n := range tt.want {
+				records += n
+				objects++
+			}
+			if got, want := stderr.String(), fmt.Sprintf("lakeload: %d records in %d partitions, %d objects written\n", records, len(tt.want), objects); got != want {
+				t.Errorf("summary %q, want %q", got, want)
 			}
 			got := map[string]int{}
 			dec := json.NewDecoder(&out)
@@ -116,7 +125,7 @@ func TestRunRejectsBadArguments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := run(context.Background(), tt.args, strings.NewReader(""), &out)
+			err := run(context.Background(), tt.args, strings.NewReader(""), &out, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("run(%q) error = %v, want one containing %q", tt.args, err, tt.wantErr)
 			}

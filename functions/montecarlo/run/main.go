@@ -10,7 +10,9 @@
 // arn:aws:s3:::DATA_BUCKET/RESULT_PREFIX/* when DATA_BUCKET is set (plus
 // kms:GenerateDataKey on the bucket's key if it is KMS-encrypted).
 //
-// Exit status: 0 on success, 2 for a configuration error, 1 otherwise.
+// Exit status: 0 on success, 2 for a configuration error, 1 otherwise,
+// including a reduce whose self-check fails (the estimate disagrees with the
+// Black-Scholes price; result.json is written all the same).
 package main
 
 import (
@@ -63,12 +65,18 @@ func run(ctx context.Context, cfg montecarlo.Config) error {
 	var summary any
 	if cfg.Reduce {
 		r, err := montecarlo.RunReduce(ctx, cfg, put)
-		if err != nil {
+		if err != nil && !errors.Is(err, montecarlo.ErrSelfCheck) {
 			return err
 		}
 		summary = map[string]any{"event": "reduced", "runId": cfg.RunID, "parts": cfg.ArraySize,
 			"samples": r.N, "estimate": r.Estimate, "stdErr": r.StdErr, "analytic": r.Analytic,
-			"zScore": r.ZScore, "seconds": time.Since(start).Seconds()}
+			"zScore": r.ZScore, "selfCheck": r.SelfCheck, "seconds": time.Since(start).Seconds()}
+		if err != nil { // the summary is printed, then the job fails
+			if eerr := json.NewEncoder(os.Stdout).Encode(summary); eerr != nil {
+				return errors.Join(err, eerr)
+			}
+			return err
+		}
 	} else {
 		p, err := montecarlo.RunShard(ctx, cfg, put)
 		if err != nil {

@@ -47,6 +47,16 @@
 // identity id, IAM user ARN, in that order); only unauthenticated requests
 // fall back to the body's voterId. Errors are JSON objects {"error": "..."}.
 //
+// Text is Unicode or refused: a body with invalid UTF-8 or an unpaired
+// surrogate escape ("\ud800") is a 400, never stored as U+FFFD. The question
+// and options are stored NFC-normalised (Canonical), so "café" typed with a
+// combining accent is the same option as with a precomposed é, and a vote in
+// either form counts for it; options that differ only by invisible
+// characters are duplicates, and text with no visible character (only
+// spaces, zero-width spaces or joiners, Hangul fillers, ...) is refused.
+// Polls created before options were normalised keep their stored spelling: a
+// vote is normalised, so it no longer matches an option stored in NFD.
+//
 // The smallest use, in a Lambda main:
 //
 //	cfg, _ := config.LoadDefaultConfig(ctx)

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gureum-cdk/gureum/functions/internal/jsontext"
 )
 
 // Handler serves the poll routes as API Gateway REST proxy integrations. Its
@@ -222,6 +224,10 @@ func decodeBody(req events.APIGatewayProxyRequest, dst any) *httpError {
 	}
 	if body[0] != '{' {
 		return badRequest("request body must be a JSON object")
+	}
+	// encoding/json would store invalid UTF-8 and lone surrogates as U+FFFD.
+	if err := jsontext.Check(body); err != nil {
+		return badRequest("request body is not Unicode text: %s", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

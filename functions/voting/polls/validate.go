@@ -6,6 +6,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/unicode/rangetable"
 )
 
 // Input limits. Lengths of text are counted in Unicode code points.
@@ -33,10 +36,12 @@ var (
 // ValidPollID reports whether id has the form of a poll id.
 func ValidPollID(id string) bool { return pollIDPattern.MatchString(id) }
 
-// ValidatePoll checks a new poll's question and options after trimming
-// surrounding white space from each, and returns the trimmed values.
+// ValidatePoll checks a new poll's question and options and returns them in
+// canonical form (see Canonical): trimmed and NFC-normalised. Two options that
+// differ only by normalisation ("é" as one code point or as "e" and a
+// combining accent) or by invisible characters are duplicates.
 func ValidatePoll(question string, options []string) (string, []string, error) {
-	question = strings.TrimSpace(question)
+	question = Canonical(question)
 	if err := checkText("question", question, MaxQuestionLen); err != nil {
 		return "", nil, err
 	}
@@ -46,24 +51,73 @@ func ValidatePoll(question string, options []string) (string, []string, error) {
 	out := make([]string, len(options))
 	seen := make(map[string]int, len(options))
 	for i, o := range options {
-		o = strings.TrimSpace(o)
+		o = Canonical(o)
 		if err := checkText(fmt.Sprintf("options[%d]", i), o, MaxOptionLen); err != nil {
 			return "", nil, err
 		}
-		if j, dup := seen[o]; dup {
-			return "", nil, fmt.Errorf("options[%d] duplicates options[%d] %q", i, j, o)
+		key := visibleKey(o)
+		if j, dup := seen[key]; dup {
+			if out[j] == o {
+				return "", nil, fmt.Errorf("options[%d] duplicates options[%d] %q", i, j, o)
+			}
+			return "", nil, fmt.Errorf("options[%d] %q looks the same as options[%d] %q (they differ only in invisible characters)", i, o, j, out[j])
 		}
-		seen[o] = i
+		seen[key] = i
 		out[i] = o
 	}
 	return question, out, nil
 }
 
 // ValidateOption checks a vote's option text (whether the poll has it is the
-// Store's business) and returns it trimmed.
+// Store's business) and returns it in canonical form, as ValidatePoll stored
+// the poll's options.
 func ValidateOption(option string) (string, error) {
-	option = strings.TrimSpace(option)
+	option = Canonical(option)
 	return option, checkText("option", option, MaxOptionLen)
+}
+
+// Canonical is the form text is stored and compared in: Unicode NFC
+// (golang.org/x/text/unicode/norm), without surrounding white space.
+func Canonical(s string) string {
+	return strings.TrimSpace(norm.NFC.String(s))
+}
+
+// defaultIgnorable is Unicode's Default_Ignorable_Code_Point, derived as UAX
+// #44 defines it: Other_Default_Ignorable_Code_Point + Cf +
+// Variation_Selector - White_Space - U+FFF9..U+FFFB - U+13430..U+13440 -
+// Prepended_Concatenation_Mark. It holds the zero-width space and joiners,
+// the word joiner, the BOM, the soft hyphen, bidi controls, variation
+// selectors and the Hangul fillers: code points that render as nothing.
+var defaultIgnorable = rangetable.Merge(unicode.Other_Default_Ignorable_Code_Point, unicode.Cf, unicode.Variation_Selector)
+
+func isDefaultIgnorable(r rune) bool {
+	return unicode.Is(defaultIgnorable, r) && !unicode.Is(unicode.White_Space, r) &&
+		!(r >= 0xFFF9 && r <= 0xFFFB) && !(r >= 0x13430 && r <= 0x13440) &&
+		!unicode.Is(unicode.Prepended_Concatenation_Mark, r)
+}
+
+// invisible reports a code point that draws nothing by itself: white space,
+// a default-ignorable code point, a combining mark (which needs a base), or
+// the blank Braille pattern U+2800.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.White_Space, r) || isDefaultIgnorable(r) ||
+		unicode.In(r, unicode.Mn, unicode.Me) || r == '\u2800'
+}
+
+// visible reports whether s has a code point that draws something.
+func visible(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return !invisible(r) })
+}
+
+// visibleKey is s without its default-ignorable code points, for telling
+// look-alike options apart.
+func visibleKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		if isDefaultIgnorable(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // ValidateVoterID checks a voterId given in a request body.
@@ -79,16 +133,23 @@ func ValidateVoterID(id string) error {
 	return nil
 }
 
-// checkText rejects empty, over-long or control-character text.
+// checkText rejects empty, invalid, over-long, control-character or
+// invisible-only text.
 func checkText(field, s string, maxLen int) error {
 	if s == "" {
 		return fmt.Errorf("%s must not be empty", field)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s must be valid UTF-8", field)
 	}
 	if n := utf8.RuneCountInString(s); n > maxLen {
 		return fmt.Errorf("%s must be at most %d characters, got %d", field, maxLen, n)
 	}
 	if strings.ContainsFunc(s, unicode.IsControl) {
 		return fmt.Errorf("%s must not contain control characters", field)
+	}
+	if !visible(s) {
+		return fmt.Errorf("%s must contain a visible character, not only spaces, zero-width or other invisible characters", field)
 	}
 	return nil
 }

@@ -362,6 +362,8 @@ func (x *PushNotify) newFanOut(cfg *config) {
 		// One receive: a fan-out that failed midway may have notified part
 		// of the players, so it is not retried blindly but alarmed on.
 		DeadLetterQueue: &awssqs.DeadLetterQueue{Queue: x.DeadLetterQueue, MaxReceiveCount: jsii.Number(1)},
+		// Notices not yet sent survive a stack deletion.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	x.FanOut = x.function(cfg, "FanOut", cfg.entries.FanOut, "Sends each notice to every registered device", f.MemoryMB, f.Timeout, map[string]string{
 		"QUEUE_URL":   *x.Queue.QueueUrl(),

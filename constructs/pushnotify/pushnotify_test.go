@@ -144,6 +144,11 @@ func TestFanOutQueue(t *testing.T) {
 		"VisibilityTimeout":    3600, // six times the default 10-minute timeout
 		"SqsManagedSseEnabled": true,
 	})
+	for id, q := range f.tpl.Resources("AWS::SQS::Queue") {
+		if q["DeletionPolicy"] != "Retain" {
+			t.Errorf("queue %s has DeletionPolicy %v, want Retain", id, q["DeletionPolicy"])
+		}
+	}
 	f.tpl.Has(t, "AWS::SNS::Subscription", map[string]any{"Protocol": "sqs"})
 	f.tpl.Has(t, "AWS::Lambda::EventSourceMapping", map[string]any{"BatchSize": 1, "FunctionResponseTypes": []any{"ReportBatchItemFailures"}})
 	f.tpl.Has(t, "AWS::Lambda::Function", map[string]any{

@@ -5,8 +5,10 @@ package stacks
 // Scheduled jobs (EventBridge Scheduler, Asia/Seoul):
 //
 //	12:30 fleet scaler   ─▶ Auto Scaling group of Graviton game servers (scale out)
-//	13:00 event start    ─▶ publisher ─▶ SNS players topic (push notification)
-//	18:00 event end      ─▶ publisher ─▶ SNS players topic
+//	13:00 event start    ─▶ publisher ─▶ SNS players topic ─▶ SQS ─▶ fan-out ─▶ every
+//	                        registered device's FCM / APNs endpoint (push notification)
+//	18:00 event end      ─▶ publisher ─▶ SNS players topic ─▶ … (the same)
+//	phones: PUT /devices, DELETE /devices/{token} (Cognito) ─▶ device table
 //	18:30 fleet scaler   ─▶ Auto Scaling group (scale in to 0)
 //
 // Play events during the event:
@@ -120,6 +122,10 @@ func NewGameEventsStack(scope constructs.Construct, id string, o Options) awscdk
 		Actions:   jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
 		Resources: &[]*string{playersKey.KeyArn()},
 	}))
+
+	// The notices reach the players' phones: devices register through an
+	// API, and a fan-out sends each notice to every registered device.
+	addPush(stack, o, players, alarms.Topic)
 
 	awscdk.NewCfnOutput(stack, jsii.String("FleetName"), &awscdk.CfnOutputProps{Value: fleet.Group.AutoScalingGroupName()})
 	awscdk.NewCfnOutput(stack, jsii.String("PlayersTopic"), &awscdk.CfnOutputProps{Value: players.TopicArn()})

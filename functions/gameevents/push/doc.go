@@ -10,7 +10,9 @@
 // and other subscribers, and platform payloads for mobile push endpoints:
 // "GCM" in the FCM HTTP v1 form ({"fcmV1Message": {...}}), and "APNS" and
 // "APNS_SANDBOX" with an "aps" alert. Message attributes "event_type" and
-// "event_id" let subscriptions filter (for example, only "start").
+// "event_id" let subscriptions filter (for example, only "start"); with
+// "title" and the "default" text they carry the whole Request, which is how
+// the device fan-out (package devices) rebuilds it from the topic.
 //
 // A standard SNS topic does not deduplicate, so a scheduler retry after a
 // successful publish sends the notification twice; the schedule's retry policy

@@ -168,6 +168,9 @@ func (p *Publisher) Input(r Request) (*sns.PublishInput, error) {
 		MessageAttributes: map[string]types.MessageAttributeValue{
 			"event_type": {DataType: aws.String("String"), StringValue: aws.String(r.Event)},
 			"event_id":   {DataType: aws.String("String"), StringValue: aws.String(r.EventID)},
+			// The whole title (Subject keeps ASCII only), so a subscriber
+			// such as the device fan-out can rebuild the Request.
+			"title": {DataType: aws.String("String"), StringValue: aws.String(r.title())},
 		},
 	}, nil
 }

@@ -110,7 +110,7 @@ func TestPublishBuildsStructuredMessage(t *testing.T) {
 			if got := aws.ToString(in.Subject); got != tc.wantTitle {
 				t.Errorf("Subject %q, want %q", got, tc.wantTitle)
 			}
-			for name, want := range map[string]string{"event_type": tc.req.Event, "event_id": tc.req.EventID} {
+			for name, want := range map[string]string{"event_type": tc.req.Event, "event_id": tc.req.EventID, "title": tc.wantTitle} {
 				a, ok := in.MessageAttributes[name]
 				if !ok || aws.ToString(a.DataType) != "String" || aws.ToString(a.StringValue) != want {
 					t.Errorf("attribute %s = %+v, want String %q", name, a, want)

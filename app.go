@@ -1,5 +1,6 @@
 // Command gureum-app synthesizes every gureum reference stack into ./cdk.out
-// (or the directory the CDK CLI names in CDK_OUTDIR) and prints one line per
+// (or the directory the CDK CLI names in CDK_OUTDIR), with the feature flags
+// of cdk.json, and prints one line per
 // stack: its name, resource count and unsuppressed cdk-nag findings.
 package main
 
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/internal/cdkapp"
 	"github.com/gureum-cdk/gureum/stacks"
 )
 
@@ -20,7 +22,12 @@ func main() {
 	if os.Getenv("JSII_RUNTIME_PACKAGE_CACHE") == "" {
 		os.Setenv("JSII_RUNTIME_PACKAGE_CACHE", "enabled")
 	}
-	props := &awscdk.AppProps{}
+	appContext, err := cdkapp.Context(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	props := &awscdk.AppProps{Context: &appContext}
 	if os.Getenv("CDK_OUTDIR") == "" {
 		// Run directly (go run .): write where the CDK CLI would.
 		props.Outdir = jsii.String("cdk.out")

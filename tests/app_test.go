@@ -31,9 +31,7 @@ var cloudAssembly cxapi.CloudAssembly
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if os.Getenv("JSII_RUNTIME_PACKAGE_CACHE") == "" {
-		os.Setenv("JSII_RUNTIME_PACKAGE_CACHE", "enabled")
-	}
+	cdkapp.QuietJSII()
 	// The feature flags of cdk.json, as go run . and the CDK CLI use them.
 	appContext, err := cdkapp.Context("..")
 	if err != nil {

@@ -1,7 +1,9 @@
 package cdkapp
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,5 +45,57 @@ func TestProjectContext(t *testing.T) {
 	}
 	if len(ctx) == 0 {
 		t.Error("the project's cdk.json has no context: the app would synthesize without feature flags")
+	}
+}
+
+// initEOL is what the package's initialization saw, as the jsii runtime
+// does: the CDK's Go packages start it while they initialize.
+var initEOL = os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION")
+
+// TestMain runs QuietJSII and reports what initialization saw when the test
+// binary is the helper of TestQuietJSII.
+func TestMain(m *testing.M) {
+	if os.Getenv("GUREUM_CDKAPP_HELPER") == "1" {
+		QuietJSII()
+		fmt.Printf("init=%s now=%s deprecated=%s cache=%s\n", initEOL, os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"),
+			os.Getenv("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"), os.Getenv("JSII_RUNTIME_PACKAGE_CACHE"))
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestQuietJSII(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("no node on PATH")
+	}
+	out, err := exec.Command(node, "-p", "process.versions.node.split('.')[0]").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	major := strings.TrimSpace(string(out))
+	run := func(env ...string) string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "JSII_") && !strings.HasPrefix(kv, "GUREUM_") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		cmd.Env = append(cmd.Env, append(env, "GUREUM_CDKAPP_HELPER=1")...)
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, b)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	// Unset: set, and seen from initialization on, after the program runs again.
+	if got, want := run(), "init="+major+" now="+major+" deprecated=1 cache=enabled"; got != want {
+		t.Errorf("without the variables: %q, want %q", got, want)
+	}
+	// Set by the user: kept.
+	if got, want := run("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=", "JSII_RUNTIME_PACKAGE_CACHE=disabled"),
+		"init=18 now=18 deprecated= cache=disabled"; got != want {
+		t.Errorf("with the user's values: %q, want %q", got, want)
 	}
 }

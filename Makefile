@@ -5,12 +5,17 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE := enabled
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: synth test setup bench lint diagrams update
+.PHONY: synth test setup setup-synth bench lint diagrams update
 
+# Everything the tests need (the npm packages, versitygw, Java, Redis, Graphviz).
 setup:
-	@./scripts/setup
+	@./scripts/setup test
 
-synth: setup
+# What synthesis needs: the npm packages (the CDK CLI).
+setup-synth:
+	@./scripts/setup synth
+
+synth: setup-synth
 	go run .
 
 test: setup

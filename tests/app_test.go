@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/internal/cdkapp"
 	"github.com/gureum-cdk/gureum/stacks"
 )
 
@@ -30,15 +31,19 @@ var cloudAssembly cxapi.CloudAssembly
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if os.Getenv("JSII_RUNTIME_PACKAGE_CACHE") == "" {
-		os.Setenv("JSII_RUNTIME_PACKAGE_CACHE", "enabled")
+	cdkapp.QuietJSII()
+	// The feature flags of cdk.json, as go run . and the CDK CLI use them.
+	appContext, err := cdkapp.Context("..")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	out, err := os.MkdirTemp("", "gureum-tests-*.out")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out), Context: &appContext})
 	stacks.All(app, stacks.Options{Root: ".."})
 	stacks.ApplyNag(app)
 	cloudAssembly = app.Synth(nil)

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/internal/cdkapp"
 	"github.com/gureum-cdk/gureum/stacks"
 )
 
@@ -20,6 +21,10 @@ import (
 // Handler binaries are built once per process (the first iteration pays for
 // go build; later ones reuse it, as every synthesis after the first does).
 func BenchmarkSynth(b *testing.B) {
+	appContext, err := cdkapp.Context("..")
+	if err != nil {
+		b.Fatal(err)
+	}
 	synth := func(b *testing.B, refs []stacks.Reference) {
 		out := b.TempDir()
 		for i := 0; i < b.N; i++ {
@@ -27,7 +32,7 @@ func BenchmarkSynth(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
+			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &appContext})
 			for _, r := range refs {
 				r.Build(app, r.ID, stacks.Options{Root: ".."})
 			}

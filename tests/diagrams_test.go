@@ -82,3 +82,71 @@ func writeDiagrams(t *testing.T, g *diagram.Graph, path string, mmd []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestVotingDiagramShowsTheRequestPath checks that the voting diagram draws
+// what a vote goes through, client → WAF web ACL → REST API → each route's
+// function → table, and folds the alarms into what they watch.
+func TestVotingDiagramShowsTheRequestPath(t *testing.T) {
+	asm, err := assembly.Load(*cloudAssembly.Directory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := asm.Stack("GureumVoting")
+	if st == nil {
+		t.Fatal("no GureumVoting stack")
+	}
+	g := diagram.Build(st, diagram.Options{})
+	byType := map[string][]string{}
+	folded := map[string]bool{}
+	var walk func(c *diagram.Cluster)
+	walk = func(c *diagram.Cluster) {
+		for _, n := range c.Nodes {
+			byType[n.Type] = append(byType[n.Type], n.ID)
+			for _, f := range n.Folded {
+				folded[f] = true
+			}
+		}
+		for _, s := range c.Clusters {
+			walk(s)
+		}
+	}
+	walk(g.Root)
+	flow := map[[2]string]bool{}
+	for _, e := range g.Edges {
+		if e.Kind == diagram.Flow {
+			flow[[2]string{e.From, e.To}] = true
+		}
+	}
+	one := func(typ string) string {
+		t.Helper()
+		if len(byType[typ]) != 1 {
+			t.Fatalf("want one %s in the voting diagram, got %v", typ, byType[typ])
+		}
+		return byType[typ][0]
+	}
+	waf, api, table := one("AWS::WAFv2::WebACL"), one("AWS::ApiGateway::RestApi"), one("AWS::DynamoDB::GlobalTable")
+	fns := byType["AWS::Lambda::Function"]
+	if len(fns) != 3 {
+		t.Fatalf("want the three route functions, got %v", fns)
+	}
+	path := [][2]string{{diagram.ClientID, waf}, {waf, api}}
+	for _, fn := range fns {
+		path = append(path, [2]string{api, fn}, [2]string{fn, table})
+	}
+	for _, e := range path {
+		if !flow[e] {
+			t.Errorf("no flow edge %s → %s in the voting diagram; edges: %v", e[0], e[1], g.Edges)
+		}
+	}
+	if flow[[2]string{diagram.ClientID, api}] {
+		t.Errorf("the client reaches the API around its web ACL")
+	}
+	if alarms := byType["AWS::CloudWatch::Alarm"]; len(alarms) > 0 {
+		t.Errorf("alarms drawn as nodes: %v", alarms)
+	}
+	for id, r := range st.Template.Resources {
+		if (r.Type == "AWS::CloudWatch::Alarm" || r.Type == "AWS::Lambda::Permission") && !folded[id] {
+			t.Errorf("%s %s is not folded into its owner", r.Type, id)
+		}
+	}
+}

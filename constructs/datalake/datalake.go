@@ -444,8 +444,8 @@ func (d *DataLake) grantCrawler(role awsiam.Role, b awss3.Bucket, database strin
 	}, glueArn("catalog"), glueArn("database/"+database), glueArn("table/"+database+"/*"))
 	add([]string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogsArn(st))
 	reasons := []string{"/^Resource::(<.*\\.Arn>|arn:.*):s3:::.*\\/\\*$/", "/^Resource::<.*\\.Arn>\\/\\*$/",
-		"/^Resource::arn:<AWS::Partition>:glue:(<AWS::Region>|[^:]+):(<AWS::AccountId>|[^:]+):table\\/" + regexp.QuoteMeta(database) + "\\/\\*$/",
-		"/^Resource::arn:<AWS::Partition>:logs:(<AWS::Region>|[^:]+):(<AWS::AccountId>|[^:]+):log-group:\\/aws-glue\\/\\*$/"}
+		"/^Resource::arn:(<AWS::Partition>|aws[-a-z]*):glue:(<AWS::Region>|[^:]+):(<AWS::AccountId>|[^:]+):table\\/" + regexp.QuoteMeta(database) + "\\/\\*$/",
+		"/^Resource::arn:(<AWS::Partition>|aws[-a-z]*):logs:(<AWS::Region>|[^:]+):(<AWS::AccountId>|[^:]+):log-group:\\/aws-glue\\/\\*$/"}
 	if lakeFormation {
 		// lakeformation:GetDataAccess has no resource-level permission.
 		add([]string{"lakeformation:GetDataAccess"}, "*")

@@ -162,5 +162,5 @@ func (f *Fleet) newScaler(p *Props) {
 	nag.Suppress(f.Scaler.FunctionRole, "AwsSolutions-IAM5",
 		"autoscaling:DescribeAutoScalingGroups supports no resource-level permissions; UpdateAutoScalingGroup is limited to the fleet's name, "+
 			"its ARN's UUID being unknown before deployment.",
-		"Resource::*", `/^Resource::arn:<AWS::Partition>:autoscaling:.*:autoScalingGroup:\*:autoScalingGroupName\/<.*>$/`)
+		"Resource::*", `/^Resource::arn:(<AWS::Partition>|aws[-a-z]*):autoscaling:.*:autoScalingGroup:\*:autoScalingGroupName\/<.*>$/`)
 }

@@ -137,8 +137,8 @@ func (w *WebPipeline) newProject(p *Props) {
 	nag.Suppress(w.Project, "AwsSolutions-IAM5",
 		"CodeBuild's project role writes its logs under the project's default log group (/aws/codebuild/<project>:*) and test reports to report groups named after the project (report-group/<project>-*); it reads and writes build artifacts under the pipeline's artifact bucket with the CDK's artifact grants, scoped to that bucket and key.",
 		append(artifactGrants,
-			"/^Resource::arn:<AWS::Partition>:codebuild:.*:report-group\\/<.*>-\\*$/",
-			"/^Resource::arn:<AWS::Partition>:logs:.*:log-group:\\/aws\\/codebuild\\/<.*>:\\*$/")...)
+			"/^Resource::arn:(<AWS::Partition>|aws[-a-z]*):codebuild:.*:report-group\\/<.*>-\\*$/",
+			"/^Resource::arn:(<AWS::Partition>|aws[-a-z]*):logs:.*:log-group:\\/aws\\/codebuild\\/<.*>:\\*$/")...)
 }
 
 // artifactGrants are the wildcards of the CDK's grants on the artifact

@@ -17,21 +17,28 @@ import (
 
 // Options tunes Build.
 type Options struct {
-	// All keeps the resources Build folds away by default (CDK metadata,
-	// Lambda permissions, IAM policies, security group rules).
+	// All draws every resource but the CDK's metadata, and an edge wherever
+	// one names another, instead of the request and data flow.
 	All bool
 }
 
 // Node is one resource in the diagram.
 type Node struct {
-	ID      string // logical ID
+	ID      string // logical ID, or ClientID
 	Name    string // construct name, or the logical ID
-	Type    string // CloudFormation type
+	Type    string // CloudFormation type; empty for the client
 	Service string // service and resource type, e.g. "Lambda Function" (see ServiceLabel)
+	// Folded lists the logical IDs of the resources drawn as part of this
+	// one: its alarms, role, policies, log group, permissions, ...
+	Folded []string
 }
 
-// Edge says that From refers to To.
-type Edge struct{ From, To string }
+// Edge goes from From to To.
+type Edge struct {
+	From, To string
+	Kind     EdgeKind
+	Label    string // what a Side edge carries: "alarms", "logs", "failures", ...
+}
 
 // Cluster is a construct holding resources and nested constructs.
 type Cluster struct {
@@ -48,18 +55,19 @@ type Graph struct {
 	Edges []Edge
 }
 
-// noise lists types that Build leaves out unless Options.All is set. IAM
-// policies are folded into the roles they attach to.
-var noise = map[string]bool{
-	"AWS::CDK::Metadata":             true,
-	"AWS::Lambda::Permission":        true,
-	"AWS::IAM::Policy":               true,
-	"AWS::EC2::SecurityGroupIngress": true,
-	"AWS::EC2::SecurityGroupEgress":  true,
+// Build makes the diagram of stack s: the request and data flow between
+// its resources (see the package documentation), or with Options.All every
+// resource and reference.
+func Build(s *assembly.Stack, opt Options) *Graph {
+	if opt.All {
+		return buildReferences(s)
+	}
+	return buildFlow(s)
 }
 
-// Build makes the diagram of stack s.
-func Build(s *assembly.Stack, opt Options) *Graph {
+// buildReferences draws every resource but the CDK's metadata, with an edge
+// from each to each resource it refers to.
+func buildReferences(s *assembly.Stack) *Graph {
 	res := s.Template.Resources
 	ids := make([]string, 0, len(res))
 	for id := range res {
@@ -68,46 +76,22 @@ func Build(s *assembly.Stack, opt Options) *Graph {
 	sort.Strings(ids)
 	kept := map[string]bool{}
 	for _, id := range ids {
-		if opt.All || !noise[res[id].Type] {
+		if res[id].Type != "AWS::CDK::Metadata" {
 			kept[id] = true
 		}
 	}
-	// Edges: from each kept resource to each kept resource it refers to. A
-	// folded policy's references are drawn from the roles it attaches to.
-	edgeSet := map[Edge]bool{}
-	for _, id := range ids {
-		r := res[id]
-		refs := references(r.Properties, res)
-		from := []string{id}
-		if !kept[id] {
-			if r.Type != "AWS::IAM::Policy" {
-				continue
-			}
-			from = nil
-			for _, role := range references(r.Properties["Roles"], res) {
-				if kept[role] {
-					from = append(from, role)
-				}
-			}
-		}
-		for _, f := range from {
-			for _, to := range refs {
-				if kept[to] && to != f {
-					edgeSet[Edge{f, to}] = true
-				}
-			}
-		}
-	}
 	g := &Graph{Stack: s.Name, Root: &Cluster{}}
-	for e := range edgeSet {
-		g.Edges = append(g.Edges, e)
-	}
-	sort.Slice(g.Edges, func(i, j int) bool {
-		if g.Edges[i].From != g.Edges[j].From {
-			return g.Edges[i].From < g.Edges[j].From
+	for _, id := range ids {
+		if !kept[id] {
+			continue
 		}
-		return g.Edges[i].To < g.Edges[j].To
-	})
+		for _, to := range references(res[id].Properties, res) {
+			if kept[to] && to != id {
+				g.Edges = append(g.Edges, Edge{From: id, To: to, Kind: Reference})
+			}
+		}
+	}
+	sortEdges(g.Edges)
 	for _, id := range ids {
 		if !kept[id] {
 			continue
@@ -174,7 +158,12 @@ func (c *Cluster) collapse() {
 		sub.collapse()
 		switch {
 		case len(sub.Clusters) == 0 && len(sub.Nodes) == 1:
-			c.Nodes = append(c.Nodes, sub.Nodes[0])
+			n := sub.Nodes[0]
+			if n.Label() == n.Service {
+				// "Function" in GetPollsId: the construct's name says more.
+				n.Name = sub.Name
+			}
+			c.Nodes = append(c.Nodes, n)
 		case len(sub.Clusters) == 0 && len(sub.Nodes) == 0:
 		default:
 			keep = append(keep, sub)
@@ -366,6 +355,9 @@ func sameWords(a, b []string) bool {
 // label alone when the name only repeats the label's last words (a
 // construct named "Function" that holds a "Lambda Function").
 func (n *Node) Label() string {
+	if n.ID == ClientID {
+		return n.Name
+	}
 	name := strings.Fields(splitCamel(n.Name))
 	label := strings.Fields(n.Service)
 	if len(name) > 0 && len(name) <= len(label) && sameWords(name, label[len(label)-len(name):]) {
@@ -406,6 +398,10 @@ func WriteDOT(w io.Writer, g *Graph) error {
 	var cluster func(c *Cluster, indent string)
 	cluster = func(c *Cluster, indent string) {
 		for _, n := range c.Nodes {
+			if n.ID == ClientID {
+				fmt.Fprintf(bw, "%s%s [label=%s, shape=oval, style=filled, fillcolor=\"#ffffff\"];\n", indent, dotQuote(n.ID), dotQuote(n.Label()))
+				continue
+			}
 			fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(n.ID), dotQuote(n.Label()))
 		}
 		for _, sub := range c.Clusters {
@@ -417,7 +413,12 @@ func WriteDOT(w io.Writer, g *Graph) error {
 	}
 	cluster(g.Root, "  ")
 	for _, e := range g.Edges {
-		fmt.Fprintf(bw, "  %s -> %s;\n", dotQuote(e.From), dotQuote(e.To))
+		switch e.Kind {
+		case Side:
+			fmt.Fprintf(bw, "  %s -> %s [style=dashed, color=\"#999999\", fontcolor=\"#777777\", fontsize=9, label=%s];\n", dotQuote(e.From), dotQuote(e.To), dotQuote(e.Label))
+		default:
+			fmt.Fprintf(bw, "  %s -> %s;\n", dotQuote(e.From), dotQuote(e.To))
+		}
 	}
 	fmt.Fprintln(bw, "}")
 	return bw.Flush()
@@ -438,6 +439,10 @@ func WriteMermaid(w io.Writer, g *Graph) error {
 	var cluster func(c *Cluster, indent string)
 	cluster = func(c *Cluster, indent string) {
 		for _, n := range c.Nodes {
+			if n.ID == ClientID {
+				fmt.Fprintf(bw, "%s%s([%s])\n", indent, mermaidID("r_", n.ID), mermaidLabel(n.Label()))
+				continue
+			}
 			fmt.Fprintf(bw, "%s%s[%s]\n", indent, mermaidID("r_", n.ID), mermaidLabel(n.Label()))
 		}
 		for _, sub := range c.Clusters {
@@ -448,7 +453,12 @@ func WriteMermaid(w io.Writer, g *Graph) error {
 	}
 	cluster(g.Root, "  ")
 	for _, e := range g.Edges {
-		fmt.Fprintf(bw, "  %s --> %s\n", mermaidID("r_", e.From), mermaidID("r_", e.To))
+		switch e.Kind {
+		case Side:
+			fmt.Fprintf(bw, "  %s -.->|%s| %s\n", mermaidID("r_", e.From), e.Label, mermaidID("r_", e.To))
+		default:
+			fmt.Fprintf(bw, "  %s --> %s\n", mermaidID("r_", e.From), mermaidID("r_", e.To))
+		}
 	}
 	return bw.Flush()
 }

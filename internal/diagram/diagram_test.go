@@ -66,41 +66,194 @@ func TestGolden(t *testing.T) {
 
 func TestBuild(t *testing.T) {
 	g := Build(loadApp(t), Options{})
-	edges := map[Edge]bool{}
-	for _, e := range g.Edges {
-		edges[e] = true
-	}
-	for _, want := range []Edge{
-		{"Handler", "Table"},                // Ref in an environment variable
-		{"Handler", "HandlerServiceRole"},   // Fn::GetAtt
-		{"HandlerServiceRole", "Table"},     // folded from the role's default policy
-		{"HandlerServiceRole", "Bucket"},    // Fn::GetAtt inside Fn::Join, folded
-		{"HandlerLogGroup", "Handler"},      // Ref inside Fn::Join
-		{"Handler", "HandlerSecurityGroup"}, // Fn::GetAtt in a list
+	edges := edgeSet(g)
+	for _, want := range []string{
+		"Handler --> Table",  // Ref in an environment variable
+		"Handler --> Bucket", // what its role's default policy allows (Fn::GetAtt inside Fn::Join)
 	} {
 		if !edges[want] {
-			t.Errorf("no edge %s -> %s; edges: %v", want.From, want.To, g.Edges)
+			t.Errorf("no edge %s; edges: %v", want, g.Edges)
 		}
 	}
-	var names []string
+	nodes := nodeMap(g)
+	for _, folded := range []string{"CDKMetadata", "HandlerServiceRole", "HandlerServiceRoleDefaultPolicy", "HandlerLogGroup"} {
+		if nodes[folded] != nil {
+			t.Errorf("%s is drawn; it should be folded away", folded)
+		}
+	}
+	if h := nodes["Handler"]; h == nil || strings.Join(h.Folded, " ") != "HandlerLogGroup HandlerServiceRole HandlerServiceRoleDefaultPolicy" {
+		t.Errorf("Handler should hold its role, policy and log group; got %+v", h)
+	}
+	// The function, its security group: the Handler construct's cluster.
+	if len(g.Root.Clusters) != 1 || g.Root.Clusters[0].Name != "Handler" || len(g.Root.Clusters[0].Nodes) != 2 {
+		t.Errorf("want one Handler cluster with its function and security group; got %+v", g.Root.Clusters)
+	}
+}
+
+func TestBuildAll(t *testing.T) {
+	g := Build(loadApp(t), Options{All: true})
+	edges := edgeSet(g)
+	for _, want := range []string{
+		"Handler -ref-> Table",                          // Ref in an environment variable
+		"Handler -ref-> HandlerServiceRole",             // Fn::GetAtt
+		"HandlerServiceRoleDefaultPolicy -ref-> Bucket", // Fn::GetAtt inside Fn::Join
+		"HandlerLogGroup -ref-> Handler",                // Ref inside Fn::Join
+		"Handler -ref-> HandlerSecurityGroup",           // Fn::GetAtt in a list
+		"HandlerServiceRoleDefaultPolicy -ref-> HandlerServiceRole",
+	} {
+		if !edges[want] {
+			t.Errorf("no edge %s; edges: %v", want, g.Edges)
+		}
+	}
+	nodes := nodeMap(g)
+	if nodes["CDKMetadata"] != nil || nodes["HandlerServiceRoleDefaultPolicy"] == nil {
+		t.Errorf("All draws every resource but the CDK's metadata; got %v", nodes)
+	}
+}
+
+// edgeSet renders each edge as "From --> To", "From -label-> To" or
+// "From -ref-> To".
+func edgeSet(g *Graph) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range g.Edges {
+		switch e.Kind {
+		case Flow:
+			out[e.From+" --> "+e.To] = true
+		case Side:
+			out[e.From+" -"+e.Label+"-> "+e.To] = true
+		case Reference:
+			out[e.From+" -ref-> "+e.To] = true
+		}
+	}
+	return out
+}
+
+func nodeMap(g *Graph) map[string]*Node {
+	out := map[string]*Node{}
 	var walk func(c *Cluster)
 	walk = func(c *Cluster) {
 		for _, n := range c.Nodes {
-			names = append(names, n.ID)
+			out[n.ID] = n
 		}
 		for _, s := range c.Clusters {
 			walk(s)
 		}
 	}
 	walk(g.Root)
-	all := strings.Join(names, " ")
-	for _, folded := range []string{"CDKMetadata", "HandlerServiceRoleDefaultPolicy"} {
-		if strings.Contains(" "+all+" ", " "+folded+" ") {
-			t.Errorf("%s is drawn; it should be folded away", folded)
+	return out
+}
+
+// flowTemplate is a stack in the shapes the CDK synthesizes: a web ACL in
+// front of a REST API whose method integrates a function that writes a
+// table; uploads to a bucket notify a queue that feeds a second function;
+// a topic with a subscribed function; alarms; permissions; a role shared by
+// two schedules.
+const flowTemplate = `{"Resources":{
+ "Acl":{"Type":"AWS::WAFv2::WebACL","Properties":{"Scope":"REGIONAL"},"Metadata":{"aws:cdk:path":"S/Api/Acl"}},
+ "AclAssoc":{"Type":"AWS::WAFv2::WebACLAssociation","Properties":{"WebACLArn":{"Fn::GetAtt":["Acl","Arn"]},"ResourceArn":{"Fn::Join":["",["arn:aws:apigateway:r::/restapis/",{"Ref":"Api"},"/stages/",{"Ref":"Stage"}]]}},"Metadata":{"aws:cdk:path":"S/Api/AclAssoc"}},
+ "Api":{"Type":"AWS::ApiGateway::RestApi","Properties":{"Name":"api"},"Metadata":{"aws:cdk:path":"S/Api/Rest/Resource"}},
+ "Stage":{"Type":"AWS::ApiGateway::Stage","Properties":{"RestApiId":{"Ref":"Api"},"AccessLogSetting":{"DestinationArn":{"Fn::GetAtt":["AccessLogs","Arn"]}}},"Metadata":{"aws:cdk:path":"S/Api/Rest/Stage"}},
+ "AccessLogs":{"Type":"AWS::Logs::LogGroup","Properties":{},"Metadata":{"aws:cdk:path":"S/Api/AccessLogs"}},
+ "Method":{"Type":"AWS::ApiGateway::Method","Properties":{"RestApiId":{"Ref":"Api"},"Integration":{"Type":"AWS_PROXY","Uri":{"Fn::Join":["",["arn:aws:apigateway:r:lambda:path/functions/",{"Fn::GetAtt":["Writer","Arn"]},"/invocations"]]}}},"Metadata":{"aws:cdk:path":"S/Api/Rest/Default/POST/Resource"}},
+ "WriterPermission":{"Type":"AWS::Lambda::Permission","Properties":{"FunctionName":{"Fn::GetAtt":["Writer","Arn"]},"Principal":"apigateway.amazonaws.com","SourceArn":{"Fn::Join":["",["arn:aws:execute-api:r:a:",{"Ref":"Api"},"/*"]]}},"Metadata":{"aws:cdk:path":"S/Api/Rest/Default/POST/Permission"}},
+ "Writer":{"Type":"AWS::Lambda::Function","Properties":{"Role":{"Fn::GetAtt":["WriterRole","Arn"]},"Environment":{"Variables":{"TABLE":{"Ref":"Table"}}}},"Metadata":{"aws:cdk:path":"S/Api/Writer/Function/Resource"}},
+ "WriterRole":{"Type":"AWS::IAM::Role","Properties":{},"Metadata":{"aws:cdk:path":"S/Api/Writer/Role/Resource"}},
+ "WriterErrors":{"Type":"AWS::CloudWatch::Alarm","Properties":{"Dimensions":[{"Name":"FunctionName","Value":{"Ref":"Writer"}}],"AlarmActions":[{"Ref":"Topic"}]},"Metadata":{"aws:cdk:path":"S/Api/Writer/Errors/Resource"}},
+ "Table":{"Type":"AWS::DynamoDB::Table","Properties":{},"Metadata":{"aws:cdk:path":"S/Api/Table/Resource"}},
+ "TableThrottles":{"Type":"AWS::CloudWatch::Alarm","Properties":{"Dimensions":[{"Name":"TableName","Value":{"Ref":"Table"}}],"AlarmActions":[{"Ref":"Topic"}],"OKActions":[{"Ref":"Topic"}]},"Metadata":{"aws:cdk:path":"S/Api/TableThrottles/Resource"}},
+ "Uploads":{"Type":"AWS::S3::Bucket","Properties":{},"Metadata":{"aws:cdk:path":"S/Images/Uploads/Resource"}},
+ "UploadsNotifications":{"Type":"Custom::S3BucketNotifications","Properties":{"ServiceToken":{"Fn::GetAtt":["NotificationsHandler","Arn"]},"BucketName":{"Ref":"Uploads"},"NotificationConfiguration":{"QueueConfigurations":[{"QueueArn":{"Fn::GetAtt":["Queue","Arn"]}}]}},"Metadata":{"aws:cdk:path":"S/Images/Uploads/Notifications/Resource"}},
+ "NotificationsHandler":{"Type":"AWS::Lambda::Function","Properties":{"Role":{"Fn::GetAtt":["NotificationsHandlerRole","Arn"]}},"Metadata":{"aws:cdk:path":"S/BucketNotificationsHandler/Resource"}},
+ "NotificationsHandlerRole":{"Type":"AWS::IAM::Role","Properties":{},"Metadata":{"aws:cdk:path":"S/BucketNotificationsHandler/Role/Resource"}},
+ "Queue":{"Type":"AWS::SQS::Queue","Properties":{},"Metadata":{"aws:cdk:path":"S/Images/Queue/Resource"}},
+ "Mapping":{"Type":"AWS::Lambda::EventSourceMapping","Properties":{"EventSourceArn":{"Fn::GetAtt":["Queue","Arn"]},"FunctionName":{"Ref":"Processor"}},"Metadata":{"aws:cdk:path":"S/Images/Processor/Mapping/Resource"}},
+ "Processor":{"Type":"AWS::Lambda::Function","Properties":{"Role":{"Fn::GetAtt":["ProcessorRole","Arn"]}},"Metadata":{"aws:cdk:path":"S/Images/Processor/Resource"}},
+ "ProcessorRole":{"Type":"AWS::IAM::Role","Properties":{},"Metadata":{"aws:cdk:path":"S/Images/Processor/Role/Resource"}},
+ "ProcessorPolicy":{"Type":"AWS::IAM::Policy","Properties":{"Roles":[{"Ref":"ProcessorRole"}],"PolicyDocument":{"Statement":[
+   {"Effect":"Allow","Action":["sqs:ReceiveMessage"],"Resource":{"Fn::GetAtt":["Queue","Arn"]}},
+   {"Effect":"Allow","Action":["s3:GetObject"],"Resource":{"Fn::Join":["",[{"Fn::GetAtt":["Uploads","Arn"]},"/*"]]}},
+   {"Effect":"Allow","Action":["kms:Decrypt"],"Resource":{"Fn::GetAtt":["Key","Arn"]}},
+   {"Effect":"Deny","Action":["s3:PutObject"],"Resource":{"Fn::GetAtt":["Table","Arn"]}}]}},"Metadata":{"aws:cdk:path":"S/Images/Processor/Role/DefaultPolicy/Resource"}},
+ "Key":{"Type":"AWS::KMS::Key","Properties":{},"Metadata":{"aws:cdk:path":"S/Alarms/Key/Resource"}},
+ "Topic":{"Type":"AWS::SNS::Topic","Properties":{"KmsMasterKeyId":{"Ref":"Key"}},"Metadata":{"aws:cdk:path":"S/Alarms/Topic/Resource"}},
+ "Subscription":{"Type":"AWS::SNS::Subscription","Properties":{"TopicArn":{"Ref":"Topic"},"Protocol":"lambda","Endpoint":{"Fn::GetAtt":["Pager","Arn"]}},"Metadata":{"aws:cdk:path":"S/Alarms/Subscription/Resource"}},
+ "Pager":{"Type":"AWS::Lambda::Function","Properties":{},"Metadata":{"aws:cdk:path":"S/Pager/Resource"}},
+ "SchedulerRole":{"Type":"AWS::IAM::Role","Properties":{"Policies":[{"PolicyDocument":{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":{"Fn::GetAtt":["Pager","Arn"]}}]}}]},"Metadata":{"aws:cdk:path":"S/Schedules/Role/Resource"}},
+ "Morning":{"Type":"AWS::Scheduler::Schedule","Properties":{"Target":{"Arn":{"Fn::GetAtt":["Pager","Arn"]},"RoleArn":{"Fn::GetAtt":["SchedulerRole","Arn"]}}},"Metadata":{"aws:cdk:path":"S/Schedules/Morning/Resource"}},
+ "Evening":{"Type":"AWS::Scheduler::Schedule","Properties":{"Target":{"Arn":"arn:aws:lambda:r:a:function:other","RoleArn":{"Fn::GetAtt":["SchedulerRole","Arn"]}}},"Metadata":{"aws:cdk:path":"S/Schedules/Evening/Resource"}}
+}}`
+
+func TestFlow(t *testing.T) {
+	tmpl, err := assembly.ParseTemplate([]byte(flowTemplate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Build(&assembly.Stack{Name: "S", Template: tmpl}, Options{})
+	edges := edgeSet(g)
+	want := []string{
+		ClientID + " --> Acl",    // the client reaches the web ACL in front of the API
+		"Acl --> Api",            // web ACL association (its stage folded into the API)
+		"Api --> Writer",         // method integration
+		"Writer --> Table",       // environment variable
+		"Writer -alarms-> Topic", // the function's alarm, folded into it
+		"Table -alarms-> Topic",  // OKActions too, said once
+		"Uploads --> Queue",      // S3 notifications (custom resource)
+		"Queue --> Processor",    // event source mapping
+		"Processor --> Uploads",  // its role may read the bucket
+		"Topic --> Pager",        // subscription
+		"Morning --> Pager",      // schedule target
+		"Evening --> Pager",      // what the shared role allows, from each schedule
+	}
+	for _, w := range want {
+		if !edges[w] {
+			t.Errorf("no edge %s", w)
 		}
 	}
-	if len(g.Root.Clusters) != 1 || g.Root.Clusters[0].Name != "Handler" || len(g.Root.Clusters[0].Nodes) != 4 {
-		t.Errorf("want one Handler cluster with its function, role, security group and log group; got %+v", g.Root.Clusters)
+	if len(edges) != len(want) {
+		t.Errorf("%d edges, want the %d above: %v", len(edges), len(want), g.Edges)
+	}
+	nodes := nodeMap(g)
+	for id, folded := range map[string]string{
+		"Api":       "AccessLogs Method Stage", // and its web ACL is not
+		"Writer":    "WriterErrors WriterRole", // alarm and role; its permission is the API's
+		"Topic":     "Key Subscription",        // the key it alone uses
+		"Uploads":   "NotificationsHandler NotificationsHandlerRole UploadsNotifications",
+		"Processor": "Mapping ProcessorPolicy ProcessorRole",
+	} {
+		n := nodes[id]
+		if n == nil {
+			t.Errorf("%s is not drawn", id)
+			continue
+		}
+		got := strings.Join(n.Folded, " ")
+		for _, f := range strings.Fields(folded) {
+			if !strings.Contains(" "+got+" ", " "+f+" ") {
+				t.Errorf("%s holds %q, want %s among them", id, got, f)
+			}
+		}
+	}
+	for _, gone := range []string{"SchedulerRole", "WriterPermission", "AclAssoc", "Stage", "Method", "WriterErrors", "TableThrottles"} {
+		if nodes[gone] != nil {
+			t.Errorf("%s is drawn", gone)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteMermaid(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`r__client(["client"])`, "r_Writer -.->|alarms| r_Topic", "r_Acl --> r_Api"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("Mermaid output lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := WriteDOT(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"@client" [label="client", shape=oval`, `"Writer" -> "Topic" [style=dashed`, `label="alarms"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("DOT output lacks %q:\n%s", want, b.String())
+		}
 	}
 }
 
@@ -202,7 +355,7 @@ func TestStagePaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := Build(&assembly.Stack{Name: "Prod/App", Template: tmpl}, Options{})
+	g := Build(&assembly.Stack{Name: "Prod/App", Template: tmpl}, Options{All: true})
 	var b bytes.Buffer
 	if err := WriteMermaid(&b, g); err != nil {
 		t.Fatal(err)

@@ -47,12 +47,14 @@ Usage:
 
   gureum diagram [flags] ASSEMBLY [STACK...]
       Draw each stack (or the named ones): resources grouped by construct, edges for
-      Ref/Fn::GetAtt/Fn::Sub references.
+      the request and data flow (client, WAF, integrations, event sources,
+      notifications, what roles allow); alarms, roles and permissions folded
+      into the resource they belong to.
       --format dot|svg|mermaid      output format (default dot; svg runs Graphviz's dot)
       --out DIR                     write one file per stack (<stack>.dot|.svg|.mmd) into DIR
                                     instead of stdout
-      --all                         keep CDK metadata, IAM policies, Lambda permissions and
-                                    security group rules
+      --all                         every resource, and an edge for every Ref/Fn::GetAtt/
+                                    Fn::Sub reference, instead of the flow
 
   gureum report [flags] ASSEMBLY
       Per stack: resources by type and against the 500-resource quota, template size

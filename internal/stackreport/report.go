@@ -47,12 +47,16 @@ type TypeCount struct {
 	Count int    `json:"count"`
 }
 
-// NagCount counts cdk-nag report rows of one rule level.
+// NagCount counts cdk-nag report rows of one rule level, by the row's
+// Compliance column.
 type NagCount struct {
-	Level        string `json:"level"`
-	NonCompliant int    `json:"nonCompliant"`
-	Suppressed   int    `json:"suppressed"`
-	Unknown      int    `json:"unknown"`
+	Level string `json:"level"`
+	// Compliant rows: the rule checked the resource and it passed.
+	Compliant    int `json:"compliant"`
+	NonCompliant int `json:"nonCompliant"`
+	Suppressed   int `json:"suppressed"`
+	// Unknown rows ("UNKNOWN"): the rule could not evaluate the resource.
+	Unknown int `json:"unknown"`
 }
 
 // NagFinding is one non-compliant row of a cdk-nag report.
@@ -173,12 +177,14 @@ func (r *Report) readNag(a *assembly.Assembly) error {
 				c = &st.Nag[len(st.Nag)-1]
 			}
 			switch row[2] {
+			case "Compliant":
+				c.Compliant++
 			case "Non-Compliant":
 				c.NonCompliant++
 				st.NagFindings = append(st.NagFindings, NagFinding{Pack: pack, RuleID: row[0], ResourceID: row[1], Level: level, Info: row[5]})
 			case "Suppressed":
 				c.Suppressed++
-			default: // "UNKNOWN": the rule failed to evaluate
+			default: // "UNKNOWN": the rule could not evaluate the resource
 				c.Unknown++
 			}
 		}
@@ -263,7 +269,7 @@ func WriteText(w io.Writer, r *Report) error {
 		if len(st.Nag) > 0 {
 			fmt.Fprintf(bw, "  cdk-nag:\n")
 			for _, c := range st.Nag {
-				fmt.Fprintf(bw, "    %-8s %d non-compliant, %d suppressed, %d unknown\n", c.Level, c.NonCompliant, c.Suppressed, c.Unknown)
+				fmt.Fprintf(bw, "    %-8s %d compliant, %d non-compliant, %d suppressed, %d unknown\n", c.Level, c.Compliant, c.NonCompliant, c.Suppressed, c.Unknown)
 			}
 			for _, f := range st.NagFindings {
 				fmt.Fprintf(bw, "    ! %s %s %s\n", f.Level, f.RuleID, f.ResourceID)
@@ -282,14 +288,15 @@ func WriteText(w io.Writer, r *Report) error {
 // WriteMarkdown writes r as Markdown tables.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "## gureum report\n\n| Stack | Resources | Template bytes | Outputs | Parameters | cdk-nag non-compliant | suppressed |\n|---|--:|--:|--:|--:|--:|--:|\n")
+	fmt.Fprintf(bw, "## gureum report\n\n| Stack | Resources | Template bytes | Outputs | Parameters | cdk-nag non-compliant | suppressed | compliant |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, st := range r.Stacks {
-		var nc, sup int
+		var nc, sup, ok int
 		for _, c := range st.Nag {
 			nc += c.NonCompliant
 			sup += c.Suppressed
+			ok += c.Compliant
 		}
-		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %d | %d |\n", st.Name, mdMeasure(st.Measures[0]), mdMeasure(st.Measures[1]), mdMeasure(st.Measures[3]), mdMeasure(st.Measures[4]), nc, sup)
+		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %d | %d | %d |\n", st.Name, mdMeasure(st.Measures[0]), mdMeasure(st.Measures[1]), mdMeasure(st.Measures[3]), mdMeasure(st.Measures[4]), nc, sup, ok)
 	}
 	fmt.Fprintln(bw)
 	for _, st := range r.Stacks {

@@ -162,3 +162,40 @@ func TestBadNagReport(t *testing.T) {
 		t.Errorf("Build error = %v, want one saying the CSV is not a cdk-nag report", err)
 	}
 }
+
+// TestRealNagReport reads the assembly of a real synthesis (GureumCrawler,
+// cdk-nag AwsSolutions with Verbose and Reports on): its CSV has 19
+// Compliant and 3 Suppressed rows, all of rule level Error, and the report
+// counts each row under its own compliance.
+func TestRealNagReport(t *testing.T) {
+	r := build(t, "testdata/crawler")
+	if len(r.Stacks) != 1 || r.Stacks[0].Name != "GureumCrawler" {
+		t.Fatalf("stacks = %+v, want GureumCrawler", r.Stacks)
+	}
+	want := []NagCount{{Level: "Error", Compliant: 19, NonCompliant: 0, Suppressed: 3, Unknown: 0}}
+	if got := r.Stacks[0].Nag; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("nag counts %+v, want %+v", got, want)
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if line := "Error    19 compliant, 0 non-compliant, 3 suppressed, 0 unknown"; !strings.Contains(b.String(), line) {
+		t.Errorf("text report lacks %q:\n%s", line, b.String())
+	}
+	var js struct {
+		Stacks []struct {
+			Nag []map[string]any `json:"nag"`
+		} `json:"stacks"`
+	}
+	b.Reset()
+	if err := WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b.Bytes(), &js); err != nil {
+		t.Fatal(err)
+	}
+	if c := js.Stacks[0].Nag[0]; c["compliant"] != 19.0 || c["unknown"] != 0.0 {
+		t.Errorf("JSON nag counts %v, want compliant 19 and unknown 0", c)
+	}
+}

@@ -1,0 +1,58 @@
+package tests
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gureum-cdk/gureum/internal/assembly"
+	"github.com/gureum-cdk/gureum/internal/stackreport"
+)
+
+// TestReportCountsEveryNagRow checks gureum report against the cdk-nag CSV
+// reports of this package's synthesis: per stack, the compliant,
+// non-compliant, suppressed and unknown counts are the CSV's rows with that
+// Compliance, read here with encoding/csv, and no row is lost.
+func TestReportCountsEveryNagRow(t *testing.T) {
+	dir := *cloudAssembly.Directory()
+	a, err := assembly.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := stackreport.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range r.Stacks {
+		f, err := os.Open(filepath.Join(dir, "AwsSolutions--"+st.Name+"-NagReport.csv"))
+		if err != nil {
+			t.Errorf("%s: %v", st.Name, err)
+			continue
+		}
+		rows, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", st.Name, err)
+		}
+		want := map[string]int{}
+		for _, row := range rows[1:] {
+			want[row[2]]++
+		}
+		got := map[string]int{}
+		for _, c := range st.Nag {
+			got["Compliant"] += c.Compliant
+			got["Non-Compliant"] += c.NonCompliant
+			got["Suppressed"] += c.Suppressed
+			got["UNKNOWN"] += c.Unknown
+		}
+		for _, k := range []string{"Compliant", "Non-Compliant", "Suppressed", "UNKNOWN"} {
+			if got[k] != want[k] {
+				t.Errorf("%s: report counts %d %s rows, the CSV has %d", st.Name, got[k], k, want[k])
+			}
+		}
+		if want["Compliant"] == 0 {
+			t.Errorf("%s: the CSV has no Compliant row: is cdk-nag's Verbose report on?", st.Name)
+		}
+	}
+}

@@ -29,8 +29,9 @@ func init() {
 	}
 }
 
-// NewStack returns a stack in a fresh app with cdk-nag's AwsSolutions checks
-// applied, pinned to an account and region so tests see concrete ARNs.
+// NewStack returns a stack in a fresh app with cdk-nag's AwsSolutions and
+// Serverless checks applied (ApplyNag), pinned to an account and region so
+// tests see concrete ARNs.
 func NewStack(id string) awscdk.Stack {
 	return NewStackIn(id, "ap-northeast-2")
 }
@@ -41,7 +42,7 @@ func NewStackIn(id, region string) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String(region)},
 	})
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	ApplyNag(app)
 	return stack
 }
 

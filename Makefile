@@ -18,9 +18,12 @@ setup-synth:
 synth: setup-synth
 	go run .
 
+# tests/consumer is a module of its own (an app that requires gureum), which
+# ./... leaves out: it is vetted and tested from its own directory.
 test: setup
 	go vet ./...
 	go test ./...
+	cd tests/consumer && go vet ./... && go test ./...
 
 bench: setup
 	go test -run '^$$' -bench . -benchmem ./...
@@ -28,6 +31,7 @@ bench: setup
 lint:
 	gofmt -l $$(git ls-files '*.go') | (! grep .)
 	go vet ./...
+	cd tests/consumer && go vet ./...
 
 # Rewrite the golden templates, the stateful-resource registry and the
 # architecture diagrams after a reviewed change to the stacks.

@@ -30,9 +30,9 @@ var crawlURLs = []string{
 func NewCrawlerStack(scope constructs.Construct, id string, o Options) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), o.stackProps("gureum: scheduled web crawler (EventBridge Scheduler, Lambda, S3, DynamoDB)"))
 	c := crawler.New(stack, "Crawler", &crawler.Props{
-		URLs:       crawlURLs,
-		Entry:      o.entry("crawler"),
-		AlarmTopic: alarmtopic.New(stack, "Alarms", nil).Topic,
+		URLs:   crawlURLs,
+		Entry:  o.entry("crawler"),
+		Alarms: crawler.Alarms{Topic: alarmtopic.New(stack, "Alarms", nil).Topic},
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("PagesBucket"), &awscdk.CfnOutputProps{Value: c.Bucket.BucketName()})
 	awscdk.NewCfnOutput(stack, jsii.String("StatusTable"), &awscdk.CfnOutputProps{Value: c.Table.TableName()})

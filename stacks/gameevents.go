@@ -72,9 +72,8 @@ func NewGameEventsStack(scope constructs.Construct, id string, o Options) awscdk
 			{Name: "scale-out", Expression: "cron(30 12 * * ? *)", MinSize: gamefleet.Int(2), DesiredCapacity: 4},
 			{Name: "scale-in", Expression: "cron(30 18 * * ? *)", MinSize: gamefleet.Int(0), DesiredCapacity: 0},
 		},
-		AlarmTopic:    alarms.Topic,
-		AlarmTopicKey: alarms.Key,
-		Entry:         o.entry("gameevents", "fleetscaler"),
+		Alarms: gamefleet.Alarms{Topic: alarms.Topic},
+		Entry:  o.entry("gameevents", "fleetscaler"),
 	})
 	// Game servers put play events through a Kinesis endpoint in their VPC.
 	kinesisEndpoint := pipeline.Vpc.AddInterfaceEndpoint(jsii.String("KinesisEndpoint"), &awsec2.InterfaceVpcEndpointOptions{

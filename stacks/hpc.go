@@ -32,7 +32,7 @@ func NewHPCStack(scope constructs.Construct, id string, o Options) awscdk.Stack 
 			Entry:        o.entry("montecarlo", "run"),
 			ResultPrefix: "montecarlo",
 		},
-		AlarmTopic: alarmtopic.New(stack, "Alarms", nil).Topic,
+		Alarms: hpccluster.Alarms{Topic: alarmtopic.New(stack, "Alarms", nil).Topic},
 	})
 
 	cost := cluster.Cost()

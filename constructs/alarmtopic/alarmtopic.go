@@ -5,13 +5,15 @@
 // CloudWatch service principal the use it needs. An Auto Scaling group that
 // notifies the topic needs AllowAutoScaling as well.
 //
-//	topic := alarmtopic.New(stack, "Alarms", nil)
-//	api := serverlessapi.New(stack, "Api", &serverlessapi.Props{
-//		Alarms: serverlessapi.Alarms{Topic: topic.Topic}, ...
-//	})
+// Every gureum construct with alarms takes the topic as Alarms.Topic; see
+// ExampleNew. A construct given none notifies the stack's shared alarm topic
+// (Shared), created once per stack, so no alarm is silent: subscribe to it,
+// or give each construct a topic of your own.
 package alarmtopic
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -101,4 +103,31 @@ func AllowAutoScaling(key awskms.IKey) bool {
 		},
 	}), jsii.Bool(true))
 	return res != nil && res.StatementAdded != nil && *res.StatementAdded
+}
+
+// SharedID is the construct id, at the root of a stack, of the stack's
+// shared alarm topic (see Shared).
+const SharedID = "GureumAlarmTopic"
+
+// Shared returns the alarm topic that gureum's constructs in scope's stack
+// notify when they are given no topic of their own (Alarms.Topic): an
+// AlarmTopic with the id SharedID at the root of the stack, created by the
+// first call and returned by every later one, so a stack holds one such
+// topic however many constructs use it. It has no subscription: subscribe
+// the people or systems that answer alarms to its Topic (an email address,
+// a chat integration, an incident tool). It panics if the stack has a
+// construct with the id SharedID that is not an alarm topic.
+func Shared(scope constructs.IConstruct) *AlarmTopic {
+	stack := awscdk.Stack_Of(scope)
+	c := stack.Node().TryFindChild(jsii.String(SharedID))
+	if c == nil {
+		return New(stack, SharedID, &Props{DisplayName: "Alarms of " + *stack.StackName()})
+	}
+	construct, okC := c.(constructs.Construct)
+	topic, okT := c.Node().TryFindChild(jsii.String("Topic")).(awssns.Topic)
+	key, okK := c.Node().TryFindChild(jsii.String("Key")).(awskms.IKey)
+	if !okC || !okT || !okK {
+		panic(fmt.Errorf("alarmtopic: %s is not the shared alarm topic (an alarmtopic.AlarmTopic): give that construct another id, or give the gureum constructs an Alarms.Topic", *c.Node().Path()))
+	}
+	return &AlarmTopic{Construct: construct, Topic: topic, Key: key}
 }

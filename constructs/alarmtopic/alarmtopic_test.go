@@ -1,10 +1,12 @@
 package alarmtopic_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
@@ -83,4 +85,38 @@ func TestAllowAutoScalingImportedKey(t *testing.T) {
 		t.Error("AllowAutoScaling reported a change to an imported key's policy")
 	}
 	cdktest.Synth(t, stack).Count(t, "AWS::KMS::Key", 0)
+}
+
+// TestShared: the shared alarm topic is made once per stack, at the stack's
+// root, encrypted like any AlarmTopic; another stack gets its own.
+func TestShared(t *testing.T) {
+	stack := cdktest.NewStack("T")
+	nested := constructs.NewConstruct(stack, jsii.String("Deep"))
+	a := alarmtopic.Shared(stack)
+	b := alarmtopic.Shared(nested)
+	if *a.Topic.Node().Path() != "T/"+alarmtopic.SharedID+"/Topic" || *b.Topic.Node().Path() != *a.Topic.Node().Path() ||
+		*b.Key.Node().Path() != *a.Key.Node().Path() {
+		t.Errorf("Shared returned %s and %s, want one topic at T/%s", *a.Topic.Node().Path(), *b.Topic.Node().Path(), alarmtopic.SharedID)
+	}
+	other := cdktest.NewStack("U")
+	if got := *alarmtopic.Shared(other).Topic.Node().Path(); got != "U/"+alarmtopic.SharedID+"/Topic" {
+		t.Errorf("another stack's shared topic is %s", got)
+	}
+	tpl := cdktest.Synth(t, stack)
+	tpl.Count(t, "AWS::SNS::Topic", 1)
+	tpl.Count(t, "AWS::KMS::Key", 1)
+	if st := keyStatements(t, tpl); len(st["AllowCloudWatchAlarms"]) != 1 {
+		t.Error("the shared topic's key does not admit CloudWatch")
+	}
+	cdktest.NoNagFindings(t, stack)
+
+	// An id taken by something else is refused by name.
+	taken := cdktest.NewStack("V")
+	constructs.NewConstruct(taken, jsii.String(alarmtopic.SharedID))
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "V/"+alarmtopic.SharedID+" is not the shared alarm topic") {
+			t.Errorf("Shared with the id taken: %v", r)
+		}
+	}()
+	alarmtopic.Shared(taken)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -27,16 +28,19 @@ type Crawler struct {
 	AccessLogs awss3.Bucket
 	// Table records each URL's status (created, or Props.ExistingTable).
 	Table awsdynamodb.ITableV2
+	// AlarmTopic receives the job's alarms (Job.AlarmTopic):
+	// Props.Alarms.Topic, or the stack's shared alarm topic.
+	AlarmTopic awssns.ITopic
 }
 
 // New creates the crawler. It panics with a *validate.Error naming every
 // invalid prop (see Validate) before it creates anything.
 func New(scope constructs.Construct, id string, props *Props) *Crawler {
-	if err := Validate(scope, id, props); err != nil {
+	cfg, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
 	}
-	p := *props
-	c := &Crawler{Construct: constructs.NewConstruct(scope, jsii.String(id)), Bucket: p.ExistingBucket, Table: p.ExistingTable}
+	c := &Crawler{Construct: constructs.NewConstruct(scope, jsii.String(id)), Bucket: cfg.ExistingBucket, Table: cfg.ExistingTable}
 	if c.Bucket == nil {
 		c.AccessLogs = securebucket.NewAccessLogs(c.Construct, "AccessLogs", false)
 		c.Bucket = securebucket.New(c.Construct, "Pages", securebucket.Props{
@@ -51,7 +55,8 @@ func New(scope constructs.Construct, id string, props *Props) *Crawler {
 		c.Table = table.New(c.Construct, "Status", table.Props{PartitionKey: table.StringKey("pk")})
 	}
 
-	c.Job = scheduledjob.New(c.Construct, "Job", jobProps(&p, handlerEnv(&p, *c.Bucket.BucketName(), *c.Table.TableName())))
+	c.Job = scheduledjob.New(c.Construct, "Job", jobProps(cfg, handlerEnv(cfg, *c.Bucket.BucketName(), *c.Table.TableName())))
+	c.AlarmTopic = c.Job.AlarmTopic
 	// Exactly what the handler calls: PutObject under pages/, PutItem on the table.
 	c.Job.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:PutObject"),
@@ -74,45 +79,37 @@ func New(scope constructs.Construct, id string, props *Props) *Crawler {
 func payload(urls []string) map[string][]string { return map[string][]string{"urls": urls} }
 
 // handlerEnv is the handler's configuration for the given bucket and table.
-func handlerEnv(p *Props, bucket, table string) map[string]string {
+func handlerEnv(c *config, bucket, table string) map[string]string {
 	env := map[string]string{"BUCKET": bucket, "TABLE_NAME": table}
-	if p.UserAgent != "" {
-		env["USER_AGENT"] = p.UserAgent
+	if c.UserAgent != "" {
+		env["USER_AGENT"] = c.UserAgent
 	}
-	if p.MaxBodyBytes > 0 {
-		env["MAX_BODY_BYTES"] = strconv.Itoa(p.MaxBodyBytes)
+	if c.MaxBodyBytes > 0 {
+		env["MAX_BODY_BYTES"] = strconv.Itoa(c.MaxBodyBytes)
 	}
-	if p.Concurrency > 0 {
-		env["CONCURRENCY"] = strconv.Itoa(p.Concurrency)
+	if c.Concurrency > 0 {
+		env["CONCURRENCY"] = strconv.Itoa(c.Concurrency)
 	}
 	return env
 }
 
-// jobProps is the scheduled job that runs the crawl, with the defaults of
-// defaults.go applied.
-func jobProps(p *Props, env map[string]string) *scheduledjob.Props {
-	window := p.FlexibleWindow
-	switch {
-	case window == 0:
-		window = DefaultFlexibleWindow
-	case window < 0:
-		window = 0
-	}
+// jobProps is the scheduled job that runs the crawl.
+func jobProps(c *config, env map[string]string) *scheduledjob.Props {
 	return &scheduledjob.Props{
-		Entry:       or(p.Entry, DefaultEntry),
+		Entry:       c.Entry,
 		Description: "Crawls the URLs in its schedule's payload into S3 and records their status in DynamoDB",
 		Schedules: []scheduledjob.Schedule{{
 			Name:           "crawl",
-			Expression:     or(p.Schedule, DefaultSchedule),
-			TimeZone:       or(p.TimeZone, DefaultTimeZone),
-			FlexibleWindow: window,
-			Payload:        payload(p.URLs),
+			Expression:     c.Schedule,
+			TimeZone:       c.TimeZone,
+			FlexibleWindow: c.FlexibleWindow,
+			Payload:        payload(c.URLs),
 		}},
 		Function: scheduledjob.Function{
-			MemoryMB:    orInt(p.MemoryMB, DefaultMemoryMB),
-			Timeout:     orDuration(p.Timeout, DefaultTimeout),
+			MemoryMB:    c.MemoryMB,
+			Timeout:     c.Timeout,
 			Environment: env,
 		},
-		Alarms: scheduledjob.Alarms{Topic: p.AlarmTopic},
+		Alarms: scheduledjob.Alarms{Topic: c.Alarms.Topic},
 	}
 }

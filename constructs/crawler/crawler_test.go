@@ -191,7 +191,8 @@ func TestValidationMessages(t *testing.T) {
 			"MemoryMB: 64 is outside Lambda's range 128..10240",
 			"Timeout: 20m0s is outside Lambda's range 1s..15m",
 		}},
-		{"entry", &crawler.Props{URLs: ok, Entry: "nope"}, []string{`Entry: "nope" (` + missing + ") does not exist"}},
+		{"entry", &crawler.Props{URLs: ok, Entry: "nope"}, []string{`Entry: "nope" (` + missing + `) does not exist: a directory entry is relative to the app's working directory; ` +
+			`name the handler by its Go import path (such as "github.com/gureum-cdk/gureum/functions/crawler") to build it from any directory of any app that requires its module`}},
 		{"handler settings", &crawler.Props{URLs: ok, UserAgent: "bot\r\nX-Evil: 1", MaxBodyBytes: -1, Concurrency: -1}, []string{
 			`UserAgent: "bot\r\nX-Evil: 1" holds a control character, which no HTTP header may`,
 			"MaxBodyBytes: must not be negative",

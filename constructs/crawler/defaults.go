@@ -1,6 +1,9 @@
 package crawler
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Every default of Crawler, in one place.
 const (
@@ -24,3 +27,22 @@ const (
 	// MaxPayloadBytes is EventBridge Scheduler's limit on a target's input.
 	MaxPayloadBytes = 256 * 1024
 )
+
+// config is Props with every default applied: withDefaults makes it once,
+// and validation and the builders read it.
+type config struct {
+	Props
+}
+
+// withDefaults resolves every default of p. FlexibleWindow becomes the
+// window itself: DefaultFlexibleWindow when unset, 0 (off) when negative.
+func withDefaults(p *Props) *config {
+	c := &config{Props: *p}
+	c.Entry = cmp.Or(p.Entry, DefaultEntry)
+	c.Schedule = cmp.Or(p.Schedule, DefaultSchedule)
+	c.TimeZone = cmp.Or(p.TimeZone, DefaultTimeZone)
+	c.MemoryMB = cmp.Or(p.MemoryMB, DefaultMemoryMB)
+	c.Timeout = cmp.Or(p.Timeout, DefaultTimeout)
+	c.FlexibleWindow = max(cmp.Or(p.FlexibleWindow, DefaultFlexibleWindow), 0)
+	return c
+}

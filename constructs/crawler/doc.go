@@ -4,17 +4,16 @@
 // URLs, respecting robots.txt, stores each page in S3 under
 // pages/<host>/<sha256 of the URL>.html and records each URL's status in a
 // DynamoDB table keyed by the URL.
-//
-//	c := crawler.New(stack, "Crawler", &crawler.Props{
-//		URLs: []string{"https://go.dev/doc/devel/release"},
-//	})
+// ExampleNew is the smallest use: the URLs.
 //
 // It composes scheduledjob (retries, encrypted dead-letter queue, alarms) with
-// a secure, retained pages bucket and a durable status table. Defaults live
-// in defaults.go; a prop set in Props always wins over its default;
-// ExistingBucket and ExistingTable bring your own. The handler is built from
-// its import path (DefaultEntry), so the smallest use above works in any CDK
-// Go app that requires gureum, not only in this repository.
+// a secure, retained pages bucket and a durable status table. The alarms
+// notify Alarms.Topic, or the stack's shared alarm topic (alarmtopic.Shared)
+// when none is given (Crawler.AlarmTopic). Defaults live in defaults.go
+// (withDefaults resolves them once); a prop set in Props always wins over its
+// default; ExistingBucket and ExistingTable bring your own. The handler is
+// built from its import path (DefaultEntry), so the smallest use works in any
+// CDK Go app that requires gureum, not only in this repository.
 //
 // Bad props stop New before it creates anything, every problem at once under
 // the crawler's own prop names, including those the scheduled job would

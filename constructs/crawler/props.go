@@ -42,6 +42,14 @@ type Props struct {
 	// ExistingTable records the status instead of a new table; its partition
 	// key must be the string attribute "pk".
 	ExistingTable awsdynamodb.ITableV2
-	// AlarmTopic receives the job's failure and dead-letter alarms.
-	AlarmTopic awssns.ITopic
+	// Alarms routes the job's failure and dead-letter alarms.
+	Alarms Alarms
+}
+
+// Alarms routes the crawler's alarms.
+type Alarms struct {
+	// Topic receives alarm and recovery notifications. Default: the stack's
+	// shared alarm topic (alarmtopic.Shared), encrypted, created once per
+	// stack.
+	Topic awssns.ITopic
 }

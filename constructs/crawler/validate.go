@@ -31,12 +31,20 @@ var jobPropNames = map[string]string{
 // scheduled job would refuse (entry, schedule, time zone, window, sizes),
 // named by the crawler's props.
 func Validate(scope constructs.Construct, id string, props *Props) error {
+	_, err := resolve(scope, id, props)
+	return err
+}
+
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once.
+func resolve(scope constructs.Construct, id string, props *Props) (*config, error) {
 	v := validate.New("crawler", scope, id)
 	if props == nil {
 		v.Addf("Props", "must not be nil: URLs is required")
-		return v.Err()
+		return nil, v.Err()
 	}
 	p := props
+	c := withDefaults(p)
 	v.Check(len(p.URLs) > 0, "URLs", "at least one URL is required")
 	seen := map[string]bool{}
 	for i, raw := range p.URLs {
@@ -66,11 +74,11 @@ func Validate(scope constructs.Construct, id string, props *Props) error {
 	// The job's own checks, before anything is created. Its environment
 	// holds the bucket and table names, unknown until they exist: any value
 	// stands in for them here.
-	if err := scheduledjob.Validate(nil, "Job", jobProps(p, handlerEnv(p, "bucket", "table"))); err != nil {
+	if err := scheduledjob.Validate(nil, "Job", jobProps(c, handlerEnv(c, "bucket", "table"))); err != nil {
 		var verr *validate.Error
 		if !errors.As(err, &verr) {
 			v.Addf("Entry", "%v", err)
-			return v.Err()
+			return c, v.Err()
 		}
 		for _, problem := range verr.Problems {
 			prop, reason, _ := strings.Cut(problem, ": ")
@@ -82,7 +90,7 @@ func Validate(scope constructs.Construct, id string, props *Props) error {
 			v.Addf(prop, "%s", reason)
 		}
 	}
-	return v.Err()
+	return c, v.Err()
 }
 
 // validHeaderValue reports whether s may be an HTTP header's value: no

@@ -71,17 +71,9 @@ type DataLake struct {
 // New creates a DataLake. It panics with a *validate.Error that names every
 // invalid prop (see Validate) before it creates any resource.
 func New(scope constructs.Construct, id string, props *Props) *DataLake {
-	if err := validateProps(scope, id, props); err != nil {
+	p, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
-	}
-	p := Props{}
-	if props != nil {
-		p = *props
-	}
-	if len(p.Zones) == 0 {
-		for _, name := range DefaultZones {
-			p.Zones = append(p.Zones, Zone{Name: name})
-		}
 	}
 	d := &DataLake{
 		Construct:              constructs.NewConstruct(scope, jsii.String(id)),
@@ -101,23 +93,17 @@ func New(scope constructs.Construct, id string, props *Props) *DataLake {
 	d.AccessLogs = securebucket.NewAccessLogs(d.Construct, "AccessLogs", false)
 	for _, z := range p.Zones {
 		d.Zones = append(d.Zones, z.Name)
-		d.newZone(&p, z)
+		d.newZone(p, z)
 	}
-	d.newCatalog(&p)
+	d.newCatalog(p)
 	d.newQuery(p.Query)
 	if !p.Ingestion.Disable {
-		d.newIngestion(&p)
+		d.newIngestion(p)
 	}
 	if p.LakeFormation != nil {
 		d.newLakeFormation(*p.LakeFormation)
 	}
 	return d
-}
-
-// Validate reports every invalid prop of a DataLake that would be created as
-// id under scope, without creating anything.
-func Validate(scope constructs.Construct, id string, props *Props) error {
-	return validateProps(scope, id, props)
 }
 
 func (d *DataLake) stack() awscdk.Stack { return awscdk.Stack_Of(d.Construct) }
@@ -167,12 +153,9 @@ func pascal(s string) string {
 	return b.String()
 }
 
-func (d *DataLake) newZone(p *Props, z Zone) {
+func (d *DataLake) newZone(p *config, z Zone) {
 	id := pascal(z.Name) + "Zone"
-	l := p.Lifecycle
-	if z.Lifecycle != nil {
-		l = *z.Lifecycle
-	}
+	l := *z.Lifecycle
 	extra := &awss3.BucketProps{}
 	if lock := z.ObjectLock; lock != nil {
 		days := awscdk.Duration_Days(jsii.Number(float64(lock.RetentionDays)))
@@ -306,9 +289,6 @@ func (d *DataLake) grantReplication(role awsiam.Role, src awss3.Bucket, dst awss
 // bucket's multipart-abort rule.
 func lifecycleRules(l Lifecycle) []*awss3.LifecycleRule {
 	nc := l.NoncurrentVersionExpiryDays
-	if nc == 0 {
-		nc = DefaultNoncurrentVersionExpiryDays
-	}
 	rule := &awss3.LifecycleRule{
 		Id:                          jsii.String("tiering-and-noncurrent-expiry"),
 		NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(nc))),
@@ -316,9 +296,6 @@ func lifecycleRules(l Lifecycle) []*awss3.LifecycleRule {
 	var transitions []*awss3.Transition
 	if !l.DisableIntelligentTiering {
 		it := l.IntelligentTieringAfterDays
-		if it == 0 {
-			it = DefaultIntelligentTieringAfterDays
-		}
 		transitions = append(transitions, &awss3.Transition{
 			StorageClass:    awss3.StorageClass_INTELLIGENT_TIERING(),
 			TransitionAfter: awscdk.Duration_Days(jsii.Number(float64(it))),
@@ -350,7 +327,7 @@ func (d *DataLake) databaseName(prefix, zone string) string {
 	return prefix + "_" + strings.ReplaceAll(zone, "-", "_")
 }
 
-func (d *DataLake) newCatalog(p *Props) {
+func (d *DataLake) newCatalog(p *config) {
 	st := d.stack()
 	keyArn := d.Key.KeyArn()
 	d.SecurityConfiguration = awsglue.NewCfnSecurityConfiguration(d.Construct, jsii.String("CatalogSecurity"), &awsglue.CfnSecurityConfigurationProps{
@@ -370,9 +347,6 @@ func (d *DataLake) newCatalog(p *Props) {
 	var schedule any
 	if !p.Crawlers.OnDemand {
 		expr := p.Crawlers.Schedule
-		if expr == "" {
-			expr = DefaultCrawlerSchedule
-		}
 		schedule = &awsglue.CfnCrawler_ScheduleProperty{ScheduleExpression: jsii.String(expr)}
 	}
 	lfRegistered := p.LakeFormation != nil && p.LakeFormation.Register
@@ -458,9 +432,6 @@ func (d *DataLake) grantCrawler(role awsiam.Role, b awss3.Bucket, database strin
 
 func (d *DataLake) newQuery(q Query) {
 	expiry := q.ResultsExpiryDays
-	if expiry == 0 {
-		expiry = DefaultResultsExpiryDays
-	}
 	d.ResultsBucket = securebucket.New(d.Construct, "QueryResults", securebucket.Props{
 		EncryptionKey:    d.Key,
 		AccessLogs:       d.AccessLogs,
@@ -473,9 +444,6 @@ func (d *DataLake) newQuery(q Query) {
 	})
 	denyUnencryptedUploads(d.ResultsBucket, d.Key)
 	cutoff := q.BytesScannedCutoffPerQuery
-	if cutoff == 0 {
-		cutoff = DefaultBytesScannedCutoffPerQuery
-	}
 	d.WorkGroup = awsathena.NewCfnWorkGroup(d.Construct, jsii.String("WorkGroup"), &awsathena.CfnWorkGroupProps{
 		Name:                  jsii.String(naming.Unique(d.Construct, "", 120) + "-athena"),
 		Description:           jsii.String("gureum data lake queries: enforced settings, encrypted results, per-query scan limit"),
@@ -499,28 +467,9 @@ func (d *DataLake) newQuery(q Query) {
 	})
 }
 
-func (d *DataLake) newIngestion(p *Props) {
+func (d *DataLake) newIngestion(p *config) {
 	in := p.Ingestion
-	zone := in.Zone
-	if zone == "" {
-		zone = d.Zones[0]
-	}
-	prefix := in.Prefix
-	if prefix == "" {
-		prefix = DefaultIngestionPrefix
-	}
-	interval := in.BufferInterval
-	if interval == 0 {
-		interval = DefaultBufferInterval
-	}
-	size := in.BufferSizeMiB
-	if size == 0 {
-		size = DefaultBufferSizeMiB
-	}
-	retention := in.LogRetention
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
+	zone, prefix, interval, size, retention := in.Zone, in.Prefix, in.BufferInterval, in.BufferSizeMiB, in.LogRetention
 	d.DeliveryLogs = loggroup.New(d.Construct, "DeliveryLogs", loggroup.Props{Retention: retention})
 	dest := awskinesisfirehose.NewS3Bucket(d.Buckets[zone], &awskinesisfirehose.S3BucketProps{
 		DataOutputPrefix:  jsii.String(prefix + partitionLayout),
@@ -593,14 +542,7 @@ func (d *DataLake) newLakeFormation(lf LakeFormation) {
 			"/^Resource::<.*\\.Arn>\\/\\*$/")
 	}
 	for i, g := range lf.Grants {
-		dbPerms := g.DatabasePermissions
-		if len(dbPerms) == 0 {
-			dbPerms = DefaultDatabasePermissions
-		}
-		tablePerms := g.TablePermissions
-		if len(tablePerms) == 0 {
-			tablePerms = DefaultTablePermissions
-		}
+		dbPerms, tablePerms := g.DatabasePermissions, g.TablePermissions
 		principal := &awslakeformation.CfnPermissions_DataLakePrincipalProperty{DataLakePrincipalIdentifier: jsii.String(g.Principal)}
 		db := d.Databases[g.Zone]
 		dbGrant := awslakeformation.NewCfnPermissions(d.Construct, jsii.String(fmt.Sprintf("Grant%dDatabase", i)), &awslakeformation.CfnPermissionsProps{

@@ -1,6 +1,7 @@
 package datalake
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -64,3 +65,71 @@ const partitionLayout = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{time
 // errorPrefix is where Firehose writes records it could not deliver; the
 // crawlers exclude it.
 const errorPrefix = "errors/!{firehose:error-output-type}/" + partitionLayout
+
+// config is Props with every default applied: withDefaults makes it once,
+// and validation and the builders read it. Every zone's Lifecycle is set:
+// its own or Props.Lifecycle, with the defaults applied.
+type config struct {
+	Props
+}
+
+// withDefaults resolves every default of p (nil for all of them) but
+// DatabasePrefix, whose default derives from the construct's path.
+func withDefaults(p *Props) *config {
+	c := &config{}
+	if p != nil {
+		c.Props = *p
+	}
+	if len(c.Zones) == 0 {
+		for _, name := range DefaultZones {
+			c.Zones = append(c.Zones, Zone{Name: name})
+		}
+	} else {
+		c.Zones = append([]Zone(nil), c.Zones...)
+	}
+	c.Lifecycle = c.Lifecycle.withDefaults()
+	for i := range c.Zones {
+		l := c.Lifecycle
+		if own := c.Zones[i].Lifecycle; own != nil {
+			l = own.withDefaults()
+		}
+		c.Zones[i].Lifecycle = &l
+	}
+	if !c.Crawlers.OnDemand {
+		c.Crawlers.Schedule = cmp.Or(c.Crawlers.Schedule, DefaultCrawlerSchedule)
+	}
+	c.Query.BytesScannedCutoffPerQuery = cmp.Or(c.Query.BytesScannedCutoffPerQuery, DefaultBytesScannedCutoffPerQuery)
+	c.Query.ResultsExpiryDays = cmp.Or(c.Query.ResultsExpiryDays, DefaultResultsExpiryDays)
+	if in := &c.Ingestion; !in.Disable {
+		in.Zone = cmp.Or(in.Zone, c.Zones[0].Name)
+		in.Prefix = cmp.Or(in.Prefix, DefaultIngestionPrefix)
+		in.BufferInterval = cmp.Or(in.BufferInterval, DefaultBufferInterval)
+		in.BufferSizeMiB = cmp.Or(in.BufferSizeMiB, DefaultBufferSizeMiB)
+		in.LogRetention = cmp.Or(in.LogRetention, DefaultLogRetention)
+	}
+	if lf := c.LakeFormation; lf != nil {
+		resolved := *lf
+		resolved.Grants = make([]LakeFormationGrant, len(lf.Grants))
+		for i, g := range lf.Grants {
+			if len(g.DatabasePermissions) == 0 {
+				g.DatabasePermissions = DefaultDatabasePermissions
+			}
+			if len(g.TablePermissions) == 0 {
+				g.TablePermissions = DefaultTablePermissions
+			}
+			resolved.Grants[i] = g
+		}
+		c.LakeFormation = &resolved
+	}
+	return c
+}
+
+// withDefaults is l with its defaults applied: the Intelligent-Tiering
+// transition (unless disabled) and the noncurrent-version expiry.
+func (l Lifecycle) withDefaults() Lifecycle {
+	if !l.DisableIntelligentTiering {
+		l.IntelligentTieringAfterDays = cmp.Or(l.IntelligentTieringAfterDays, DefaultIntelligentTieringAfterDays)
+	}
+	l.NoncurrentVersionExpiryDays = cmp.Or(l.NoncurrentVersionExpiryDays, DefaultNoncurrentVersionExpiryDays)
+	return l
+}

@@ -18,24 +18,16 @@
 // "events/year=YYYY/month=MM/day=DD/", the layout functions/lakeloader uses
 // for batch loads, so one crawler sees one partition scheme.
 //
-// The smallest use takes no props:
-//
-//	lake := datalake.New(stack, "Lake", nil)
-//	lake.GrantWrite("raw", loaderFunction)   // what functions/lakeloader needs
-//	lake.GrantRead("curated", analystRole)
-//
-// A lake that only keeps one producer's raw data takes one zone and no
-// delivery stream:
-//
-//	lake := datalake.New(stack, "Lake", &datalake.Props{
-//		Zones:     []datalake.Zone{{Name: "raw"}},
-//		Ingestion: datalake.Ingestion{Disable: true},
-//	})
+// The smallest use takes no props (ExampleNew, with the grants of a loader
+// that writes the raw zone and an analyst who reads the curated one). A lake
+// that only keeps one producer's raw data takes one zone and no delivery
+// stream: Zones: []datalake.Zone{{Name: "raw"}}, Ingestion:
+// datalake.Ingestion{Disable: true} (stack GureumGameEvents).
 //
 // Writers must send x-amz-server-side-encryption: aws:kms, and name the lake
 // key by its ARN or no key at all.
 //
-// Defaults live in defaults.go. A field set in Props always wins over the
-// default; ExistingKey replaces the key the construct would create. Every
+// Defaults live in defaults.go (withDefaults resolves them once). A field
+// set in Props always wins over the default; ExistingKey replaces the key the construct would create. Every
 // resource made is an exported field of DataLake for escape hatches.
 package datalake

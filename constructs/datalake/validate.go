@@ -33,13 +33,26 @@ var (
 	tablePerms    = map[string]bool{"ALL": true, "SELECT": true, "ALTER": true, "DROP": true, "DELETE": true, "INSERT": true, "DESCRIBE": true}
 )
 
-// validateProps reports every invalid prop at once.
-func validateProps(scope constructs.Construct, id string, p *Props) error {
+// Validate reports every invalid prop of a DataLake that would be created as
+// id under scope, without creating anything.
+func Validate(scope constructs.Construct, id string, props *Props) error {
+	_, err := resolve(scope, id, props)
+	return err
+}
+
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once.
+func resolve(scope constructs.Construct, id string, props *Props) (*config, error) {
 	v := validate.New("datalake", scope, id)
+	c := withDefaults(props)
+	p := props
 	if p == nil {
 		p = &Props{}
 	}
-	zones := zoneNames(p)
+	zones := make([]string, len(c.Zones))
+	for i, z := range c.Zones {
+		zones[i] = z.Name
+	}
 	seen := map[string]int{}
 	for i, z := range p.Zones {
 		prop := fmt.Sprintf("Zones[%d]", i)
@@ -73,12 +86,12 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	v.Check(p.DatabasePrefix == "" || dbPrefixRE.MatchString(p.DatabasePrefix), "DatabasePrefix",
 		"%q must be 1-100 lowercase letters, digits or underscores, starting with a letter", p.DatabasePrefix)
 
-	c := p.Crawlers
-	if c.OnDemand && c.Schedule != "" {
+	cr := p.Crawlers
+	if cr.OnDemand && cr.Schedule != "" {
 		v.Addf("Crawlers.Schedule", "is set together with Crawlers.OnDemand")
-	} else if c.Schedule != "" {
-		if err := checkCron(c.Schedule); err != "" {
-			v.Addf("Crawlers.Schedule", "%q %s", c.Schedule, err)
+	} else if cr.Schedule != "" {
+		if err := checkCron(cr.Schedule); err != "" {
+			v.Addf("Crawlers.Schedule", "%q %s", cr.Schedule, err)
 		}
 	}
 
@@ -117,7 +130,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 			}
 		}
 	}
-	return v.Err()
+	return c, v.Err()
 }
 
 func checkLifecycle(v *validate.Problems, prop string, l Lifecycle) {
@@ -128,10 +141,7 @@ func checkLifecycle(v *validate.Problems, prop string, l Lifecycle) {
 		v.Check(l.IntelligentTieringAfterDays == 0, prop+".IntelligentTieringAfterDays", "is set together with DisableIntelligentTiering")
 		return
 	}
-	it := l.IntelligentTieringAfterDays
-	if it == 0 {
-		it = DefaultIntelligentTieringAfterDays
-	}
+	it := l.withDefaults().IntelligentTieringAfterDays
 	v.Check(l.GlacierAfterDays == 0 || l.GlacierAfterDays > it, prop+".GlacierAfterDays",
 		"%d must come after the Intelligent-Tiering transition (day %d)", l.GlacierAfterDays, it)
 }
@@ -209,17 +219,6 @@ func checkPrefix(p string) string {
 		return "is longer than 512 bytes"
 	}
 	return ""
-}
-
-func zoneNames(p *Props) []string {
-	if len(p.Zones) == 0 {
-		return append([]string(nil), DefaultZones...)
-	}
-	out := make([]string, len(p.Zones))
-	for i, z := range p.Zones {
-		out[i] = z.Name
-	}
-	return out
 }
 
 func contains(list []string, s string) bool {

@@ -1,6 +1,11 @@
 package gamefleet
 
-import "time"
+import (
+	"cmp"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+)
 
 // Every default of Fleet, in one place.
 const (
@@ -21,3 +26,22 @@ const (
 	// rootDevice is Amazon Linux 2023's root device name.
 	rootDevice = "/dev/xvda"
 )
+
+// config is Props with every default applied: withDefaults makes it once,
+// and validation and the builders read it.
+type config struct {
+	Props
+}
+
+// withDefaults resolves every default of p.
+func withDefaults(p *Props) *config {
+	c := &config{Props: *p}
+	if c.VpcSubnets == nil {
+		c.VpcSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+	}
+	c.InstanceType = cmp.Or(c.InstanceType, DefaultInstanceType)
+	c.VolumeGiB = cmp.Or(c.VolumeGiB, DefaultVolumeGiB)
+	c.MaxCapacity = cmp.Or(c.MaxCapacity, DefaultMaxCapacity)
+	c.Entry = cmp.Or(c.Entry, DefaultEntry)
+	return c
+}

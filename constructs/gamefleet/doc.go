@@ -2,27 +2,20 @@
 // servers that a scheduled Lambda (the fleet scaler) sizes around planned
 // events, such as a mobile game's daily raid.
 //
-// The smallest use is a VPC and the schedules:
-//
-//	fleet := gamefleet.New(stack, "Fleet", &gamefleet.Props{
-//		Vpc: vpc,
-//		Schedules: []gamefleet.ScaleSchedule{
-//			{Name: "scale-out", Expression: "cron(30 12 * * ? *)", MinSize: gamefleet.Int(2), DesiredCapacity: 4},
-//			{Name: "scale-in", Expression: "cron(30 18 * * ? *)", MinSize: gamefleet.Int(0), DesiredCapacity: 0},
-//		},
-//		AlarmTopic:    alarms.Topic,
-//		AlarmTopicKey: alarms.Key,
-//	})
-//	stream.GrantWrite(fleet.Role)
+// ExampleNew is the smallest use, in the form an app copies: a VPC with
+// isolated subnets and the schedules.
 //
 // The group launches from a launch template with IMDSv2 required (hop limit
 // 1), an encrypted gp3 root volume, detailed monitoring, an instance role with
 // no permission (grant what the servers call to Fleet.Role) and a security
 // group with no inbound rule and HTTPS-only outbound. It starts empty
 // (MinCapacity 0) in the VPC's private isolated subnets, reports all group
-// metrics and sends every scaling event to AlarmTopic. When that topic is
-// encrypted, give its key as AlarmTopicKey: the key then lets Auto Scaling's
-// service-linked role use it.
+// metrics and sends every scaling event to Alarms.Topic, or to the stack's
+// shared alarm topic (alarmtopic.Shared) when none is given (Fleet.AlarmTopic).
+// The topic's key (its own, or Alarms.TopicKey for an imported topic) then
+// lets Auto Scaling's service-linked role use it. VpcSubnets must select
+// subnets of the VPC: the default asks for isolated ones, which a VPC made
+// with awsec2.NewVpc's defaults lacks (New says so, naming the prop).
 //
 // The scaler is a scheduledjob.Job running the fleetscaler handler
 // (functions/gameevents/fleetscaler) with ASG_NAME set to the group; each

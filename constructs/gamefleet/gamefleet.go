@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -30,25 +32,38 @@ type Fleet struct {
 	SecurityGroup awsec2.SecurityGroup
 	// Scaler runs the fleet scaler on Props.Schedules.
 	Scaler *scheduledjob.Job
+	// AlarmTopic receives the group's scaling notifications and the
+	// scaler's alarms: Props.Alarms.Topic, or the stack's shared alarm topic
+	// (alarmtopic.Shared). AlarmTopicKey encrypts it (nil when unknown).
+	AlarmTopic    awssns.ITopic
+	AlarmTopicKey awskms.IKey
 }
 
 // New creates a Fleet. It panics with a *validate.Error that names every
 // invalid prop (see Validate) before it creates any resource.
 func New(scope constructs.Construct, id string, props *Props) *Fleet {
-	if err := validateProps(scope, id, props); err != nil {
+	c, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
 	}
-	p := *props
 	f := &Fleet{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	f.newLaunchTemplate(&p)
-	f.newGroup(&p)
-	f.newScaler(&p)
+	f.AlarmTopic, f.AlarmTopicKey = c.Alarms.Topic, c.Alarms.TopicKey
+	if f.AlarmTopic == nil {
+		shared := alarmtopic.Shared(f.Construct)
+		f.AlarmTopic, f.AlarmTopicKey = shared.Topic, shared.Key
+	}
+	if f.AlarmTopicKey == nil {
+		f.AlarmTopicKey = f.AlarmTopic.MasterKey()
+	}
+	f.newLaunchTemplate(c)
+	f.newGroup(c)
+	f.newScaler(c)
 	return f
 }
 
-func (f *Fleet) newLaunchTemplate(p *Props) {
+func (f *Fleet) newLaunchTemplate(c *config) {
 	f.SecurityGroup = awsec2.NewSecurityGroup(f.Construct, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              p.Vpc,
+		Vpc:              c.Vpc,
 		Description:      jsii.String("Game servers: no inbound rule until a load balancer is attached"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
@@ -57,17 +72,10 @@ func (f *Fleet) newLaunchTemplate(p *Props) {
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 		Description: jsii.String("Game server instances of " + *f.Node().Path()),
 	})
-	instanceType := p.InstanceType
-	if instanceType == "" {
-		instanceType = DefaultInstanceType
-	}
+	instanceType, volume := c.InstanceType, c.VolumeGiB
 	cpu := awsec2.AmazonLinuxCpuType_X86_64
 	if graviton(instanceType) {
 		cpu = awsec2.AmazonLinuxCpuType_ARM_64
-	}
-	volume := p.VolumeGiB
-	if volume == 0 {
-		volume = DefaultVolumeGiB
 	}
 	f.LaunchTemplate = awsec2.NewLaunchTemplate(f.Construct, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
 		InstanceType:            awsec2.NewInstanceType(jsii.String(instanceType)),
@@ -87,29 +95,19 @@ func (f *Fleet) newLaunchTemplate(p *Props) {
 	})
 }
 
-func (f *Fleet) newGroup(p *Props) {
-	subnets := p.VpcSubnets
-	if subnets == nil {
-		subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
-	}
-	gp := &awsautoscaling.AutoScalingGroupProps{
-		Vpc:            p.Vpc,
-		VpcSubnets:     subnets,
+func (f *Fleet) newGroup(c *config) {
+	f.Group = awsautoscaling.NewAutoScalingGroup(f.Construct, jsii.String("Group"), &awsautoscaling.AutoScalingGroupProps{
+		Vpc:            c.Vpc,
+		VpcSubnets:     c.VpcSubnets,
 		LaunchTemplate: f.LaunchTemplate,
-		MinCapacity:    jsii.Number(float64(p.MinCapacity)),
-		MaxCapacity:    jsii.Number(float64(maxCapacity(p))),
+		MinCapacity:    jsii.Number(float64(c.MinCapacity)),
+		MaxCapacity:    jsii.Number(float64(c.MaxCapacity)),
 		Cooldown:       awscdk.Duration_Seconds(jsii.Number(DefaultCooldown.Seconds())),
 		GroupMetrics:   &[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()},
-	}
-	if p.AlarmTopic != nil {
-		gp.Notifications = &[]*awsautoscaling.NotificationConfiguration{{Topic: p.AlarmTopic, ScalingEvents: awsautoscaling.ScalingEvents_ALL()}}
-	}
-	f.Group = awsautoscaling.NewAutoScalingGroup(f.Construct, jsii.String("Group"), gp)
-	if p.AlarmTopic == nil {
-		nag.Suppress(f.Group, "AwsSolutions-AS3", "Props.AlarmTopic is not set, so scaling notifications have no destination; the group's metrics are still published.")
-	}
-	if p.AlarmTopicKey != nil {
-		alarmtopic.AllowAutoScaling(p.AlarmTopicKey)
+		Notifications:  &[]*awsautoscaling.NotificationConfiguration{{Topic: f.AlarmTopic, ScalingEvents: awsautoscaling.ScalingEvents_ALL()}},
+	})
+	if f.AlarmTopicKey != nil {
+		alarmtopic.AllowAutoScaling(f.AlarmTopicKey)
 	}
 }
 
@@ -120,19 +118,16 @@ type payload struct {
 	DesiredCapacity int  `json:"desiredCapacity"`
 }
 
-// scalerProps is the scaler job's configuration for the group groupName.
-func scalerProps(p *Props, groupName string) *scheduledjob.Props {
-	entry := p.Entry
-	if entry == "" {
-		entry = DefaultEntry
-	}
+// scalerProps is the scaler job's configuration for the group groupName,
+// notifying topic.
+func scalerProps(c *config, groupName string, topic awssns.ITopic) *scheduledjob.Props {
 	sp := &scheduledjob.Props{
-		Entry:       entry,
+		Entry:       c.Entry,
 		Description: "Scales the game-server fleet on schedule",
 		Function:    scheduledjob.Function{Environment: map[string]string{"ASG_NAME": groupName}},
-		Alarms:      scheduledjob.Alarms{Topic: p.AlarmTopic},
+		Alarms:      scheduledjob.Alarms{Topic: topic},
 	}
-	for _, s := range p.Schedules {
+	for _, s := range c.Schedules {
 		sp.Schedules = append(sp.Schedules, scheduledjob.Schedule{
 			Name:       s.Name,
 			Expression: s.Expression,
@@ -143,9 +138,9 @@ func scalerProps(p *Props, groupName string) *scheduledjob.Props {
 	return sp
 }
 
-func (f *Fleet) newScaler(p *Props) {
+func (f *Fleet) newScaler(c *config) {
 	name := f.Group.AutoScalingGroupName()
-	f.Scaler = scheduledjob.New(f.Construct, "Scaler", scalerProps(p, *name))
+	f.Scaler = scheduledjob.New(f.Construct, "Scaler", scalerProps(c, *name, f.AlarmTopic))
 	// Exactly what the handler calls: it reads the group, then updates it.
 	f.Scaler.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("autoscaling:DescribeAutoScalingGroups"),

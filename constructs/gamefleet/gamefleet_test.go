@@ -48,9 +48,10 @@ func synth(t *testing.T) *fixture {
 				{Name: "scale-out", Expression: "cron(30 12 * * ? *)", MinSize: Int(2), MaxSize: Int(30), DesiredCapacity: 4},
 				{Name: "scale-in", Expression: "cron(30 18 * * ? *)", TimeZone: "UTC", MinSize: Int(0), DesiredCapacity: 0},
 			},
-			AlarmTopic: f.alarms.Topic, AlarmTopicKey: f.alarms.Key, Entry: scalerEntry,
+			Alarms: Alarms{Topic: f.alarms.Topic}, Entry: scalerEntry,
 		})
-		// No Entry: the default import path builds gureum's own scaler.
+		// No Entry: the default import path builds gureum's own scaler. No
+		// topic: the stack's shared alarm topic.
 		f.minimal = New(stack, "Minimal", &Props{
 			Vpc:       vpc,
 			Schedules: []ScaleSchedule{{Name: "nightly", Expression: "cron(0 3 * * ? *)", DesiredCapacity: 0}},
@@ -154,14 +155,24 @@ func TestGroupIsPrivateMeasuredAndNotifies(t *testing.T) {
 	if got := cdktest.JSON(full["NotificationConfigurations"]); got != want {
 		t.Errorf("NotificationConfigurations = %s, want %s", got, want)
 	}
-	if n, ok := minimal["NotificationConfigurations"]; ok {
-		t.Errorf("the minimal fleet has no topic but notifies: %v", n)
+	shared := `"TopicARN":{"Ref":"` + logicalID(f, f.minimal.AlarmTopic) + `"}`
+	if got := cdktest.JSON(minimal["NotificationConfigurations"]); !strings.Contains(got, shared) || !strings.Contains(logicalID(f, f.minimal.AlarmTopic), alarmtopic.SharedID) {
+		t.Errorf("the minimal fleet, given no topic, notifies %s, want the shared alarm topic", got)
+	}
+	if *f.full.AlarmTopic.Node().Path() != *f.alarms.Topic.Node().Path() || *f.full.AlarmTopicKey.Node().Path() != *f.alarms.Key.Node().Path() {
+		t.Error("the full fleet's AlarmTopic and AlarmTopicKey are not the given topic and its own key")
 	}
 }
 
 func TestAlarmKeyLetsAutoScalingServiceRoleEncrypt(t *testing.T) {
 	f := synth(t)
-	key := cdktest.Properties(f.tpl.Resources("AWS::KMS::Key")[logicalID(f, f.alarms.Key.(awscdk.IResource))])
+	for _, k := range []awscdk.IResource{f.alarms.Key.(awscdk.IResource), f.minimal.AlarmTopicKey.(awscdk.IResource)} {
+		alarmKeyAdmitsAutoScaling(t, cdktest.Properties(f.tpl.Resources("AWS::KMS::Key")[logicalID(f, k)]))
+	}
+}
+
+func alarmKeyAdmitsAutoScaling(t *testing.T, key map[string]any) {
+	t.Helper()
 	var found bool
 	for _, st := range key["KeyPolicy"].(map[string]any)["Statement"].([]any) {
 		s := st.(map[string]any)
@@ -266,9 +277,12 @@ func TestGravitonFromInstanceType(t *testing.T) {
 }
 
 func TestValidateMessages(t *testing.T) {
-	vpc := awsec2.Vpc_FromVpcAttributes(cdktest.NewStack("V"), jsii.String("Vpc"), &awsec2.VpcAttributes{
-		VpcId: jsii.String("vpc-1"), AvailabilityZones: jsii.Strings("ap-northeast-2a"),
+	stack := cdktest.NewStack("V")
+	vpc := awsec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId: jsii.String("vpc-1"), AvailabilityZones: jsii.Strings("ap-northeast-2a"), IsolatedSubnetIds: jsii.Strings("subnet-1"),
 	})
+	// awsec2.NewVpc's defaults: public and private subnets, none isolated.
+	defaultVpc := awsec2.NewVpc(stack, jsii.String("DefaultVpc"), nil)
 	ok := []ScaleSchedule{{Name: "out", Expression: "rate(1 day)", DesiredCapacity: 1}}
 	topicKey := alarmtopic.New(cdktest.NewStack("T"), "A", nil).Key
 	cases := []struct {
@@ -304,7 +318,13 @@ func TestValidateMessages(t *testing.T) {
 		{"scaler checks", &Props{Vpc: vpc, Schedules: []ScaleSchedule{{Name: "a b", Expression: "rate(1 day)", TimeZone: "Mars/Olympus"}}, Entry: scalerEntry},
 			[]string{`Schedules[0].Name: "a b" must be 1-64 letters, digits, '-', '_' or '.'`,
 				`Schedules[0].TimeZone: "Mars/Olympus" is not an IANA time zone (such as "Asia/Seoul" or "UTC")`}},
-		{"key without topic", &Props{Vpc: vpc, Schedules: ok, AlarmTopicKey: topicKey, Entry: scalerEntry}, []string{"AlarmTopicKey: is set without AlarmTopic"}},
+		{"key without topic", &Props{Vpc: vpc, Schedules: ok, Alarms: Alarms{TopicKey: topicKey}, Entry: scalerEntry}, []string{"Alarms.TopicKey: is set without Alarms.Topic"}},
+		{"no isolated subnets", &Props{Vpc: defaultVpc, Schedules: ok, Entry: scalerEntry}, []string{
+			"VpcSubnets: its default, the VPC's private isolated subnets, selects nothing: Vpc (V/DefaultVpc) has no isolated subnet. " +
+				"Give the VPC isolated subnets (SubnetType PRIVATE_ISOLATED, with VPC endpoints for the AWS APIs the servers call), " +
+				"or set VpcSubnets, e.g. &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}"}},
+		{"no such subnet group", &Props{Vpc: defaultVpc, VpcSubnets: &awsec2.SubnetSelection{SubnetGroupName: jsii.String("servers")}, Schedules: ok, Entry: scalerEntry},
+			[]string{"VpcSubnets: selects no subnet of Vpc (V/DefaultVpc): There are no subnet groups with name 'servers' in this VPC. Available names: Public,Private"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -320,5 +340,19 @@ func TestValidateMessages(t *testing.T) {
 	}
 	if err := Validate(nil, "Fleet", &Props{Vpc: vpc, Schedules: ok, Entry: scalerEntry}); err != nil {
 		t.Errorf("valid props: %v", err)
+	}
+	private := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	if err := Validate(stack, "Fleet", &Props{Vpc: defaultVpc, VpcSubnets: private, Schedules: ok}); err != nil {
+		t.Errorf("the default VPC's private subnets: %v", err)
+	}
+	// New panics with the error, naming the construct path, before it
+	// creates anything: not with the CDK's own "There are no 'Isolated'
+	// subnet groups in this VPC".
+	err := validate.Catch(func() { New(stack, "Fleet", &Props{Vpc: defaultVpc, Schedules: ok}) })
+	if err == nil || !strings.HasPrefix(err.Error(), `gamefleet "V/Fleet": VpcSubnets: its default, the VPC's private isolated subnets, selects nothing`) {
+		t.Errorf("New with awsec2.NewVpc's default VPC: %v", err)
+	}
+	if stack.Node().TryFindChild(jsii.String("Fleet")) != nil {
+		t.Error("New created the fleet before failing validation")
 	}
 }

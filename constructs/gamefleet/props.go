@@ -11,9 +11,11 @@ import (
 type Props struct {
 	// Vpc hosts the game servers. Required.
 	Vpc awsec2.IVpc
-	// VpcSubnets places the group. Default: the VPC's private isolated
-	// subnets (no route to or from the internet; reach AWS APIs through VPC
-	// endpoints).
+	// VpcSubnets places the group. It must select at least one subnet of
+	// Vpc (validated). Default: the VPC's private isolated subnets (no route
+	// to or from the internet; reach AWS APIs through VPC endpoints); a VPC
+	// without isolated subnets, such as awsec2.NewVpc's default, needs
+	// VpcSubnets, e.g. {SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}.
 	VpcSubnets *awsec2.SubnetSelection
 	// InstanceType of the game servers, e.g. "c7g.xlarge". The image's
 	// architecture follows it (arm64 for Graviton types, see the package
@@ -28,15 +30,9 @@ type Props struct {
 	MaxCapacity int
 	// Schedules size the group. At least one is required; names are unique.
 	Schedules []ScaleSchedule
-	// AlarmTopic receives the group's scaling notifications and the
-	// scaler's alarms. Default: nil (no notifications; alarms without
-	// actions).
-	AlarmTopic awssns.ITopic
-	// AlarmTopicKey is the KMS key that encrypts AlarmTopic. When set, its
-	// key policy lets Auto Scaling's service-linked role use it (an imported
-	// key's policy cannot be changed: grant that yourself). Requires
-	// AlarmTopic. Default: nil.
-	AlarmTopicKey awskms.IKey
+	// Alarms routes the group's scaling notifications and the scaler's
+	// alarms.
+	Alarms Alarms
 	// Entry is the fleet scaler's Go main package: a directory, or an import
 	// path. Default: gureum's own handler,
 	// "github.com/gureum-cdk/gureum/functions/gameevents/fleetscaler".
@@ -63,3 +59,19 @@ type ScaleSchedule struct {
 
 // Int returns a pointer to n, for ScaleSchedule.MinSize and MaxSize.
 func Int(n int) *int { return &n }
+
+// Alarms routes the fleet's notifications.
+type Alarms struct {
+	// Topic receives the group's scaling notifications and the scaler's
+	// alarms. Default: the stack's shared alarm topic (alarmtopic.Shared),
+	// encrypted, created once per stack.
+	Topic awssns.ITopic
+	// TopicKey is the KMS key that encrypts Topic: its key policy gets the
+	// statement that lets Auto Scaling's service-linked role use it
+	// (alarmtopic.AllowAutoScaling), or the group's notifications would be
+	// dropped; an imported key's policy cannot be changed here and must
+	// already allow it. Set it for an imported topic, whose key the CDK
+	// does not know. Requires Topic. Default: Topic's own key
+	// (awssns.Topic.MasterKey), if any.
+	TopicKey awskms.IKey
+}

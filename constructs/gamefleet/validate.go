@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/validate"
@@ -22,25 +23,29 @@ var (
 // Validate reports every invalid prop of a Fleet that would be created as id
 // under scope, without creating anything.
 func Validate(scope constructs.Construct, id string, props *Props) error {
-	return validateProps(scope, id, props)
+	_, err := resolve(scope, id, props)
+	return err
 }
 
-func validateProps(scope constructs.Construct, id string, p *Props) error {
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once.
+func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	v := validate.New("gamefleet", scope, id)
 	if p == nil {
 		v.Addf("Props", "must not be nil: Vpc and Schedules are required")
-		return v.Err()
+		return nil, v.Err()
 	}
-	v.Check(p.Vpc != nil, "Vpc", "is required")
-	if p.InstanceType != "" {
-		v.Check(instanceTypeRE.MatchString(p.InstanceType), "InstanceType", "%q is not an EC2 instance type such as %q", p.InstanceType, DefaultInstanceType)
+	c := withDefaults(p)
+	if v.Check(p.Vpc != nil, "Vpc", "is required") {
+		checkSubnets(v, p, c)
 	}
-	v.Check(p.VolumeGiB == 0 || (p.VolumeGiB >= 8 && p.VolumeGiB <= 16384), "VolumeGiB", "%d is outside 8..16384 (gp3, and room for Amazon Linux 2023)", p.VolumeGiB)
+	v.Check(instanceTypeRE.MatchString(c.InstanceType), "InstanceType", "%q is not an EC2 instance type such as %q", c.InstanceType, DefaultInstanceType)
+	v.Check(c.VolumeGiB >= 8 && c.VolumeGiB <= 16384, "VolumeGiB", "%d is outside 8..16384 (gp3, and room for Amazon Linux 2023)", c.VolumeGiB)
 	v.Check(p.MinCapacity >= 0, "MinCapacity", "must not be negative, got %d", p.MinCapacity)
 	v.Check(p.MaxCapacity >= 0 && p.MaxCapacity <= MaxCapacityLimit, "MaxCapacity", "%d is outside 1..%d (0 means the default %d)", p.MaxCapacity, MaxCapacityLimit, DefaultMaxCapacity)
-	maxCap := maxCapacity(p)
+	maxCap := c.MaxCapacity
 	v.Check(maxCap >= p.MinCapacity, "MaxCapacity", "%d is less than MinCapacity %d", maxCap, p.MinCapacity)
-	v.Check(p.AlarmTopicKey == nil || p.AlarmTopic != nil, "AlarmTopicKey", "is set without AlarmTopic")
+	v.Check(p.Alarms.TopicKey == nil || p.Alarms.Topic != nil, "Alarms.TopicKey", "is set without Alarms.Topic")
 
 	ok := v.Check(len(p.Schedules) > 0, "Schedules", "at least one schedule is required")
 	seen := map[string]int{}
@@ -77,7 +82,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	// reported here so that nothing is created when it fails. The job's
 	// Schedules[i] and Entry are this fleet's, so its problems name them.
 	if ok {
-		if err := scheduledjob.Validate(nil, "Scaler", scalerProps(p, "")); err != nil {
+		if err := scheduledjob.Validate(nil, "Scaler", scalerProps(c, "", nil)); err != nil {
 			var verr *validate.Error
 			if errors.As(err, &verr) {
 				for _, problem := range verr.Problems {
@@ -89,16 +94,51 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 			}
 		}
 	}
-	return v.Err()
+	return c, v.Err()
 }
 
-// maxCapacity is MaxCapacity or its default.
-func maxCapacity(p *Props) int {
-	if p.MaxCapacity == 0 {
-		return DefaultMaxCapacity
+// checkSubnets checks that VpcSubnets, or its default, selects at least one
+// subnet of Vpc: the CDK would otherwise fail deep inside the group with a
+// message that names neither the fleet nor the prop.
+func checkSubnets(v *validate.Problems, p *Props, c *config) {
+	vpc := *p.Vpc.Node().Path()
+	if p.VpcSubnets == nil {
+		if n := p.Vpc.IsolatedSubnets(); n == nil || len(*n) == 0 {
+			v.Addf("VpcSubnets", "its default, the VPC's private isolated subnets, selects nothing: Vpc (%s) has no isolated subnet. "+
+				"Give the VPC isolated subnets (SubnetType PRIVATE_ISOLATED, with VPC endpoints for the AWS APIs the servers call), "+
+				"or set VpcSubnets, e.g. &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}", vpc)
+		}
+		return
 	}
-	return p.MaxCapacity
+	var selected *awsec2.SelectedSubnets
+	err := catch(func() { selected = p.Vpc.SelectSubnets(c.VpcSubnets) })
+	switch {
+	case err != nil:
+		v.Addf("VpcSubnets", "selects no subnet of Vpc (%s): %s", vpc, firstLine(err))
+	case selected == nil || selected.SubnetIds == nil || len(*selected.SubnetIds) == 0:
+		v.Addf("VpcSubnets", "selects no subnet of Vpc (%s)", vpc)
+	}
 }
+
+// catch turns a panic of the CDK (a jsii error) into an error.
+func catch(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	f()
+	return nil
+}
+
+// firstLine is the first line of a CDK error, without the error code the
+// CDK puts before its message ("ThereSubnetGroupsName: ...").
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return cdkErrorCode.ReplaceAllString(s, "")
+}
+
+var cdkErrorCode = regexp.MustCompile(`^[A-Za-z0-9]+: `)
 
 // graviton reports whether an instance type runs on AWS Graviton (arm64).
 func graviton(instanceType string) bool {

@@ -1,6 +1,7 @@
 package hpccluster
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -137,3 +138,50 @@ const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
 
 // The allowed FSx for Lustre per-unit throughputs of PERSISTENT_2 (MB/s/TiB).
 var lustrePersistent2Throughputs = []int{125, 250, 500, 1000}
+
+// config is Props with every default applied (withDefaults) and the
+// instance lists expanded (resolve): validation and every builder read it.
+type config struct {
+	Props
+	spot, onDemand []InstanceType
+	arch           Arch
+}
+
+// withDefaults resolves every default of p but the instance lists'
+// expansion, which resolve does while it validates them (and the On-Demand
+// list's default, which follows from it).
+func withDefaults(p *Props) *config {
+	c := &config{Props: *p}
+	c.Workload.ResultPrefix = cmp.Or(c.Workload.ResultPrefix, DefaultResultPrefix)
+	if c.InstanceTypes == nil {
+		c.InstanceTypes = DefaultInstanceTypes
+	}
+	c.MaxVCPUs = cmp.Or(c.MaxVCPUs, DefaultMaxVCPUs)
+	c.OnDemandMaxVCPUs = cmp.Or(c.OnDemandMaxVCPUs, DefaultOnDemandMaxVCPUs)
+	c.RootVolumeGiB = cmp.Or(c.RootVolumeGiB, DefaultRootVolumeGiB)
+	if l := &c.Lustre; !l.Disable {
+		l.DeploymentType = cmp.Or(l.DeploymentType, DefaultLustreDeploymentType)
+		l.CapacityGiB = cmp.Or(l.CapacityGiB, DefaultLustreCapacityGiB)
+		if l.DeploymentType == LustrePersistent2 {
+			l.ThroughputPerTiB = cmp.Or(l.ThroughputPerTiB, DefaultLustreThroughput)
+			l.BackupRetentionDays = cmp.Or(l.BackupRetentionDays, DefaultLustreBackupDays)
+		}
+	}
+	j := &c.Job
+	j.Image = cmp.Or(j.Image, DefaultImage)
+	j.VCPUs = cmp.Or(j.VCPUs, DefaultJobVCPUs)
+	j.MemoryMiB = cmp.Or(j.MemoryMiB, DefaultJobMemoryMiB)
+	j.Timeout = cmp.Or(j.Timeout, DefaultJobTimeout)
+	j.RetryAttempts = cmp.Or(j.RetryAttempts, DefaultRetryAttempts)
+	j.MultiNodeNodes = cmp.Or(j.MultiNodeNodes, DefaultMultiNodeNodes)
+	if n := &c.Network; n.ExistingVpc == nil {
+		n.NATGateways = cmp.Or(n.NATGateways, DefaultNATGateways)
+		n.MaxAZs = cmp.Or(n.MaxAZs, DefaultMaxAZs)
+	}
+	c.LogRetention = cmp.Or(c.LogRetention, DefaultLogRetention)
+	if q := &c.QueueMetrics; !q.Disable {
+		q.Entry = cmp.Or(q.Entry, DefaultQueueMetricsEntry)
+		q.StalledAfter = cmp.Or(q.StalledAfter, DefaultStalledAfter)
+	}
+	return c
+}

@@ -4,14 +4,10 @@
 // (LookupInstance, ExpandInstanceTypes) and the cost model
 // (EstimateHourlyCost) the construct validates and prices itself with.
 //
-// The smallest use names the Go program the jobs run:
-//
-//	cluster := hpccluster.New(stack, "Pricing", &hpccluster.Props{
-//		Workload: hpccluster.Workload{Entry: "functions/montecarlo/run"},
-//	})
-//	fmt.Print(cluster.Cost()) // Spot vs On-Demand per hour, as a Markdown table
-//
-// That creates, with every default production-grade:
+// The smallest use names the Go program the jobs run (ExampleNew, with
+// gureum's Monte Carlo workload by import path); Cost prices the Spot
+// environment against On-Demand. That creates, with every default
+// production-grade:
 //
 //   - Compute: a Spot compute environment (SPOT_PRICE_CAPACITY_OPTIMIZED over
 //     a diverse list of Graviton families in every private subnet) and an
@@ -58,7 +54,9 @@
 //     starting or running for 30 minutes. Batch Job State Change events
 //     (FAILED, SUCCEEDED) of the two queues go to a log group; metric filters
 //     count them and an alarm fires on any failed job. The dashboard shows
-//     queue depth and running jobs per queue, finished jobs and the alarms.
+//     queue depth and running jobs per queue, finished jobs and the alarms,
+//     which notify Alarms.Topic, or the stack's shared alarm topic
+//     (alarmtopic.Shared) when none is given (HPCCluster.AlarmTopic).
 //
 // Jobs see SHARED_DIR (/fsx/scratch, or /efs/scratch without Lustre),
 // DATA_BUCKET, RESULT_PREFIX, WORKLOAD_ARGS, and AWS_REGION and
@@ -72,8 +70,8 @@
 //	  --job-definition <JobDefinition> --depends-on jobId=<array job id> \
 //	  --container-overrides 'environment=[{name=RUN_ID,value=<array job id>},{name=ARRAY_SIZE,value=100},{name=WORKLOAD_ARGS,value=-reduce}]'
 //
-// Defaults live in defaults.go. A field set in Props always wins over the
-// default; Network.ExistingVpc replaces the VPC (it needs private subnets with
+// Defaults live in defaults.go (withDefaults resolves them once). A field
+// set in Props always wins over the default; Network.ExistingVpc replaces the VPC (it needs private subnets with
 // egress; no endpoint or flow logs are added to it), and setting it together
 // with the props of a new VPC is an error. Every resource made is an exported
 // field of HPCCluster for escape hatches.

@@ -11,9 +11,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/scheduledjob"
 )
 
@@ -111,6 +113,11 @@ type HPCCluster struct {
 	// Dashboard shows queue depth and running jobs per queue, finished
 	// jobs and the alarms.
 	Dashboard awscloudwatch.Dashboard
+	// AlarmTopic receives the alarms' notifications: Props.Alarms.Topic, or
+	// the stack's shared alarm topic (alarmtopic.Shared).
+	AlarmTopic awssns.ITopic
+	// JobEventsPolicy lets EventBridge write to JobEvents.
+	JobEventsPolicy awslogs.ResourcePolicy
 
 	cfg *config
 }
@@ -123,6 +130,10 @@ func New(scope constructs.Construct, id string, props *Props) *HPCCluster {
 		panic(err)
 	}
 	h := &HPCCluster{Construct: constructs.NewConstruct(scope, jsii.String(id)), cfg: cfg}
+	h.AlarmTopic = cfg.Alarms.Topic
+	if h.AlarmTopic == nil {
+		h.AlarmTopic = alarmtopic.Shared(h.Construct).Topic
+	}
 	h.newNetwork()
 	h.newStorage()
 	h.newCompute()

@@ -55,7 +55,7 @@ func (h *HPCCluster) newObservability() {
 	eventLogs := "/aws/events/gureum/" + unique
 	// EventBridge delivers to log groups whose name starts with /aws/events/.
 	h.JobEvents = loggroup.New(h.Construct, "JobEvents", loggroup.Props{Retention: c.LogRetention, Name: eventLogs})
-	awslogs.NewResourcePolicy(h.Construct, jsii.String("JobEventsPolicy"), &awslogs.ResourcePolicyProps{
+	h.JobEventsPolicy = awslogs.NewResourcePolicy(h.Construct, jsii.String("JobEventsPolicy"), &awslogs.ResourcePolicyProps{
 		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Principals: &[]awsiam.IPrincipal{
 				awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil),
@@ -78,6 +78,8 @@ func (h *HPCCluster) newObservability() {
 		State:   jsii.String("ENABLED"),
 		Targets: []any{&awsevents.CfnRule_TargetProperty{Id: jsii.String("JobEvents"), Arn: h.JobEvents.LogGroupArn()}},
 	})
+	nag.Suppress(h.JobEventsRule, "Serverless-EventBusDLQ",
+		"The rule's only target is the cluster's own log group; an event EventBridge still cannot deliver after its retries (24 hours) is missing from the finished-jobs counts only: AWS Batch keeps every job's state (aws batch describe-jobs).")
 
 	h.MetricsNamespace = "Gureum/HPCCluster/" + unique
 	count := func(id, status string) awscloudwatch.Metric {
@@ -97,7 +99,7 @@ func (h *HPCCluster) newObservability() {
 		Threshold: FailedJobsThreshold,
 		Description: fmt.Sprintf("Jobs failed in %s (after their retries; Spot interruptions are retried). "+
 			"Read the FAILED events in log group %s and the job output in %s.", *h.Node().Path(), eventLogs, "the JobLogs log group"),
-	}, c.AlarmTopic)
+	}, h.AlarmTopic)
 
 	alarmList := []interfacesawscloudwatch.IAlarmRef{h.FailedJobsAlarm}
 	rows := []*[]awscloudwatch.IWidget{}
@@ -168,7 +170,7 @@ func (h *HPCCluster) newQueueMetrics() {
 		},
 		// A run delivered late would still count the queues as they are.
 		Retry:  scheduledjob.Retry{MaxEventAge: 5 * time.Minute},
-		Alarms: scheduledjob.Alarms{Topic: c.AlarmTopic},
+		Alarms: scheduledjob.Alarms{Topic: h.AlarmTopic},
 	})
 	h.QueueMetricsJob.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("batch:ListJobs"),
@@ -201,7 +203,7 @@ func (h *HPCCluster) newQueueMetrics() {
 			"Read the jobs' statusReason (aws batch list-jobs --job-queue <queue> --job-status RUNNABLE): a job larger than every instance type, "+
 			"exhausted capacity, or instances that fail to boot (their cloud-init log; a node whose file systems do not mount shuts itself down). "+
 			"The On-Demand queue also waits while the Spot queue's overflow fills the On-Demand environment.", *h.Node().Path(), minutes(c.QueueMetrics.StalledAfter)),
-	}, c.AlarmTopic)
+	}, h.AlarmTopic)
 }
 
 // QueueMetric is one of the metrics the queue-metrics function publishes

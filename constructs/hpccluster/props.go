@@ -54,9 +54,9 @@ type Props struct {
 	// LogRetention applies to job logs, event logs and VPC flow logs.
 	// Default: one year.
 	LogRetention awslogs.RetentionDays
-	// AlarmTopic receives the failed-jobs and stalled-jobs alarms, and the
-	// queue-metrics function's own alarms. Default: nil (no action).
-	AlarmTopic awssns.ITopic
+	// Alarms routes the failed-jobs and stalled-jobs alarms, and the
+	// queue-metrics function's own alarms.
+	Alarms Alarms
 	// QueueMetrics configures the function that publishes queue depth and
 	// running jobs.
 	QueueMetrics QueueMetrics
@@ -83,8 +83,11 @@ type QueueMetrics struct {
 // Workload is the program every job runs: a Go main package compiled at synth
 // time for the cluster's architecture and shipped as an S3 asset.
 type Workload struct {
-	// Entry is the directory of the Go main package, e.g.
-	// "functions/montecarlo/run". Required.
+	// Entry names the Go main package the jobs run: its import path
+	// ("github.com/gureum-cdk/gureum/functions/montecarlo/run"), which
+	// builds from any app whose module requires the package's module, or
+	// its directory relative to the app's working directory (see golambda).
+	// Required.
 	Entry string
 	// Args are passed to the program. A job can replace them by overriding
 	// the WORKLOAD_ARGS environment variable. Default: none.
@@ -181,4 +184,12 @@ type Network struct {
 	NATGateways int
 	// MaxAZs the new VPC spans. Default: 3.
 	MaxAZs int
+}
+
+// Alarms routes the cluster's alarms.
+type Alarms struct {
+	// Topic receives alarm and recovery notifications. Default: the stack's
+	// shared alarm topic (alarmtopic.Shared), encrypted, created once per
+	// stack.
+	Topic awssns.ITopic
 }

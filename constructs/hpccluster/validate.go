@@ -16,13 +16,6 @@ import (
 // reserved are the environment variables the construct sets on every job.
 var reserved = []string{"SHARED_DIR", "DATA_BUCKET", "RESULT_PREFIX", "WORKLOAD_URL", "WORKLOAD_ARGS", "AWS_REGION", "AWS_DEFAULT_REGION"}
 
-// config is Props with every default applied and the instance lists expanded.
-type config struct {
-	Props
-	spot, onDemand []InstanceType
-	arch           Arch
-}
-
 // Validate reports every invalid prop of an HPCCluster that would be created
 // as id under scope, without creating anything.
 func Validate(scope constructs.Construct, id string, props *Props) error {
@@ -37,16 +30,13 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 		v.Addf("Props", "must not be nil: at least Workload.Entry is required")
 		return nil, v.Err()
 	}
-	c := &config{Props: *p}
+	c := withDefaults(p)
 	if err := golambda.CheckEntry(p.Workload.Entry); err != nil {
 		v.Addf("Workload.Entry", "%v", err)
 	}
 	for k := range p.Workload.Environment {
 		v.Check(!slices.Contains(reserved, k), "Workload.Environment", "%s is set by the construct", k)
 		v.Check(!strings.HasPrefix(k, "AWS_BATCH"), "Workload.Environment", "%s: AWS Batch reserves names starting with AWS_BATCH", k)
-	}
-	if c.Workload.ResultPrefix == "" {
-		c.Workload.ResultPrefix = DefaultResultPrefix
 	}
 	rp := c.Workload.ResultPrefix
 	v.Check(!strings.HasPrefix(rp, "/") && !strings.HasSuffix(rp, "/") && !strings.Contains(rp, "//") && !strings.Contains(rp, "*"),
@@ -55,9 +45,6 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 		"%q is inside the %q prefix the Lustre file system imports from; pick another", rp, DataPrefix)
 
 	// Compute.
-	if c.InstanceTypes == nil {
-		c.InstanceTypes = DefaultInstanceTypes
-	}
 	spot, spotArch, ok := expand(v, "InstanceTypes", c.InstanceTypes)
 	if ok {
 		c.spot, c.arch = spot, spotArch
@@ -99,21 +86,12 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 				strings.Join(lack, ", "), plural(len(lack), "has", "have"), odArch, efaTypes(odArch))
 		}
 	}
-	if c.MaxVCPUs == 0 {
-		c.MaxVCPUs = DefaultMaxVCPUs
-	}
-	if c.OnDemandMaxVCPUs == 0 {
-		c.OnDemandMaxVCPUs = DefaultOnDemandMaxVCPUs
-	}
 	v.Check(c.MinVCPUs >= 0, "MinVCPUs", "must not be negative, got %d", c.MinVCPUs)
 	if v.Check(c.MaxVCPUs > 0, "MaxVCPUs", "must be positive, got %d", c.MaxVCPUs) {
 		v.Check(c.MaxVCPUs >= c.MinVCPUs, "MaxVCPUs", "%d is below MinVCPUs %d", c.MaxVCPUs, c.MinVCPUs)
 	}
 	if v.Check(c.OnDemandMaxVCPUs > 0, "OnDemandMaxVCPUs", "must be positive, got %d", c.OnDemandMaxVCPUs) {
 		v.Check(c.OnDemandMaxVCPUs >= c.MinVCPUs, "OnDemandMaxVCPUs", "%d is below MinVCPUs %d", c.OnDemandMaxVCPUs, c.MinVCPUs)
-	}
-	if c.RootVolumeGiB == 0 {
-		c.RootVolumeGiB = DefaultRootVolumeGiB
 	}
 	v.Check(c.RootVolumeGiB >= MinRootVolumeGiB && c.RootVolumeGiB <= MaxRootVolumeGiB, "RootVolumeGiB",
 		"%d GiB is outside %d..%d (the ECS-optimized AMI needs %d GiB; gp3 holds at most %d)", c.RootVolumeGiB, MinRootVolumeGiB, MaxRootVolumeGiB, MinRootVolumeGiB, MaxRootVolumeGiB)
@@ -124,24 +102,12 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 		v.Check(l.DeploymentType == "" && l.CapacityGiB == 0 && l.ThroughputPerTiB == 0 && l.BackupRetentionDays == 0, "Lustre.Disable", "is set together with other Lustre settings")
 		v.Check(!c.EFS.Disable, "EFS.Disable", "and Lustre.Disable are both set: jobs need a shared file system for SHARED_DIR")
 	} else {
-		if l.DeploymentType == "" {
-			l.DeploymentType = DefaultLustreDeploymentType
-		}
-		if l.CapacityGiB == 0 {
-			l.CapacityGiB = DefaultLustreCapacityGiB
-		}
 		v.Check(l.CapacityGiB == 1200 || (l.CapacityGiB > 0 && l.CapacityGiB%2400 == 0), "Lustre.CapacityGiB",
 			"%d GiB is not 1200 or a multiple of 2400, the sizes FSx for Lustre %s accepts", l.CapacityGiB, l.DeploymentType)
 		switch l.DeploymentType {
 		case LustrePersistent2:
-			if l.ThroughputPerTiB == 0 {
-				l.ThroughputPerTiB = DefaultLustreThroughput
-			}
 			v.Check(slices.Contains(lustrePersistent2Throughputs, l.ThroughputPerTiB), "Lustre.ThroughputPerTiB",
 				"%d MB/s/TiB is not one of 125, 250, 500, 1000", l.ThroughputPerTiB)
-			if l.BackupRetentionDays == 0 {
-				l.BackupRetentionDays = DefaultLustreBackupDays
-			}
 			v.Check(l.BackupRetentionDays >= 1 && l.BackupRetentionDays <= MaxLustreBackupDays, "Lustre.BackupRetentionDays",
 				"%d is outside FSx's range 1..%d days", l.BackupRetentionDays, MaxLustreBackupDays)
 		case LustreScratch2:
@@ -154,24 +120,6 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 
 	// Jobs.
 	j := &c.Job
-	if j.Image == "" {
-		j.Image = DefaultImage
-	}
-	if j.VCPUs == 0 {
-		j.VCPUs = DefaultJobVCPUs
-	}
-	if j.MemoryMiB == 0 {
-		j.MemoryMiB = DefaultJobMemoryMiB
-	}
-	if j.Timeout == 0 {
-		j.Timeout = DefaultJobTimeout
-	}
-	if j.RetryAttempts == 0 {
-		j.RetryAttempts = DefaultRetryAttempts
-	}
-	if j.MultiNodeNodes == 0 {
-		j.MultiNodeNodes = DefaultMultiNodeNodes
-	}
 	v.Check(j.VCPUs > 0, "Job.VCPUs", "must be positive, got %d", j.VCPUs)
 	v.Check(j.MemoryMiB >= 4, "Job.MemoryMiB", "%d is below AWS Batch's minimum of 4 MiB", j.MemoryMiB)
 	v.Check(j.Timeout >= time.Minute, "Job.Timeout", "%s is below AWS Batch's minimum of 60s", j.Timeout)
@@ -209,17 +157,8 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 			v.Addf("Network.ExistingVpc", "has no private subnets with egress (PRIVATE_WITH_EGRESS), which the instances and file systems need to reach AWS Batch, ECS and S3: %v", err)
 		}
 	} else {
-		if n.NATGateways == 0 {
-			n.NATGateways = DefaultNATGateways
-		}
-		if n.MaxAZs == 0 {
-			n.MaxAZs = DefaultMaxAZs
-		}
 		v.Check(n.NATGateways >= 1 && n.NATGateways <= n.MaxAZs, "Network.NATGateways", "%d is outside 1..MaxAZs (%d): private subnets need egress to AWS Batch and ECS", n.NATGateways, n.MaxAZs)
 		v.Check(n.MaxAZs >= 1, "Network.MaxAZs", "must be positive, got %d", n.MaxAZs)
-	}
-	if c.LogRetention == "" {
-		c.LogRetention = DefaultLogRetention
 	}
 
 	// Queue metrics.
@@ -227,14 +166,8 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	if q.Disable {
 		v.Check(q.Entry == "" && q.StalledAfter == 0, "QueueMetrics.Disable", "is set together with other QueueMetrics settings")
 	} else {
-		if q.Entry == "" {
-			q.Entry = DefaultQueueMetricsEntry
-		}
 		if err := golambda.CheckEntry(q.Entry); err != nil {
 			v.Addf("QueueMetrics.Entry", "%v", err)
-		}
-		if q.StalledAfter == 0 {
-			q.StalledAfter = DefaultStalledAfter
 		}
 		v.Check(q.StalledAfter >= MinStalledAfter && q.StalledAfter <= MaxStalledAfter && q.StalledAfter%StalledPeriod == 0, "QueueMetrics.StalledAfter",
 			"%s is not a multiple of %s from %s to %s", q.StalledAfter, StalledPeriod, MinStalledAfter, MaxStalledAfter)

@@ -1,6 +1,8 @@
 package imagepipeline
 
 import (
+	"cmp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -110,3 +112,63 @@ const (
 	// envLimit is Lambda's limit on the total size of environment variables.
 	envLimit = 4096
 )
+
+// config is Props with every default applied: withDefaults makes it once,
+// and validation and the builders read it.
+type config struct {
+	Props
+}
+
+// withDefaults resolves every default of p (nil for all of them): each
+// rendition's format and quality and the watermark's position and opacity
+// included, so the handler's environment spells every default out.
+func withDefaults(p *Props) *config {
+	c := &config{}
+	if p != nil {
+		c.Props = *p
+	}
+	c.Entry = cmp.Or(c.Entry, DefaultEntry)
+	c.Prefix = cmp.Or(c.Prefix, DefaultPrefix)
+	c.OutputPrefix = cmp.Or(c.OutputPrefix, DefaultOutputPrefix)
+	if c.Suffixes == nil {
+		c.Suffixes = DefaultSuffixes()
+	}
+	renditions := c.Renditions
+	if len(renditions) == 0 {
+		renditions = DefaultRenditions()
+	}
+	c.Renditions = make([]Rendition, len(renditions))
+	for i, r := range renditions {
+		r.Format = cmp.Or(r.Format, JPEG)
+		if r.Format == PNG {
+			r.Quality = 0 // PNG is lossless
+		} else {
+			r.Quality = cmp.Or(r.Quality, DefaultQuality)
+		}
+		c.Renditions[i] = r
+	}
+	if c.Watermark != nil {
+		w := *c.Watermark
+		w.Position = cmp.Or(w.Position, BottomRight)
+		w.Opacity = cmp.Or(w.Opacity, DefaultOpacity)
+		c.Watermark = &w
+	}
+	c.MaxPixels = cmp.Or(c.MaxPixels, DefaultMaxPixels)
+	c.MaxObjectBytes = cmp.Or(c.MaxObjectBytes, DefaultMaxObjectBytes)
+	c.MemoryMB = cmp.Or(c.MemoryMB, DefaultMemoryMB)
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+	c.LogLevel = strings.ToUpper(c.LogLevel)
+	c.LogRetention = cmp.Or(c.LogRetention, DefaultLogRetention)
+	c.BatchSize = cmp.Or(c.BatchSize, DefaultBatchSize)
+	c.MaxConcurrency = cmp.Or(c.MaxConcurrency, DefaultMaxConcurrency)
+	c.MaxReceiveCount = cmp.Or(c.MaxReceiveCount, DefaultMaxReceiveCount)
+	c.Alarms.MaxMessageAge = cmp.Or(c.Alarms.MaxMessageAge, DefaultMaxMessageAge)
+	c.Alarms.RejectionThreshold = cmp.Or(c.Alarms.RejectionThreshold, DefaultRejectionThreshold)
+	return c
+}
+
+// visibilityTimeout is 6 times the function timeout plus the batching
+// window, as AWS recommends for a queue that feeds a Lambda function.
+func (c *config) visibilityTimeout() time.Duration {
+	return VisibilityTimeoutFactor*c.Timeout + c.MaxBatchingWindow
+}

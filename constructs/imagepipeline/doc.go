@@ -28,22 +28,10 @@
 // s3:ListBucket (under the prefix) makes S3 answer 404 for it, not 403.
 //
 // The smallest use takes every default (renditions "thumb" 256 px and
-// "medium" 1024 px, uploads under "uploads/"):
+// "medium" 1024 px, uploads under "uploads/"): New(stack, "Images", nil).
+// ExampleNew names its renditions and a watermark.
 //
-//	images := imagepipeline.New(stack, "Images", nil)
-//
-// and a typical one names its renditions and a watermark:
-//
-//	images := imagepipeline.New(stack, "Images", &imagepipeline.Props{
-//		Renditions: []imagepipeline.Rendition{
-//			{Name: "thumb", MaxWidth: 256, MaxHeight: 256},
-//			{Name: "web", MaxWidth: 1280, MaxHeight: 1280, Quality: 85},
-//		},
-//		Watermark: &imagepipeline.Watermark{Text: "© gureum", Opacity: 0.4},
-//		Alarms:    imagepipeline.Alarms{Topic: topic},
-//	})
-//
-// Upload uploads/a/b.jpg and the renditions appear in images.OutputBucket as
+// Upload uploads/a/b.jpg and the renditions appear in OutputBucket as
 // renditions/thumb/uploads/a/b.jpg.jpg and renditions/web/uploads/a/b.jpg.jpg:
 // <output prefix><rendition>/<whole source key>.<jpg|png>. The source key is
 // kept whole, extension and case included, so uploads/a/b.png and
@@ -56,8 +44,15 @@
 // in the environment (OUTPUT_BUCKET, OUTPUT_PREFIX, RENDITIONS, WATERMARK,
 // WATERMARK_BUCKET, MAX_PIXELS, MAX_OBJECT_BYTES).
 //
-// Defaults live in defaults.go. A field set in Props always wins over the
-// default; Existing* fields replace a resource the construct would create,
+// The alarms notify Alarms.Topic, or the stack's shared alarm topic
+// (alarmtopic.Shared) when none is given (ImagePipeline.AlarmTopic). S3
+// notifications are written by the CDK's bucket-notifications handler, one
+// per stack: the pipeline records the handler's cdk-nag suppressions only
+// when it made the handler, never on one the app's own notifications made.
+//
+// Defaults live in defaults.go (withDefaults resolves them once). A field
+// set in Props always wins over the default; Existing* fields replace a
+// resource the construct would create,
 // and setting ExistingKey together with DisableCustomerManagedKey is an
 // error. Every resource made is an exported field of ImagePipeline.
 package imagepipeline

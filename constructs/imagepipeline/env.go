@@ -34,47 +34,25 @@ type watermarkEnv struct {
 	Opacity  float64 `json:"opacity"`
 }
 
-// renditions returns Props.Renditions, or the defaults when empty.
-func (p *Props) renditions() []Rendition {
-	if len(p.Renditions) == 0 {
-		return DefaultRenditions()
-	}
-	return p.Renditions
-}
-
-// renditionsJSON serializes renditions with every default spelled out, so
-// the function's configuration reads the same in the console as in Props.
+// renditionsJSON serializes renditions whose defaults are applied
+// (withDefaults), so the function's configuration reads the same in the
+// console as in Props.
 func renditionsJSON(rs []Rendition) string {
 	out := make([]renditionEnv, len(rs))
 	for i, r := range rs {
-		e := renditionEnv{Name: r.Name, MaxWidth: r.MaxWidth, MaxHeight: r.MaxHeight, Format: string(r.Format), Quality: r.Quality}
-		if e.Format == "" {
-			e.Format = string(JPEG)
-		}
-		if e.Format == string(PNG) {
-			e.Quality = 0
-		} else if e.Quality == 0 {
-			e.Quality = DefaultQuality
-		}
-		out[i] = e
+		out[i] = renditionEnv{Name: r.Name, MaxWidth: r.MaxWidth, MaxHeight: r.MaxHeight, Format: string(r.Format), Quality: r.Quality}
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
 }
 
-// watermarkJSON serializes w with defaults applied, or "" for none.
+// watermarkJSON serializes a watermark whose defaults are applied, or ""
+// for none.
 func watermarkJSON(w *Watermark) string {
 	if w == nil {
 		return ""
 	}
-	e := watermarkEnv{Text: w.Text, ImageKey: w.ImageKey, Position: string(w.Position), Opacity: w.Opacity}
-	if e.Position == "" {
-		e.Position = string(BottomRight)
-	}
-	if e.Opacity == 0 {
-		e.Opacity = DefaultOpacity
-	}
-	b, _ := json.Marshal(e)
+	b, _ := json.Marshal(watermarkEnv{Text: w.Text, ImageKey: w.ImageKey, Position: string(w.Position), Opacity: w.Opacity})
 	return string(b)
 }
 

@@ -3,7 +3,6 @@ package imagepipeline
 import (
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,10 +14,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/alarms"
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
@@ -78,8 +79,11 @@ type ImagePipeline struct {
 	RejectionsFilter awslogs.MetricFilter
 	RejectedUploads  awscloudwatch.Metric
 	// Alarms maps AlarmDeadLetters, AlarmOldestMessage, AlarmErrors and
-	// AlarmRejections to their alarm.
-	Alarms map[string]awscloudwatch.Alarm
+	// AlarmRejections to their alarm; AlarmTopic receives their
+	// notifications: Props.Alarms.Topic, or the stack's shared alarm topic
+	// (alarmtopic.Shared).
+	Alarms     map[string]awscloudwatch.Alarm
+	AlarmTopic awssns.ITopic
 
 	prefix, outputPrefix string
 }
@@ -88,29 +92,30 @@ type ImagePipeline struct {
 // panics with a *validate.Error that names every invalid prop (see
 // Validate) before it creates any resource.
 func New(scope constructs.Construct, id string, props *Props) *ImagePipeline {
-	if err := Validate(scope, id, props); err != nil {
+	c, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
-	}
-	p := Props{}
-	if props != nil {
-		p = *props
 	}
 	x := &ImagePipeline{
 		Construct:    constructs.NewConstruct(scope, jsii.String(id)),
 		Alarms:       map[string]awscloudwatch.Alarm{},
-		prefix:       orString(p.Prefix, DefaultPrefix),
-		outputPrefix: orString(p.OutputPrefix, DefaultOutputPrefix),
+		AlarmTopic:   c.Alarms.Topic,
+		prefix:       c.Prefix,
+		outputPrefix: c.OutputPrefix,
 	}
-	x.newKeys(&p)
-	x.newBuckets(&p)
-	x.newQueues(&p)
-	x.newFunction(&p)
-	x.connect(&p)
-	x.newAlarms(&p)
+	if x.AlarmTopic == nil {
+		x.AlarmTopic = alarmtopic.Shared(x.Construct).Topic
+	}
+	x.newKeys(c)
+	x.newBuckets(c)
+	x.newQueues(c)
+	x.newFunction(c)
+	x.connect(c)
+	x.newAlarms(c)
 	return x
 }
 
-func (x *ImagePipeline) newKeys(p *Props) {
+func (x *ImagePipeline) newKeys(p *config) {
 	if p.DisableCustomerManagedKey {
 		return
 	}
@@ -128,7 +133,7 @@ func (x *ImagePipeline) newKeys(p *Props) {
 	x.QueueKey = newKey("QueueKey", "upload notifications")
 }
 
-func (x *ImagePipeline) newBuckets(p *Props) {
+func (x *ImagePipeline) newBuckets(p *config) {
 	if p.ExistingUploadBucket == nil || p.ExistingOutputBucket == nil {
 		x.AccessLogsBucket = securebucket.NewAccessLogs(x.Construct, "AccessLogs", false)
 	}
@@ -152,7 +157,7 @@ func (x *ImagePipeline) newBuckets(p *Props) {
 	}
 }
 
-func (x *ImagePipeline) newQueues(p *Props) {
+func (x *ImagePipeline) newQueues(p *config) {
 	enc := func(qp *awssqs.QueueProps) *awssqs.QueueProps {
 		qp.EnforceSSL = jsii.Bool(true)
 		// Queued and dead-lettered upload events are data: a failed image
@@ -169,41 +174,26 @@ func (x *ImagePipeline) newQueues(p *Props) {
 	x.DeadLetterQueue = awssqs.NewQueue(x.Construct, jsii.String("DeadLetters"), enc(&awssqs.QueueProps{
 		RetentionPeriod: seconds(DeadLetterRetention),
 	}))
+	nag.Suppress(x.DeadLetterQueue, "Serverless-SQSRedrivePolicy",
+		"This queue is itself the dead-letter queue of the upload notifications' queue.")
 	x.Queue = awssqs.NewQueue(x.Construct, jsii.String("Queue"), enc(&awssqs.QueueProps{
-		VisibilityTimeout: seconds(visibilityTimeout(p)),
+		VisibilityTimeout: seconds(p.visibilityTimeout()),
 		RetentionPeriod:   seconds(DefaultQueueRetention),
 		DeadLetterQueue: &awssqs.DeadLetterQueue{
 			Queue:           x.DeadLetterQueue,
-			MaxReceiveCount: jsii.Number(float64(orInt(p.MaxReceiveCount, DefaultMaxReceiveCount))),
+			MaxReceiveCount: jsii.Number(float64(p.MaxReceiveCount)),
 		},
 	}))
 }
 
-// visibilityTimeout is 6 times the function timeout plus the batching
-// window, as AWS recommends for a queue that feeds a Lambda function.
-func visibilityTimeout(p *Props) time.Duration {
-	return VisibilityTimeoutFactor*timeout(p) + p.MaxBatchingWindow
-}
-
-func timeout(p *Props) time.Duration {
-	if p.Timeout == 0 {
-		return DefaultTimeout
-	}
-	return p.Timeout
-}
-
-func (x *ImagePipeline) newFunction(p *Props) {
-	entry := p.Entry
-	if entry == "" {
-		entry = DefaultEntry
-	}
+func (x *ImagePipeline) newFunction(p *config) {
 	prefix, outPrefix := x.prefix, x.outputPrefix
 	env := map[string]string{
 		EnvOutputBucket:   *x.OutputBucket.BucketName(),
 		EnvOutputPrefix:   outPrefix,
-		EnvRenditions:     renditionsJSON(p.renditions()),
-		EnvMaxPixels:      itoa(orInt64(p.MaxPixels, DefaultMaxPixels)),
-		EnvMaxObjectBytes: itoa(orInt64(p.MaxObjectBytes, DefaultMaxObjectBytes)),
+		EnvRenditions:     renditionsJSON(p.Renditions),
+		EnvMaxPixels:      itoa(p.MaxPixels),
+		EnvMaxObjectBytes: itoa(p.MaxObjectBytes),
 	}
 	var wmBucket awss3.IBucket
 	if w := p.Watermark; w != nil {
@@ -216,20 +206,18 @@ func (x *ImagePipeline) newFunction(p *Props) {
 			env[EnvWatermarkBucket] = *wmBucket.BucketName()
 		}
 	}
-	retention := p.LogRetention
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
 	fn := golambda.New(x.Construct, "Processor", golambda.Props{
-		Entry:        entry,
+		Entry:        p.Entry,
 		Description:  "Makes image renditions for " + *x.Node().Path(),
-		MemoryMB:     orInt(p.MemoryMB, DefaultMemoryMB),
-		Timeout:      timeout(p),
+		MemoryMB:     p.MemoryMB,
+		Timeout:      p.Timeout,
 		Environment:  env,
-		LogLevel:     strings.ToUpper(p.LogLevel),
-		LogRetention: retention,
+		LogLevel:     p.LogLevel,
+		LogRetention: p.LogRetention,
 	})
 	x.Function, x.Role, x.LogGroup = fn.Function, fn.Role, fn.LogGroup
+	nag.Suppress(x.Function, "Serverless-LambdaDLQ",
+		"The function reads uploads from the queue (an SQS event source, invoked synchronously by Lambda's poller); a notification that fails MaxReceiveCount times moves to the queue's own dead-letter queue, DeadLetterQueue.")
 
 	// Least privilege, exactly what the handler calls: GetObject and
 	// HeadObject (s3:GetObject) on uploads under the prefix; HeadObject (to
@@ -278,11 +266,11 @@ func objectsUnder(prefix string) string {
 	return "/^Resource::.*\\/" + regexp.QuoteMeta(prefix) + "\\*$/"
 }
 
-func (x *ImagePipeline) connect(p *Props) {
+func (x *ImagePipeline) connect(p *config) {
 	props := &awslambdaeventsources.SqsEventSourceProps{
-		BatchSize:               jsii.Number(float64(orInt(p.BatchSize, DefaultBatchSize))),
+		BatchSize:               jsii.Number(float64(p.BatchSize)),
 		ReportBatchItemFailures: jsii.Bool(true),
-		MaxConcurrency:          jsii.Number(float64(orInt(p.MaxConcurrency, DefaultMaxConcurrency))),
+		MaxConcurrency:          jsii.Number(float64(p.MaxConcurrency)),
 	}
 	if p.MaxBatchingWindow > 0 {
 		props.MaxBatchingWindow = seconds(p.MaxBatchingWindow)
@@ -294,51 +282,55 @@ func (x *ImagePipeline) connect(p *Props) {
 			x.EventSourceMapping = m
 		}
 	}
+	nag.Suppress(x.EventSourceMapping, "Serverless-LambdaEventSourceMappingDestination",
+		"Lambda's on-failure destinations apply to stream and Kafka event sources, not to SQS: a failed upload stays on the queue and moves to DeadLetterQueue after MaxReceiveCount receives (the queue's redrive policy).")
 
 	dest := awss3notifications.NewSqsDestination(x.Queue)
-	suffixes := p.Suffixes
-	if suffixes == nil {
-		suffixes = DefaultSuffixes()
-	}
-	for _, s := range suffixes {
-		x.UploadBucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, dest,
-			&awss3.NotificationKeyFilter{Prefix: jsii.String(x.prefix), Suffix: jsii.String(s)})
-	}
-	if h := awscdk.Stack_Of(x.Construct).Node().TryFindChild(jsii.String(notificationsHandlerID)); h != nil {
-		nag.Suppress(h, "AwsSolutions-IAM4",
-			"The CDK's bucket-notifications custom resource uses AWSLambdaBasicExecutionRole for its own logs; it runs only during deployment.",
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
-		nag.Suppress(h, "AwsSolutions-IAM5",
-			"s3:PutBucketNotification has to be allowed on the buckets the custom resource configures; the CDK grants it on '*'.",
-			"Resource::*")
+	handler, ours, _ := nag.Singleton(x.Construct, notificationsHandlerID, func() {
+		for _, s := range p.Suffixes {
+			x.UploadBucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, dest,
+				&awss3.NotificationKeyFilter{Prefix: jsii.String(x.prefix), Suffix: jsii.String(s)})
+		}
+	})
+	if ours {
+		suppressNotificationsHandler(handler)
 	}
 }
 
-func (x *ImagePipeline) newAlarms(p *Props) {
+// suppressNotificationsHandler records why the CDK's bucket-notifications
+// handler passes cdk-nag, when a gureum construct made it (nag.Singleton): a
+// handler the app made first is the app's, and so are its findings.
+func suppressNotificationsHandler(h constructs.IConstruct) {
+	nag.Suppress(h, "AwsSolutions-IAM4",
+		"The CDK's bucket-notifications custom resource uses AWSLambdaBasicExecutionRole for its own logs; it runs only during deployment.",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+	nag.Suppress(h, "AwsSolutions-IAM5",
+		"s3:PutBucketNotification has to be allowed on the buckets the custom resource configures; the CDK grants it on '*'.",
+		"Resource::*")
+}
+
+func (x *ImagePipeline) newAlarms(p *config) {
 	a := p.Alarms
 	age := a.MaxMessageAge
-	if age == 0 {
-		age = DefaultMaxMessageAge
-	}
 	path := *x.Node().Path()
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	x.Alarms[AlarmDeadLetters] = alarms.New(x.Construct, "DeadLettersAlarm", alarms.Spec{
 		Metric:      x.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute}),
 		Threshold:   1,
-		Description: fmt.Sprintf("%s: uploads failed %d times and their notifications are in the dead-letter queue. Look at the function's logs, fix the cause, then redrive the dead-letter queue.", path, orInt(p.MaxReceiveCount, DefaultMaxReceiveCount)),
-	}, a.Topic)
+		Description: fmt.Sprintf("%s: uploads failed %d times and their notifications are in the dead-letter queue. Look at the function's logs, fix the cause, then redrive the dead-letter queue.", path, p.MaxReceiveCount),
+	}, x.AlarmTopic)
 	x.Alarms[AlarmOldestMessage] = alarms.New(x.Construct, "OldestMessageAlarm", alarms.Spec{
 		Metric:            x.Queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute}),
 		Threshold:         age.Seconds(),
 		EvaluationPeriods: 5, DatapointsToAlarm: 5,
 		Description: fmt.Sprintf("%s: an upload has waited more than %s to be processed. Look for function errors, throttles or the MaxConcurrency cap.", path, age),
-	}, a.Topic)
+	}, x.AlarmTopic)
 	x.Alarms[AlarmErrors] = alarms.New(x.Construct, "ErrorsAlarm", alarms.Spec{
 		Metric:      x.Function.MetricErrors(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five}),
 		Threshold:   1,
 		Description: fmt.Sprintf("%s: the image function failed (crash, timeout or out of memory). Look at its log group.", path),
-	}, a.Topic)
+	}, x.AlarmTopic)
 
 	// Rejected uploads are not retried, so neither the dead-letter nor the
 	// errors alarm sees them: count the handler's rejection log lines.
@@ -353,11 +345,11 @@ func (x *ImagePipeline) newAlarms(p *Props) {
 	x.RejectedUploads = x.RejectionsFilter.Metric(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: seconds(RejectionPeriod)})
 	x.Alarms[AlarmRejections] = alarms.New(x.Construct, "RejectionsAlarm", alarms.Spec{
 		Metric:    x.RejectedUploads,
-		Threshold: float64(orInt(a.RejectionThreshold, DefaultRejectionThreshold)),
+		Threshold: float64(a.RejectionThreshold),
 		Description: fmt.Sprintf("%s: uploads were rejected (not an image, truncated, a decompression bomb or too large) and got no renditions. "+
 			"Each has a JSON line with \"msg\":%q, its key and the reason in the function's log group, and a record under %srejected/ in the output bucket.",
 			path, RejectedMessage, x.outputPrefix),
-	}, a.Topic)
+	}, x.AlarmTopic)
 }
 
 func seconds(d time.Duration) awscdk.Duration {
@@ -366,27 +358,6 @@ func seconds(d time.Duration) awscdk.Duration {
 
 func days(d time.Duration) awscdk.Duration {
 	return awscdk.Duration_Days(jsii.Number(d.Hours() / 24))
-}
-
-func orInt(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func orInt64(v, def int64) int64 {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func orString(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // GrantUpload lets grantee put objects under the upload prefix (what a

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
@@ -225,7 +227,7 @@ func TestQueuesAreEncryptedTLSOnlyWithRedrive(t *testing.T) {
 
 func TestKeysRotateAndAreRetained(t *testing.T) {
 	f := pipelines(t)
-	f.tpl.Count(t, "AWS::KMS::Key", 3) // Images: buckets and queues; Custom: none; the alarm topic's key
+	f.tpl.Count(t, "AWS::KMS::Key", 4) // Images: buckets and queues; Custom: none; the two alarm topics' keys (Custom's, and the shared one Images notifies)
 	for _, prefix := range []string{"ImagesKey", "ImagesQueueKey"} {
 		r := resource(t, f, "AWS::KMS::Key", prefix)
 		equal(t, prefix+" deletion policy", r["DeletionPolicy"], "Retain")
@@ -516,8 +518,12 @@ func TestAlarms(t *testing.T) {
 	errs := props(t, f, "AWS::CloudWatch::Alarm", "ImagesErrorsAlarm")
 	equal(t, "errors metric", errs["MetricName"], "Errors")
 	equal(t, "errors threshold", errs["Threshold"], 1)
-	if _, ok := dl["AlarmActions"]; ok {
-		t.Error("alarms have actions without Alarms.Topic")
+	// Without Alarms.Topic: the stack's shared alarm topic.
+	if a := cdktest.JSON(dl["AlarmActions"]); !strings.Contains(a, `"Ref":"`+alarmtopic.SharedID) {
+		t.Errorf("without Alarms.Topic, the alarms notify %s, want the shared alarm topic", a)
+	}
+	if got := *f.images.AlarmTopic.Node().Path(); got != "Pipelines/"+alarmtopic.SharedID+"/Topic" {
+		t.Errorf("AlarmTopic is %s, want the shared alarm topic", got)
 	}
 	equal(t, "custom age threshold (5m)", props(t, f, "AWS::CloudWatch::Alarm", "CustomOldestMessageAlarm")["Threshold"], 300)
 	for _, prefix := range []string{"CustomDeadLettersAlarm", "CustomOldestMessageAlarm", "CustomErrorsAlarm", "CustomRejectionsAlarm"} {
@@ -618,11 +624,43 @@ func TestRejectionsMetricFilterAndAlarm(t *testing.T) {
 	if d, _ := a["AlarmDescription"].(string); !strings.Contains(d, `"msg":"image rejected"`) || !strings.Contains(d, "renditions/rejected/") {
 		t.Errorf("the alarm description does not say where to look: %q", d)
 	}
-	if _, ok := a["AlarmActions"]; ok {
-		t.Error("the rejections alarm has actions without Alarms.Topic")
+	if actions := cdktest.JSON(a["AlarmActions"]); !strings.Contains(actions, `"Ref":"`+alarmtopic.SharedID) {
+		t.Errorf("the rejections alarm notifies %s, want the shared alarm topic", actions)
 	}
 	equal(t, "custom rejections threshold", props(t, f, "AWS::CloudWatch::Alarm", "CustomRejectionsAlarm")["Threshold"], 10)
 	if f.images.Alarms[imagepipeline.AlarmRejections] == nil {
 		t.Error("the rejections alarm is not exported")
+	}
+}
+
+// TestNotificationsHandlerSuppressions: the CDK's bucket-notifications
+// handler is one per stack. The pipeline records its suppressions on it
+// only when the pipeline made it; when the app's own bucket notification
+// made it first, its findings stay the app's.
+func TestNotificationsHandlerSuppressions(t *testing.T) {
+	const handlerID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+	for _, userFirst := range []bool{true, false} {
+		stack := cdktest.NewStack("Order")
+		user := func() {
+			b := awss3.NewBucket(stack, jsii.String("UserBucket"), nil)
+			b.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewSqsDestination(awssqs.NewQueue(stack, jsii.String("UserQueue"), nil)))
+		}
+		if userFirst {
+			user()
+		}
+		imagepipeline.New(stack, "Images", &imagepipeline.Props{Entry: handler})
+		if !userFirst {
+			user()
+		}
+		got := cdktest.Suppressions(stack.Node().FindChild(jsii.String(handlerID)))
+		switch {
+		case userFirst && len(got) != 0:
+			t.Errorf("the app made the handler, yet the pipeline suppressed %v on it", got)
+		case !userFirst && len(got) == 0:
+			t.Error("the pipeline made the handler but recorded no suppression on it")
+		}
+		if u := cdktest.Suppressions(stack.Node().FindChild(jsii.String("UserBucket"))); len(u) != 0 {
+			t.Errorf("the app's bucket carries suppressions: %v", u)
+		}
 	}
 }

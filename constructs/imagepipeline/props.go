@@ -140,8 +140,9 @@ type Watermark struct {
 
 // Alarms tunes ImagePipeline's alarms.
 type Alarms struct {
-	// Topic receives alarm and recovery notifications. Default: nil (alarms
-	// without actions).
+	// Topic receives alarm and recovery notifications. Default: the stack's
+	// shared alarm topic (alarmtopic.Shared), encrypted, created once per
+	// stack.
 	Topic awssns.ITopic
 	// MaxMessageAge raises the backlog alarm when the oldest queued upload
 	// has waited longer (at least 1 minute). Default: 15 minutes.

@@ -22,16 +22,21 @@ var (
 // Validate reports every invalid prop of an ImagePipeline that would be
 // created as id under scope, without creating anything.
 func Validate(scope constructs.Construct, id string, props *Props) error {
+	_, err := resolve(scope, id, props)
+	return err
+}
+
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once. Checks of what a caller set read the props; checks of what
+// the pipeline will use read the config.
+func resolve(scope constructs.Construct, id string, props *Props) (*config, error) {
 	v := validate.New("imagepipeline", scope, id)
 	p := Props{}
 	if props != nil {
 		p = *props
 	}
-	entry := p.Entry
-	if entry == "" {
-		entry = DefaultEntry
-	}
-	if err := golambda.CheckEntry(entry); err != nil {
+	c := withDefaults(props)
+	if err := golambda.CheckEntry(c.Entry); err != nil {
 		v.Addf("Entry", "%v", err)
 	}
 
@@ -108,10 +113,10 @@ func Validate(scope constructs.Construct, id string, props *Props) error {
 	v.Check(a.MaxMessageAge == 0 || a.MaxMessageAge >= time.Minute, "Alarms.MaxMessageAge", "%s is below 1m", a.MaxMessageAge)
 	v.Check(a.RejectionThreshold >= 0, "Alarms.RejectionThreshold", "must not be negative, got %d (0 means %d)", a.RejectionThreshold, DefaultRejectionThreshold)
 
-	if env := len(renditionsJSON(p.renditions())) + len(watermarkJSON(p.Watermark)); env > envLimit-512 {
+	if env := len(renditionsJSON(c.Renditions)) + len(watermarkJSON(c.Watermark)); env > envLimit-512 {
 		v.Addf("Renditions", "with Watermark take %d bytes of environment variables; Lambda allows %d in all", env, envLimit)
 	}
-	return v.Err()
+	return c, v.Err()
 }
 
 func checkPrefix(v *validate.Problems, prop, prefix string) {

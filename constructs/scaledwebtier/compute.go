@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
@@ -90,35 +89,8 @@ func (x *ScaledWebTier) finishUserData() {
 	x.UserData = ud
 }
 
-// stickySessions is Props.StickySessions or its default for the stage.
-func stickySessions(p *Props) bool {
-	if p.StickySessions != nil {
-		return *p.StickySessions
-	}
-	return p.Stage == HighlyAvailable
-}
-
-// topicKey is the key that encrypts Alarms.Topic: Alarms.TopicKey, or the
-// topic's own key; nil for an unencrypted topic or an unknown key.
-func topicKey(p *Props) awskms.IKey {
-	if p.Alarms.TopicKey != nil {
-		return p.Alarms.TopicKey
-	}
-	if t := p.Alarms.Topic; t != nil {
-		return t.MasterKey()
-	}
-	return nil
-}
-
-func instanceType(p *Props) awsec2.InstanceType {
-	t := p.InstanceType
-	if t == "" {
-		t = DefaultInstanceType
-		if p.Stage >= HighlyAvailable {
-			t = DefaultFleetInstanceType
-		}
-	}
-	return awsec2.NewInstanceType(jsii.String(t))
+func instanceType(c *config) awsec2.InstanceType {
+	return awsec2.NewInstanceType(jsii.String(c.InstanceType))
 }
 
 func machineImage() awsec2.IMachineImage {
@@ -127,11 +99,8 @@ func machineImage() awsec2.IMachineImage {
 	})
 }
 
-func rootVolume(p *Props) *[]*awsec2.BlockDevice {
-	gib := p.VolumeGiB
-	if gib == 0 {
-		gib = DefaultVolumeGiB
-	}
+func rootVolume(c *config) *[]*awsec2.BlockDevice {
+	gib := c.VolumeGiB
 	return &[]*awsec2.BlockDevice{{
 		DeviceName: jsii.String("/dev/xvda"),
 		Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(float64(gib)), &awsec2.EbsDeviceOptions{
@@ -144,11 +113,11 @@ func rootVolume(p *Props) *[]*awsec2.BlockDevice {
 
 // newSingleServer is stages 1-2: one instance in a public subnet with an
 // Elastic IP.
-func (x *ScaledWebTier) newSingleServer(p *Props) {
+func (x *ScaledWebTier) newSingleServer(c *config) {
 	x.Instance = awsec2.NewInstance(x.Construct, jsii.String("Server"), &awsec2.InstanceProps{
 		Vpc:                       x.Vpc,
 		VpcSubnets:                x.publicSubnets(),
-		InstanceType:              instanceType(p),
+		InstanceType:              instanceType(c),
 		MachineImage:              machineImage(),
 		Role:                      x.Role,
 		SecurityGroup:             x.ServerSecurityGroup,
@@ -156,7 +125,7 @@ func (x *ScaledWebTier) newSingleServer(p *Props) {
 		UserDataCausesReplacement: jsii.Bool(true),
 		RequireImdsv2:             jsii.Bool(true),
 		DetailedMonitoring:        jsii.Bool(true),
-		BlockDevices:              rootVolume(p),
+		BlockDevices:              rootVolume(c),
 	})
 	nag.Suppress(x.Instance, "AwsSolutions-EC29",
 		"The server keeps no state (the binary comes from S3, sessions are in memory, data is in the database from stage 2); termination protection would stop the stack from replacing it when the user data changes or the tier moves to stage 3.")
@@ -168,9 +137,9 @@ func (x *ScaledWebTier) newSingleServer(p *Props) {
 
 // newFleet is stage 3 and above: an Auto Scaling group in private subnets
 // behind an HTTPS load balancer across the AZs.
-func (x *ScaledWebTier) newFleet(p *Props) {
+func (x *ScaledWebTier) newFleet(c *config) {
 	x.LaunchTemplate = awsec2.NewLaunchTemplate(x.Construct, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
-		InstanceType:            instanceType(p),
+		InstanceType:            instanceType(c),
 		MachineImage:            machineImage(),
 		Role:                    x.Role,
 		SecurityGroup:           x.ServerSecurityGroup,
@@ -178,18 +147,9 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 		RequireImdsv2:           jsii.Bool(true),
 		HttpPutResponseHopLimit: jsii.Number(1),
 		DetailedMonitoring:      jsii.Bool(true),
-		BlockDevices:            rootVolume(p),
+		BlockDevices:            rootVolume(c),
 	})
-	min, max := p.Capacity.Min, p.Capacity.Max
-	if min == 0 {
-		min = DefaultMinCapacity
-	}
-	if max == 0 {
-		max = defaultMax(p.Stage)
-		if max < min {
-			max = min
-		}
-	}
+	min, max := c.Capacity.Min, c.Capacity.Max
 	inService := min
 	if inService >= max {
 		inService = max - 1
@@ -212,17 +172,12 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 			PauseTime:             awscdk.Duration_Minutes(jsii.Number(5)),
 		}),
 	}
-	if t := p.Alarms.Topic; t != nil {
-		asgProps.Notifications = &[]*awsautoscaling.NotificationConfiguration{{Topic: t, ScalingEvents: awsautoscaling.ScalingEvents_ALL()}}
-	}
+	asgProps.Notifications = &[]*awsautoscaling.NotificationConfiguration{{Topic: x.AlarmTopic, ScalingEvents: awsautoscaling.ScalingEvents_ALL()}}
 	x.AutoScalingGroup = awsautoscaling.NewAutoScalingGroup(x.Construct, jsii.String("Fleet"), asgProps)
-	if t := p.Alarms.Topic; t == nil {
-		nag.Suppress(x.AutoScalingGroup, "AwsSolutions-AS3",
-			"No Alarms.Topic was given: scaling events are in the group's activity history and the dashboard; set Alarms.Topic to be notified.")
-	} else if key := topicKey(p); key != nil {
+	if x.AlarmTopicKey != nil {
 		// Auto Scaling publishes with its service-linked role, which a
 		// customer-managed key must admit, or the notifications are lost.
-		alarmtopic.AllowAutoScaling(key)
+		alarmtopic.AllowAutoScaling(x.AlarmTopicKey)
 	}
 
 	x.LoadBalancerSecurityGroup = awsec2.NewSecurityGroup(x.Construct, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
@@ -239,7 +194,7 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 		AccessLogs: x.AccessLogsBucket,
 		LifecycleRules: []*awss3.LifecycleRule{{
 			Id:         jsii.String("expire-load-balancer-logs"),
-			Expiration: days(orDefault(p.AccessLogExpiry, DefaultAccessLogExpiry)),
+			Expiration: days(c.AccessLogExpiry),
 		}},
 	})
 	x.LoadBalancer = awselasticloadbalancingv2.NewApplicationLoadBalancer(x.Construct, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
@@ -251,7 +206,7 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 	})
 	x.LoadBalancer.LogAccessLogs(x.LoadBalancerLogsBucket, jsii.String("alb"))
 
-	d := p.Domain
+	d := c.Domain
 	x.Certificate = d.Certificate
 	if x.Certificate == nil {
 		x.Certificate = awscertificatemanager.NewCertificate(x.Construct, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
@@ -262,12 +217,12 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 
 	tgProps := &awselasticloadbalancingv2.ApplicationTargetGroupProps{
 		Vpc:        x.Vpc,
-		Port:       jsii.Number(float64(orDefault(p.AppPort, DefaultAppPort))),
+		Port:       jsii.Number(float64(c.AppPort)),
 		Protocol:   awselasticloadbalancingv2.ApplicationProtocol_HTTP,
 		TargetType: awselasticloadbalancingv2.TargetType_INSTANCE,
 		Targets:    &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{x.AutoScalingGroup},
 		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
-			Path:                    jsii.String(orDefault(p.HealthCheckPath, DefaultHealthCheckPath)),
+			Path:                    jsii.String(c.HealthCheckPath),
 			HealthyHttpCodes:        jsii.String("200"),
 			Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
 			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
@@ -276,9 +231,8 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 		},
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
 	}
-	if stickySessions(p) {
-		d := orDefault(p.StickySessionDuration, DefaultStickySessionDuration)
-		tgProps.StickinessCookieDuration = awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
+	if c.sticky {
+		tgProps.StickinessCookieDuration = awscdk.Duration_Seconds(jsii.Number(c.StickySessionDuration.Seconds()))
 	}
 	x.TargetGroup = awselasticloadbalancingv2.NewApplicationTargetGroup(x.Construct, jsii.String("TargetGroup"), tgProps)
 
@@ -301,15 +255,8 @@ func (x *ScaledWebTier) newFleet(p *Props) {
 		}),
 	})
 
-	if p.Stage >= Elastic {
-		cpu := p.Capacity.TargetCPUPercent
-		if cpu == 0 {
-			cpu = DefaultTargetCPUPercent
-		}
-		rpt := p.Capacity.RequestsPerTarget
-		if rpt == 0 {
-			rpt = DefaultRequestsPerTarget
-		}
+	if c.Stage >= Elastic {
+		cpu, rpt := c.Capacity.TargetCPUPercent, c.Capacity.RequestsPerTarget
 		x.CPUScalingPolicy = x.AutoScalingGroup.ScaleOnCpuUtilization(jsii.String("CpuScaling"), &awsautoscaling.CpuUtilizationScalingProps{
 			TargetUtilizationPercent: jsii.Number(cpu),
 		})

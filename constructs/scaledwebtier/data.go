@@ -17,31 +17,17 @@ import (
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 )
 
-// replicaRegions are the stage-5 regions other than the primary.
-func replicaRegions(p *Props) []string {
-	var out []string
-	if p.Stage < Global {
-		return nil
-	}
-	for _, r := range p.Regions {
-		if r != p.PrimaryRegion {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func (x *ScaledWebTier) newDatabase(p *Props) {
-	if p.Database.Engine == DynamoDB {
-		x.newDataTable(p)
+func (x *ScaledWebTier) newDatabase(c *config) {
+	if c.Database.Engine == DynamoDB {
+		x.newDataTable(c)
 		return
 	}
-	x.newAurora(p)
+	x.newAurora(c)
 }
 
 // newDataTable is the DynamoDB database: a single-table design keyed by pk
 // and sk, named from Name so every region finds it at stage 5.
-func (x *ScaledWebTier) newDataTable(p *Props) {
+func (x *ScaledWebTier) newDataTable(c *config) {
 	name := x.Name + "-data"
 	x.AppEnvironment["DATA_TABLE"] = name
 	x.grantItems(name, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
@@ -50,7 +36,7 @@ func (x *ScaledWebTier) newDataTable(p *Props) {
 		return // the primary's global table has a replica here.
 	}
 	x.DataTable = newTable(x, "Data", name, &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},
-		&awsdynamodb.Attribute{Name: jsii.String("sk"), Type: awsdynamodb.AttributeType_STRING}, "", replicaRegions(p), p.Database.DisableDeletionProtection)
+		&awsdynamodb.Attribute{Name: jsii.String("sk"), Type: awsdynamodb.AttributeType_STRING}, "", c.replicas, c.Database.DisableDeletionProtection)
 }
 
 // newTable creates an on-demand TableV2 (AWS::DynamoDB::GlobalTable from
@@ -79,11 +65,11 @@ func newTable(x *ScaledWebTier, id, name string, pk, sk *awsdynamodb.Attribute, 
 	return awsdynamodb.NewTableV2(x.Construct, jsii.String(id), props)
 }
 
-func (x *ScaledWebTier) newAurora(p *Props) {
-	d := p.Database
+func (x *ScaledWebTier) newAurora(c *config) {
+	d := c.Database
 	var engine awsrds.IClusterEngine
 	var logs []string
-	version := engineVersion(d)
+	version := d.EngineVersion
 	major := majorVersion(d.Engine, version)
 	if d.Engine == AuroraMySQL {
 		engine = awsrds.DatabaseClusterEngine_AuroraMysql(&awsrds.AuroraMysqlClusterEngineProps{
@@ -98,23 +84,8 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 	}
 	// A secondary cluster of stage 5 forwards writes to the primary's writer
 	// unless DisableWriteForwarding.
-	forward := !x.Primary && writeForwarding(p)
-	minACU, maxACU := d.MinACU, d.MaxACU
-	if minACU == 0 {
-		minACU = DefaultDatabaseMinACU
-	}
-	if maxACU == 0 {
-		maxACU = DefaultDatabaseMaxACU
-	}
+	forward := !x.Primary && writeForwarding(c)
 	readers := d.Readers
-	if readers == 0 {
-		switch {
-		case p.Stage == HighlyAvailable:
-			readers = 1
-		case p.Stage >= Elastic:
-			readers = DefaultElasticReaders
-		}
-	}
 
 	x.DatabaseSecurityGroup = awsec2.NewSecurityGroup(x.Construct, jsii.String("DatabaseSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              x.Vpc,
@@ -125,14 +96,10 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 	// The identifier is fixed from stage 2 so the log groups below can be
 	// created (and retained) before RDS writes to them.
 	identifier := x.Name + "-database"
-	retention := p.LogRetention
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
 	for _, l := range logs {
 		x.DatabaseLogGroups = append(x.DatabaseLogGroups, loggroup.New(x.Construct, "DatabaseLogs"+l, loggroup.Props{
 			Name:      fmt.Sprintf("/aws/rds/cluster/%s/%s", identifier, l),
-			Retention: retention,
+			Retention: c.LogRetention,
 		}))
 	}
 
@@ -157,15 +124,15 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 		Vpc:                     x.Vpc,
 		VpcSubnets:              x.isolatedSubnets(),
 		SecurityGroups:          &[]awsec2.ISecurityGroup{x.DatabaseSecurityGroup},
-		ServerlessV2MinCapacity: jsii.Number(minACU),
-		ServerlessV2MaxCapacity: jsii.Number(maxACU),
+		ServerlessV2MinCapacity: jsii.Number(d.MinACU),
+		ServerlessV2MaxCapacity: jsii.Number(d.MaxACU),
 		StorageEncrypted:        jsii.Bool(true),
 		IamAuthentication:       jsii.Bool(true),
 		DeletionProtection:      jsii.Bool(!d.DisableDeletionProtection),
 		RemovalPolicy:           awscdk.RemovalPolicy_RETAIN,
 		CopyTagsToSnapshot:      jsii.Bool(true),
 		CloudwatchLogsExports:   jsii.Strings(logs...),
-		Backup:                  &awsrds.BackupProps{Retention: days(orDefault(d.BackupRetention, DefaultBackupRetention))},
+		Backup:                  &awsrds.BackupProps{Retention: days(d.BackupRetention)},
 	}
 	if forward && d.Engine == AuroraMySQL {
 		// Aurora MySQL forwards nothing while aurora_replica_read_consistency
@@ -179,7 +146,7 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 	}
 	if x.Primary {
 		opts := &awsrds.CredentialsBaseOptions{SecretName: jsii.String(secretName)}
-		if r := replicaRegions(p); len(r) > 0 {
+		if r := c.replicas; len(r) > 0 {
 			list := make([]*awssecretsmanager.ReplicaRegion, 0, len(r))
 			for _, region := range r {
 				list = append(list, &awssecretsmanager.ReplicaRegion{Region: jsii.String(region)})
@@ -199,7 +166,7 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 		nag.Suppress(x.Database, "AwsSolutions-RDS14",
 			"Backtrack cannot be enabled on a cluster that is part of an Aurora Global Database, which this cluster becomes at stage 5; point-in-time restore from backups covers recovery.")
 	}
-	x.AppEnvironment["DB_ENGINE"] = string(engineOrDefault(d.Engine))
+	x.AppEnvironment["DB_ENGINE"] = string(d.Engine)
 	if readers > 0 {
 		// Reads scale out behind the reader endpoint (this region's readers
 		// at stage 5); the writer's host is in the secret.
@@ -249,7 +216,7 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 		Open:    jsii.Bool(false),
 	}
 	var endpoint awsec2.IInterfaceVpcEndpoint
-	switch n := p.Network; {
+	switch n := c.Network; {
 	case n.ExistingVpc == nil:
 		x.SecretsEndpoint = x.Vpc.(awsec2.Vpc).AddInterfaceEndpoint(jsii.String("SecretsManager"), endpointOptions)
 		endpoint = x.SecretsEndpoint
@@ -269,13 +236,13 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 	}
 	endpoint.Connections().AllowDefaultPortFrom(x.RotationSecurityGroup, jsii.String("Secret rotation"))
 	x.DatabaseSecretRotation = x.Database.AddRotationSingleUser(&awsrds.RotationSingleUserOptions{
-		AutomaticallyAfter: days(orDefault(d.SecretRotation, DefaultSecretRotation)),
+		AutomaticallyAfter: days(d.SecretRotation),
 		VpcSubnets:         x.isolatedSubnets(),
 		SecurityGroup:      x.RotationSecurityGroup,
 		Endpoint:           endpoint,
 	})
 
-	if p.Stage == Global {
+	if c.Stage == Global {
 		x.GlobalDatabase = awsrds.NewCfnGlobalCluster(x.Construct, jsii.String("GlobalDatabase"), &awsrds.CfnGlobalClusterProps{
 			GlobalClusterIdentifier:   jsii.String(x.globalClusterID()),
 			SourceDbClusterIdentifier: x.Database.ClusterIdentifier(),
@@ -287,21 +254,8 @@ func (x *ScaledWebTier) newAurora(p *Props) {
 
 // writeForwarding tells whether the secondary clusters of stage 5 forward
 // writes.
-func writeForwarding(p *Props) bool {
-	return p.Stage == Global && p.Database.Engine != DynamoDB && !p.Database.DisableWriteForwarding
-}
-
-// engineVersion is the Aurora engine version: Database.EngineVersion or the
-// engine's default.
-func engineVersion(d Database) string {
-	switch {
-	case d.EngineVersion != "":
-		return d.EngineVersion
-	case d.Engine == AuroraMySQL:
-		return DefaultAuroraMySQLVersion
-	default:
-		return DefaultAuroraPostgresVersion
-	}
+func writeForwarding(c *config) bool {
+	return c.Stage == Global && c.Database.Engine != DynamoDB && !c.Database.DisableWriteForwarding
 }
 
 // majorVersion is the engine's major version of a valid version: "16" of
@@ -314,24 +268,13 @@ func majorVersion(e DatabaseEngine, version string) string {
 	return parts[0]
 }
 
-func engineOrDefault(e DatabaseEngine) DatabaseEngine {
-	if e == "" {
-		return AuroraPostgres
-	}
-	return e
-}
-
 func (x *ScaledWebTier) globalClusterID() string { return x.Name + "-global" }
 
 // newSessions moves sessions out of the servers' memory (stage 4 and above).
-func (x *ScaledWebTier) newSessions(p *Props) {
-	ttl := p.Sessions.TTL
-	if ttl == 0 {
-		ttl = DefaultSessionTTL
-	}
-	x.AppEnvironment["SESSION_TTL"] = ttl.String()
-	if p.Sessions.Store == SessionsValkey {
-		x.newCache(p)
+func (x *ScaledWebTier) newSessions(c *config) {
+	x.AppEnvironment["SESSION_TTL"] = c.Sessions.TTL.String()
+	if c.Sessions.Store == SessionsValkey {
+		x.newCache(c)
 		return
 	}
 	name := x.Name + "-sessions"
@@ -343,17 +286,14 @@ func (x *ScaledWebTier) newSessions(p *Props) {
 		return
 	}
 	x.SessionTable = newTable(x, "Sessions", name, &awsdynamodb.Attribute{Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING},
-		nil, "expiresAt", replicaRegions(p), p.Sessions.DisableDeletionProtection)
+		nil, "expiresAt", c.replicas, c.Sessions.DisableDeletionProtection)
 }
 
 // newCache is an ElastiCache for Valkey replication group: a primary and
 // replicas in other AZs (Sessions.CacheNodes in all) with automatic
 // failover, TLS, encryption at rest and an AUTH token from Secrets Manager.
-func (x *ScaledWebTier) newCache(p *Props) {
-	node := p.Sessions.CacheNodeType
-	if node == "" {
-		node = DefaultCacheNodeType
-	}
+func (x *ScaledWebTier) newCache(c *config) {
+	ss := c.Sessions
 	x.CacheAuthToken = awssecretsmanager.NewSecret(x.Construct, jsii.String("CacheAuthToken"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("AUTH token of the session cache of " + *x.Node().Path()),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
@@ -384,8 +324,8 @@ func (x *ScaledWebTier) newCache(p *Props) {
 		ReplicationGroupDescription: jsii.String("Sessions of " + *x.Node().Path()),
 		Engine:                      jsii.String("valkey"),
 		EngineVersion:               jsii.String(valkeyVersion),
-		CacheNodeType:               jsii.String(node),
-		NumCacheClusters:            jsii.Number(float64(orDefault(p.Sessions.CacheNodes, DefaultCacheNodes))),
+		CacheNodeType:               jsii.String(ss.CacheNodeType),
+		NumCacheClusters:            jsii.Number(float64(ss.CacheNodes)),
 		AutomaticFailoverEnabled:    jsii.Bool(true),
 		MultiAzEnabled:              jsii.Bool(true),
 		TransitEncryptionEnabled:    jsii.Bool(true),
@@ -394,7 +334,7 @@ func (x *ScaledWebTier) newCache(p *Props) {
 		Port:                        jsii.Number(CachePort),
 		CacheSubnetGroupName:        x.CacheSubnetGroup.Ref(),
 		SecurityGroupIds:            jsii.Strings(*x.CacheSecurityGroup.SecurityGroupId()),
-		SnapshotRetentionLimit:      jsii.Number(float64(orDefault(p.Sessions.CacheSnapshotRetention, DefaultCacheSnapshotRetention) / (24 * time.Hour))),
+		SnapshotRetentionLimit:      jsii.Number(float64(ss.CacheSnapshotRetention / (24 * time.Hour))),
 		AutoMinorVersionUpgrade:     jsii.Bool(true),
 	})
 	x.Cache.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)

@@ -1,9 +1,15 @@
 package scaledwebtier
 
 import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
 )
 
 // Every default of ScaledWebTier, in one place.
@@ -117,4 +123,183 @@ var stageNames = map[Stage]string{
 	HighlyAvailable: "highly-available",
 	Elastic:         "elastic",
 	Global:          "global",
+}
+
+// config is Props with every default of the stage applied, and what follows
+// from it. withDefaults makes it once per construct; validation and every
+// builder read it, so each default is resolved in this file only. Fields
+// that do not apply at the stage keep their Props value (zero).
+type config struct {
+	Props
+	// region is the stack's region, "" when it is not a concrete one.
+	region string
+	// primary is false for a stage-5 tier outside PrimaryRegion.
+	primary bool
+	// sticky is StickySessions or the stage's default (stage 3 and above).
+	sticky bool
+	// replicas are the stage-5 regions other than PrimaryRegion.
+	replicas []string
+	// staticErr says why the default StaticDir could not be found (stage 4
+	// and above).
+	staticErr error
+	// globalLag raises the global replication lag alarm of a stage-5
+	// secondary: five times Alarms.ReplicaLag.
+	globalLag time.Duration
+}
+
+// withDefaults resolves every default of p, a Props whose Stage is valid,
+// for a tier created as id under scope (nil in a scope-free Validate).
+func withDefaults(scope constructs.Construct, id string, p *Props) *config {
+	c := &config{Props: *p, primary: true}
+	s := p.Stage
+	if scope != nil {
+		if r := awscdk.Stack_Of(scope).Region(); r != nil && !*awscdk.Token_IsUnresolved(r) {
+			c.region = *r
+		}
+		if c.Name == "" && s < Global {
+			c.Name = defaultName(scope, id)
+		}
+	}
+	c.InstanceType = cmp.Or(p.InstanceType, DefaultInstanceType)
+	if s >= HighlyAvailable {
+		c.InstanceType = cmp.Or(p.InstanceType, DefaultFleetInstanceType)
+	}
+	c.VolumeGiB = cmp.Or(p.VolumeGiB, DefaultVolumeGiB)
+	c.LogRetention = cmp.Or(p.LogRetention, DefaultLogRetention)
+
+	n := &c.Network
+	if n.ExistingVpc == nil {
+		n.Cidr = cmp.Or(n.Cidr, DefaultCidr)
+		azs := DefaultAvailabilityZones
+		if s == SingleServer {
+			azs = 1
+		}
+		n.AvailabilityZones = cmp.Or(n.AvailabilityZones, azs)
+	}
+
+	if s >= HighlyAvailable {
+		c.AppPort = cmp.Or(p.AppPort, DefaultAppPort)
+		c.HealthCheckPath = cmp.Or(p.HealthCheckPath, DefaultHealthCheckPath)
+		c.AccessLogExpiry = cmp.Or(p.AccessLogExpiry, DefaultAccessLogExpiry)
+		// Sessions live in each server's memory at stage 3 only.
+		c.sticky = s == HighlyAvailable
+		if p.StickySessions != nil {
+			c.sticky = *p.StickySessions
+		}
+		c.StickySessionDuration = cmp.Or(p.StickySessionDuration, DefaultStickySessionDuration)
+		k := &c.Capacity
+		k.Min = cmp.Or(k.Min, DefaultMinCapacity)
+		if k.Max == 0 {
+			k.Max = DefaultMaxCapacity
+			if s >= Elastic {
+				k.Max = DefaultElasticMaxCapacity
+			}
+			k.Max = max(k.Max, k.Min)
+		}
+		if s >= Elastic {
+			k.TargetCPUPercent = cmp.Or(k.TargetCPUPercent, DefaultTargetCPUPercent)
+			k.RequestsPerTarget = cmp.Or(k.RequestsPerTarget, DefaultRequestsPerTarget)
+		}
+	}
+
+	if s >= SplitDatabase {
+		d := &c.Database
+		d.Engine = cmp.Or(d.Engine, AuroraPostgres)
+		if d.Engine != DynamoDB {
+			version := DefaultAuroraPostgresVersion
+			if d.Engine == AuroraMySQL {
+				version = DefaultAuroraMySQLVersion
+			}
+			d.EngineVersion = cmp.Or(d.EngineVersion, version)
+			d.MinACU = cmp.Or(d.MinACU, DefaultDatabaseMinACU)
+			d.MaxACU = cmp.Or(d.MaxACU, DefaultDatabaseMaxACU)
+			d.BackupRetention = cmp.Or(d.BackupRetention, DefaultBackupRetention)
+			d.SecretRotation = cmp.Or(d.SecretRotation, DefaultSecretRotation)
+			if d.Readers == 0 && s == HighlyAvailable {
+				d.Readers = 1 // in another AZ, for failover
+			}
+			if d.Readers == 0 && s >= Elastic {
+				d.Readers = DefaultElasticReaders
+			}
+		}
+	}
+
+	if s >= Elastic {
+		ss := &c.Sessions
+		ss.Store = cmp.Or(ss.Store, SessionsDynamoDB)
+		ss.TTL = cmp.Or(ss.TTL, DefaultSessionTTL)
+		if ss.Store == SessionsValkey {
+			ss.CacheNodeType = cmp.Or(ss.CacheNodeType, DefaultCacheNodeType)
+			ss.CacheNodes = cmp.Or(ss.CacheNodes, DefaultCacheNodes)
+			ss.CacheSnapshotRetention = cmp.Or(ss.CacheSnapshotRetention, DefaultCacheSnapshotRetention)
+		}
+		if c.StaticDir == "" {
+			c.StaticDir, c.staticErr = defaultStaticDir(p.Entry)
+		}
+	}
+
+	if s == Global {
+		c.Routing = cmp.Or(c.Routing, DefaultRouting)
+		c.primary = c.region == c.PrimaryRegion
+		for _, r := range c.Regions {
+			if r != c.PrimaryRegion {
+				c.replicas = append(c.replicas, r)
+			}
+		}
+	}
+
+	a := &c.Alarms
+	a.CPUPercent = cmp.Or(a.CPUPercent, DefaultAlarmCPUPercent)
+	a.ServerErrors = cmp.Or(a.ServerErrors, DefaultAlarm5xxPer5Min)
+	a.DatabaseConnections = cmp.Or(a.DatabaseConnections, DefaultAlarmDBConnections)
+	a.CacheCPUPercent = cmp.Or(a.CacheCPUPercent, DefaultAlarmCacheCPUPercent)
+	c.globalLag = DefaultAlarmGlobalLagMillis * time.Millisecond
+	if a.ReplicaLag > 0 {
+		c.globalLag = 5 * a.ReplicaLag
+	}
+	a.ReplicaLag = cmp.Or(a.ReplicaLag, DefaultAlarmReplicaLagMillis*time.Millisecond)
+	return c
+}
+
+// defaultName is Name's default at stages 1-4: the stack's name and the
+// construct's path in it, lower case, with a hash of both, at most 40
+// characters. Stack names are unique per account and region, so two tiers
+// never derive the same name, whatever their construct ids; the name stays
+// the same while the stack and the path do.
+func defaultName(scope constructs.Construct, id string) string {
+	stack := awscdk.Stack_Of(scope)
+	stackName := *stack.StackName()
+	if *awscdk.Token_IsUnresolved(stack.StackName()) {
+		stackName = *stack.Node().Path()
+	}
+	rel := id
+	if scopePath, stackPath := *scope.Node().Path(), *stack.Node().Path(); scopePath != stackPath {
+		rel = strings.TrimPrefix(scopePath, stackPath+"/") + "/" + id
+	}
+	sum := sha256.Sum256([]byte(stackName + "/" + rel))
+	hash := hex.EncodeToString(sum[:4])
+
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(stackName + "-" + rel) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			hyphen = false
+		} else if !hyphen && b.Len() > 0 {
+			b.WriteByte('-')
+			hyphen = true
+		}
+	}
+	human := strings.TrimSuffix(b.String(), "-")
+	switch {
+	case human == "":
+		human = "web"
+	case human[0] < 'a' || human[0] > 'z':
+		human = "web-" + human
+	}
+	const maxHuman = 40 - 1 - 8 // "-" and the hash
+	if len(human) > maxHuman {
+		human = strings.TrimSuffix(human[:maxHuman], "-")
+	}
+	return human + "-" + hash
 }

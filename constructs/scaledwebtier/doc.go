@@ -13,21 +13,10 @@
 //	Stage 5 Global           + a stack per region, Route 53 latency (or failover) routing with health checks,
 //	                           DynamoDB global tables, Aurora Global Database with write forwarding
 //
-// The smallest use is the first stage:
-//
-//	web := scaledwebtier.New(stack, "Web", &scaledwebtier.Props{
-//		Stage: scaledwebtier.SingleServer,
-//		Entry: "functions/webapp/server",
-//	})
-//
-// and growing is changing Stage (from stage 3 a Domain is required, for the
-// HTTPS certificate):
-//
-//	web := scaledwebtier.New(stack, "Web", &scaledwebtier.Props{
-//		Stage:  scaledwebtier.Elastic,
-//		Entry:  "functions/webapp/server",
-//		Domain: &scaledwebtier.Domain{Name: "www.example.com", HostedZone: zone},
-//	})
+// ExampleNew is the use an app copies: the tier at stage 3, with gureum's
+// web server named by its import path (Entry), which builds from any app
+// whose module requires gureum. Growing is changing Stage; from stage 3 a
+// Domain is required, for the HTTPS certificate.
 //
 // Growth never replaces data: the database cluster, its secret, the tables
 // and the buckets keep the same construct paths (and so the same logical
@@ -35,8 +24,11 @@
 // (AWS::DynamoDB::GlobalTable) from the start so that stage 5 only adds
 // replicas; names that every region must find (the tables, the database
 // secret and identifier, the global cluster) derive from Props.Name, which
-// must stay the same for the life of the tier. Stateful resources are
-// retained on stack deletion and deletion-protected.
+// must stay the same for the life of the tier. Name defaults, at stages 1-4,
+// to a name made from the stack's name and the construct's path (unique per
+// account and region, valid for any construct id); stage 5 requires it, and
+// its error names that default so a tier can keep its data. Stateful
+// resources are retained on stack deletion and deletion-protected.
 //
 // At stage 5 the construct is created once per region, in a stack with a
 // concrete region listed in Props.Regions. The stack in PrimaryRegion makes
@@ -75,10 +67,21 @@
 //
 // A deployment pipeline (webpipeline) finds what it needs in
 // AutoScalingGroup, TargetGroup, Alarms and AppAsset; the servers' paths
-// are those of its bundle. From stage 3 the group's scaling events go to
-// Alarms.Topic; when that topic is encrypted with a customer-managed key
-// (an alarmtopic's), the key's policy is extended so that Auto Scaling can
-// publish (alarmtopic.AllowAutoScaling).
+// are those of its bundle. The alarms, and from stage 3 the group's scaling
+// events, go to Alarms.Topic, or to the stack's shared alarm topic
+// (alarmtopic.Shared) when none is given (ScaledWebTier.AlarmTopic); when
+// that topic is encrypted with a customer-managed key (an alarmtopic's), the
+// key's policy is extended so that Auto Scaling can publish
+// (alarmtopic.AllowAutoScaling).
+//
+// From stage 4 the files of StaticDir (by default the "static" directory
+// beside Entry's package, found through its import path) are copied into
+// the static bucket by the CDK's bucket deployment handler, on a handler of
+// the tiers' own (StaticDeploymentHandlerID, selected by its memory size),
+// so the cdk-nag suppressions it needs never cover a bucket deployment of
+// the app's. The memory size also names the deployment's custom resource:
+// a stack built before that handler creates the new custom resource (which
+// copies the same files) and drops the old one, whose files are retained.
 //
 // Defaults live in defaults.go; a field set in Props always wins over the
 // default. Network.ExistingVpc replaces the VPC the construct would create,

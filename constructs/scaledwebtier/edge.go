@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
@@ -19,14 +20,14 @@ import (
 // newCDN serves the app's static/ folder from S3 through CloudFront (stage
 // 4 and above): origin access control, HTTPS only, compression, the managed
 // CachingOptimized policy, security headers and standard logs.
-func (x *ScaledWebTier) newCDN(p *Props) {
+func (x *ScaledWebTier) newCDN(c *config) {
 	x.StaticBucket = securebucket.New(x.Construct, "Static", securebucket.Props{AccessLogs: x.AccessLogsBucket})
 	x.CdnLogsBucket = securebucket.New(x.Construct, "CdnLogs", securebucket.Props{
 		AccessLogs:      x.AccessLogsBucket,
 		ObjectWriterACL: true,
 		LifecycleRules: []*awss3.LifecycleRule{{
 			Id:         jsii.String("expire-cdn-logs"),
-			Expiration: days(orDefault(p.AccessLogExpiry, DefaultAccessLogExpiry)),
+			Expiration: days(c.AccessLogExpiry),
 		}},
 	})
 	props := &awscloudfront.DistributionProps{
@@ -39,57 +40,95 @@ func (x *ScaledWebTier) newCDN(p *Props) {
 			ResponseHeadersPolicy: awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS(),
 			Compress:              jsii.Bool(true),
 		},
-		MinimumProtocolVersion: awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021,
-		HttpVersion:            awscloudfront.HttpVersion_HTTP2_AND_3,
-		EnableLogging:          jsii.Bool(true),
-		LogBucket:              x.CdnLogsBucket,
-		LogFilePrefix:          jsii.String("cdn/"),
+		// No MinimumProtocolVersion: on the default cloudfront.net
+		// certificate CloudFront fixes the viewer security policy (TLSv1),
+		// and the CDK ignores the prop there with a warning. It takes a
+		// custom certificate (an alternate domain name) to choose one.
+		HttpVersion:   awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableLogging: jsii.Bool(true),
+		LogBucket:     x.CdnLogsBucket,
+		LogFilePrefix: jsii.String("cdn/"),
 	}
-	if p.CDN.WebACLArn != "" {
-		props.WebAclId = jsii.String(p.CDN.WebACLArn)
+	if c.CDN.WebACLArn != "" {
+		props.WebAclId = jsii.String(c.CDN.WebACLArn)
 	}
 	x.Distribution = awscloudfront.NewDistribution(x.Construct, jsii.String("Cdn"), props)
 	nag.Suppress(x.Distribution, "AwsSolutions-CFR1",
 		"The static files are public and served worldwide; there is no country to restrict.")
 	nag.Suppress(x.Distribution, "AwsSolutions-CFR4",
-		"The distribution serves public static files on its cloudfront.net name, whose default certificate CloudFront manages; no cookies or credentials travel on it.")
-	if p.CDN.WebACLArn == "" {
+		"The distribution serves public static files on its cloudfront.net name, whose default certificate CloudFront manages (its viewer TLS policy cannot be chosen without a custom certificate); no cookies or credentials travel on it.")
+	if c.CDN.WebACLArn == "" {
 		nag.Suppress(x.Distribution, "AwsSolutions-CFR2",
 			"The distribution serves cached public static files only (GET/HEAD); set CDN.WebACLArn to attach a us-east-1 web ACL.")
 	}
-	x.StaticDeployment = awss3deployment.NewBucketDeployment(x.Construct, jsii.String("StaticFiles"), &awss3deployment.BucketDeploymentProps{
-		Sources:              &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(staticDir(p)), nil)},
-		DestinationBucket:    x.StaticBucket,
-		DestinationKeyPrefix: jsii.String("static/"),
-		Distribution:         x.Distribution,
-		DistributionPaths:    jsii.Strings("/static/*"),
+	handler, ours, created := nag.Singleton(x.Construct, StaticDeploymentHandlerID, func() {
+		x.StaticDeployment = awss3deployment.NewBucketDeployment(x.Construct, jsii.String("StaticFiles"), &awss3deployment.BucketDeploymentProps{
+			Sources:              &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(c.StaticDir), nil)},
+			DestinationBucket:    x.StaticBucket,
+			DestinationKeyPrefix: jsii.String("static/"),
+			Distribution:         x.Distribution,
+			DistributionPaths:    jsii.Strings("/static/*"),
+			// The CDK's default memory, set so that the deployment runs on a
+			// handler of its own (the CDK keys its singleton handler, and
+			// the deployment's custom resource id, by a memory size given),
+			// not on the one the stack's other bucket deployments share:
+			// the suppressions below then cover what gureum made, never the
+			// app's deployments.
+			MemoryLimit: jsii.Number(StaticDeploymentMemoryMiB),
+		})
 	})
-	suppressBucketDeployment(x.stack())
+	if ours {
+		x.suppressStaticDeployment(handler, created)
+	}
 }
 
-// suppressBucketDeployment records why the CDK's bucket deployment function
-// (one per stack, created at the stack's root) passes.
-func suppressBucketDeployment(stack awscdk.Stack) {
-	for _, c := range *stack.Node().Children() {
-		if !strings.HasPrefix(*c.Node().Id(), "Custom::CDKBucketDeployment") {
-			continue
-		}
-		nag.Suppress(c, "AwsSolutions-IAM4",
-			"The CDK's bucket deployment function logs through AWSLambdaBasicExecutionRole.",
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
-		nag.Suppress(c, "AwsSolutions-IAM5",
-			"The CDK's bucket deployment function copies the static asset into the static bucket (object-level S3 actions on both buckets' objects) and invalidates /static/* (CloudFront invalidations have no narrower resource).")
-		nag.Suppress(c, "AwsSolutions-L1",
-			"The CDK pins the bucket deployment function's runtime; it runs only during deployments.")
+// StaticDeploymentMemoryMiB is the memory of the Lambda function that copies
+// the static files into StaticBucket (the CDK's default, 1024 MiB). Setting
+// it gives ScaledWebTier's deployments their own handler:
+// StaticDeploymentHandlerID, at the stack's root, shared by the stack's
+// tiers but not by bucket deployments that leave the memory unset.
+const StaticDeploymentMemoryMiB = 1024
+
+// StaticDeploymentHandlerID is the construct id of the CDK's bucket
+// deployment handler that StaticDeploymentMemoryMiB selects.
+const StaticDeploymentHandlerID = "Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C1024MiB"
+
+// suppressStaticDeployment records why the CDK's bucket deployment handler
+// that gureum's tiers use passes cdk-nag. The function and its role are the
+// CDK's: the suppressions name exactly what the handler is and the grants
+// each tier's deployment makes (the first tier records the handler's own,
+// every tier its static bucket).
+func (x *ScaledWebTier) suppressStaticDeployment(handler constructs.IConstruct, created bool) {
+	bucket := *awscdk.Stack_Of(x.Construct).GetLogicalId(x.StaticBucket.Node().DefaultChild().(awscdk.CfnElement))
+	nag.Suppress(handler, "AwsSolutions-IAM5",
+		"The CDK's bucket deployment handler copies the static files into "+*x.Node().Path()+"'s static bucket: object-level S3 actions on that bucket's objects.",
+		"Resource::<"+bucket+".Arn>/*")
+	if !created {
+		return
 	}
+	nag.Suppress(handler, "AwsSolutions-IAM4",
+		"The CDK's bucket deployment handler logs through AWSLambdaBasicExecutionRole.",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+	nag.Suppress(handler, "AwsSolutions-IAM5",
+		"The CDK's bucket deployment handler reads the static files from the CDK's asset bucket and writes them into the static buckets (the CDK's S3 read and write grants: object-level actions on the buckets' objects), and invalidates /static/* (CloudFront invalidation actions have no narrower resource than *).",
+		"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
+		`/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-.+\/\*$/`, "Resource::*")
+	nag.Suppress(handler, "AwsSolutions-L1",
+		"The CDK pins the bucket deployment handler's runtime; it runs only during deployments.")
+	nag.Suppress(handler, "Serverless-LambdaLatestVersion",
+		"The CDK pins the bucket deployment handler's runtime; it runs only during deployments.")
+	nag.Suppress(handler, "Serverless-LambdaDLQ",
+		"CloudFormation invokes the bucket deployment handler for each custom resource event and waits for its answer; a failed event fails the stack operation, so no event is left for a dead-letter queue to keep.")
+	nag.Suppress(handler, "Serverless-LambdaTracing",
+		"The CDK's bucket deployment handler runs only during deployments; its logs and the stack events report it.")
 }
 
 // newDNS points Domain at the tier: the Elastic IP at stages 1-2, the load
 // balancer from stage 3, and at stage 5 a record per region with its health
 // check, latency-routed or (Props.Routing) failover-routed with
 // PrimaryRegion's record PRIMARY.
-func (x *ScaledWebTier) newDNS(p *Props) {
-	d := p.Domain
+func (x *ScaledWebTier) newDNS(c *config) {
+	d := c.Domain
 	if d == nil {
 		return
 	}
@@ -101,27 +140,23 @@ func (x *ScaledWebTier) newDNS(p *Props) {
 	} else {
 		props.Target = awsroute53.RecordTarget_FromAlias(awsroute53targets.NewLoadBalancerTarget(x.LoadBalancer, &evaluateTargetHealth{}))
 	}
-	if p.Stage == Global {
+	if c.Stage == Global {
 		region := *x.stack().Region()
 		x.HealthCheck = awsroute53.NewHealthCheck(x.Construct, jsii.String("HealthCheck"), &awsroute53.HealthCheckProps{
 			Type:             awsroute53.HealthCheckType_HTTPS,
 			Fqdn:             x.LoadBalancer.LoadBalancerDnsName(),
 			Port:             jsii.Number(443),
-			ResourcePath:     jsii.String(orDefault(p.HealthCheckPath, DefaultHealthCheckPath)),
+			ResourcePath:     jsii.String(c.HealthCheckPath),
 			EnableSNI:        jsii.Bool(true),
 			FailureThreshold: jsii.Number(3),
 			RequestInterval:  awscdk.Duration_Seconds(jsii.Number(30)),
 		})
 		props.SetIdentifier = jsii.String(x.Name + "-" + region)
 		props.HealthCheck = x.HealthCheck
-		routing := p.Routing
-		if routing == "" {
-			routing = DefaultRouting
-		}
 		switch {
-		case routing == FailoverRouting && x.Primary:
+		case c.Routing == FailoverRouting && x.Primary:
 			props.Failover = awsroute53.Failover_PRIMARY
-		case routing == FailoverRouting:
+		case c.Routing == FailoverRouting:
 			props.Failover = awsroute53.Failover_SECONDARY
 		default:
 			props.Region = jsii.String(region)

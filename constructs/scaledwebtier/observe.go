@@ -12,30 +12,14 @@ import (
 )
 
 // newAlarms creates the stage's alarms and a dashboard that shows them all.
-func (x *ScaledWebTier) newAlarms(p *Props) {
-	a := p.Alarms
-	cpuPct := a.CPUPercent
-	if cpuPct == 0 {
-		cpuPct = DefaultAlarmCPUPercent
-	}
-	errs := a.ServerErrors
-	if errs == 0 {
-		errs = DefaultAlarm5xxPer5Min
-	}
-	conns := a.DatabaseConnections
-	if conns == 0 {
-		conns = DefaultAlarmDBConnections
-	}
-	lag := float64(DefaultAlarmReplicaLagMillis)
-	globalLag := float64(DefaultAlarmGlobalLagMillis)
-	if a.ReplicaLag > 0 {
-		lag = float64(a.ReplicaLag.Milliseconds())
-		globalLag = 5 * lag
-	}
+func (x *ScaledWebTier) newAlarms(c *config) {
+	a := c.Alarms
+	cpuPct, errs, conns := a.CPUPercent, a.ServerErrors, a.DatabaseConnections
+	lag, globalLag := float64(a.ReplicaLag.Milliseconds()), float64(c.globalLag.Milliseconds())
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	path := *x.Node().Path()
 	add := func(key, id string, s alarms.Spec) {
-		x.Alarms[key] = alarms.New(x.Construct, id, s, a.Topic)
+		x.Alarms[key] = alarms.New(x.Construct, id, s, x.AlarmTopic)
 	}
 
 	cpuDims := map[string]*string{}
@@ -78,7 +62,7 @@ func (x *ScaledWebTier) newAlarms(p *Props) {
 		add("UnhealthyHosts", "UnhealthyHostsAlarm", alarms.Spec{
 			Metric:    x.TargetGroup.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(1))}),
 			Threshold: 1, EvaluationPeriods: 5, DatapointsToAlarm: 3,
-			Description: fmt.Sprintf("%s: servers fail the %s health check. The Auto Scaling group replaces them; look at why (journalctl -u gureum-webapp).", path, orDefault(p.HealthCheckPath, DefaultHealthCheckPath)),
+			Description: fmt.Sprintf("%s: servers fail the %s health check. The Auto Scaling group replaces them; look at why (journalctl -u gureum-webapp).", path, c.HealthCheckPath),
 		})
 	}
 
@@ -88,7 +72,7 @@ func (x *ScaledWebTier) newAlarms(p *Props) {
 			Threshold: float64(conns), EvaluationPeriods: 3, DatapointsToAlarm: 2,
 			Description: fmt.Sprintf("%s: %d or more database connections. Look for connection leaks, or pool connections (RDS Proxy).", path, conns),
 		})
-		if p.Stage >= HighlyAvailable {
+		if c.Stage >= HighlyAvailable {
 			add("ReplicaLag", "ReplicaLagAlarm", alarms.Spec{
 				Metric:    x.Database.Metric(jsii.String("AuroraReplicaLagMaximum"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: five}),
 				Threshold: lag, EvaluationPeriods: 3, DatapointsToAlarm: 2,
@@ -110,7 +94,7 @@ func (x *ScaledWebTier) newAlarms(p *Props) {
 		add("SessionThrottles", "SessionThrottlesAlarm", throttleSpec(t.Metric, path, "the sessions table"))
 	}
 	if x.Cache != nil {
-		cacheCPU := orDefault(a.CacheCPUPercent, DefaultAlarmCacheCPUPercent)
+		cacheCPU := a.CacheCPUPercent
 		add("CacheCPU", "CacheCpuAlarm", alarms.Spec{
 			Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 				Namespace: jsii.String("AWS/ElastiCache"), MetricName: jsii.String("EngineCPUUtilization"),
@@ -125,7 +109,7 @@ func (x *ScaledWebTier) newAlarms(p *Props) {
 		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
 	})
 	widgets := []awscloudwatch.IWidget{awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
-		Markdown: jsii.String(fmt.Sprintf("# %s\nStage %d (%s)", path, int(p.Stage), p.Stage)),
+		Markdown: jsii.String(fmt.Sprintf("# %s\nStage %d (%s)", path, int(c.Stage), c.Stage)),
 		Width:    jsii.Number(24), Height: jsii.Number(2),
 	})}
 	for _, k := range sortedKeys(x.Alarms) {

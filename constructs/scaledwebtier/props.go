@@ -93,19 +93,30 @@ type Props struct {
 	// tier grows: stateful resources keep their construct paths and logical
 	// IDs from one stage to the next. Required.
 	Stage Stage
-	// Entry is the directory of the web server's Go main package (e.g.
-	// "functions/webapp/server"), compiled at synth time for linux/arm64 and
-	// shipped as an S3 asset. Required.
+	// Entry names the web server's Go main package, compiled at synth time
+	// for linux/arm64 and shipped as an S3 asset: its Go import path
+	// ("github.com/gureum-cdk/gureum/functions/webapp/server" for gureum's
+	// own server), which builds from any app whose module requires the
+	// package's module, or its directory, relative to the app's working
+	// directory (see golambda). Required.
 	Entry string
-	// StaticDir holds the files served under /static/, deployed to the
-	// static bucket behind CloudFront from stage 4. Default: the "static"
-	// directory next to Entry (Entry/../static, i.e. functions/webapp/static).
+	// StaticDir is the directory of the files served under /static/,
+	// deployed to the static bucket behind CloudFront from stage 4 (an
+	// error before). Default: the "static" directory beside the directory of
+	// Entry's package, found through the import path as Entry is: for
+	// gureum's server, functions/webapp/static of the gureum module (in the
+	// module cache, or a replace directive's directory).
 	StaticDir string
 	// Name prefixes the physical names that must stay fixed for the life of
 	// the tier and be found from every region at stage 5: the database
-	// secret, the data and sessions tables, the global database. Lower-case
-	// letters, digits and hyphens. Changing it replaces those resources.
-	// Default: the construct id in lower case (e.g. "web" for "Web").
+	// secret and cluster identifier, the data and sessions tables, the
+	// global database. 2-40 lower-case letters, digits and hyphens,
+	// starting with a letter. Changing it replaces those resources. Default
+	// at stages 1-4: the stack's name and the construct's path in it with a
+	// hash (e.g. "myapp-web-1f2e3d4c"), unique per account and region and
+	// valid for any construct id. Required at stage 5, where the stacks of
+	// every region must make the same names; to grow a tier that was built
+	// with the default, set it to that default (the error says which).
 	Name string
 
 	// InstanceType is the Graviton instance type of the web servers
@@ -164,7 +175,8 @@ type Props struct {
 	// LatencyRouting.
 	Routing Routing
 
-	// Alarms tunes the alarms; Alarms.Topic receives their notifications.
+	// Alarms tunes the alarms; Alarms.Topic receives their notifications
+	// (ScaledWebTier.AlarmTopic).
 	Alarms Alarms
 	// LogRetention applies to VPC flow logs and database logs. Default: one
 	// year.
@@ -298,7 +310,8 @@ type CDN struct {
 // Alarms tunes the alarms.
 type Alarms struct {
 	// Topic receives alarm and recovery notifications and the Auto Scaling
-	// group's scaling events. Default: nil (alarms without actions).
+	// group's scaling events. Default: the stack's shared alarm topic
+	// (alarmtopic.Shared), encrypted, created once per stack.
 	Topic awssns.ITopic
 	// TopicKey is the KMS key that encrypts Topic. From stage 3 the
 	// construct adds a statement to its key policy

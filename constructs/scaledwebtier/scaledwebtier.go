@@ -2,7 +2,6 @@ package scaledwebtier
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticache"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
@@ -24,9 +24,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
@@ -50,6 +52,12 @@ type ScaledWebTier struct {
 	Vpc          awsec2.IVpc
 	FlowLog      awsec2.FlowLog
 	FlowLogGroup awslogs.LogGroup
+	// S3Endpoint and DynamoDBEndpoint are the new VPC's gateway endpoints,
+	// which keep S3 and DynamoDB traffic off the NAT gateways
+	// (DynamoDBEndpoint from stage 4, or with Engine DynamoDB); nil with
+	// Network.ExistingVpc.
+	S3Endpoint       awsec2.GatewayVpcEndpoint
+	DynamoDBEndpoint awsec2.GatewayVpcEndpoint
 	// SecretsEndpoint lets the secret rotation function reach Secrets
 	// Manager from the isolated subnets (Aurora, stage 2 and above; nil
 	// when Network.ExistingSecretsEndpoint is used instead).
@@ -136,69 +144,79 @@ type ScaledWebTier struct {
 	// Dashboard shows every alarm; Alarms are keyed by name.
 	Dashboard awscloudwatch.Dashboard
 	Alarms    map[string]awscloudwatch.Alarm
+	// AlarmTopic receives the alarms' notifications and, from stage 3, the
+	// group's scaling events: Props.Alarms.Topic, or the stack's shared
+	// alarm topic (alarmtopic.Shared) when none was given. AlarmTopicKey is
+	// the key that encrypts it (Alarms.TopicKey, the topic's own key, or
+	// nil when unknown).
+	AlarmTopic    awssns.ITopic
+	AlarmTopicKey awskms.IKey
 }
 
 // New builds the tier at props.Stage. It panics with a *validate.Error
 // naming every invalid prop before creating anything.
 func New(scope constructs.Construct, id string, props *Props) *ScaledWebTier {
-	if err := validateProps(scope, id, props); err != nil {
+	c, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
 	}
-	p := *props
 	x := &ScaledWebTier{
 		Construct: constructs.NewConstruct(scope, jsii.String(id)),
-		Stage:     p.Stage,
-		Name:      p.Name,
-		Primary:   true,
+		Stage:     c.Stage,
+		Name:      c.Name,
+		Primary:   c.primary,
 		Alarms:    map[string]awscloudwatch.Alarm{},
 	}
-	if x.Name == "" {
-		x.Name = defaultName(id)
-	}
-	if p.Stage == Global {
-		x.Primary = *awscdk.Stack_Of(x.Construct).Region() == p.PrimaryRegion
-	}
 	x.AppEnvironment = map[string]string{
-		"APP_STAGE":  p.Stage.String(),
+		"APP_STAGE":  c.Stage.String(),
 		"AWS_REGION": *awscdk.Stack_Of(x.Construct).Region(),
 	}
-
-	x.newNetwork(&p)
-	x.newApp(&p)
-	if p.Stage >= SplitDatabase {
-		x.newDatabase(&p)
+	x.newAlarmTopic(c)
+	x.newNetwork(c)
+	x.newApp(c)
+	if c.Stage >= SplitDatabase {
+		x.newDatabase(c)
 	}
-	if p.Stage >= Elastic {
-		x.newSessions(&p)
+	if c.Stage >= Elastic {
+		x.newSessions(c)
 	}
-	if p.Stage >= HighlyAvailable {
+	if c.Stage >= HighlyAvailable {
 		x.AccessLogsBucket = newAccessLogs(x.Construct)
 	}
-	if p.Stage >= Elastic {
+	if c.Stage >= Elastic {
 		// Before the servers: their page loads /static/ from the distribution.
-		x.newCDN(&p)
+		x.newCDN(c)
 		x.AppEnvironment["STATIC_BASE_URL"] = "https://" + *x.Distribution.DistributionDomainName()
 	}
 	x.finishUserData()
-	if p.Stage <= SplitDatabase {
-		x.newSingleServer(&p)
+	if c.Stage <= SplitDatabase {
+		x.newSingleServer(c)
 	} else {
-		x.newFleet(&p)
+		x.newFleet(c)
 	}
-	x.newDNS(&p)
-	x.newAlarms(&p)
+	x.newDNS(c)
+	x.newAlarms(c)
 	return x
+}
+
+// newAlarmTopic picks the topic of the alarms and of the group's scaling
+// events: Alarms.Topic, or the stack's shared alarm topic.
+func (x *ScaledWebTier) newAlarmTopic(c *config) {
+	x.AlarmTopic, x.AlarmTopicKey = c.Alarms.Topic, c.Alarms.TopicKey
+	if x.AlarmTopic == nil {
+		shared := alarmtopic.Shared(x.Construct)
+		x.AlarmTopic, x.AlarmTopicKey = shared.Topic, shared.Key
+	}
+	if x.AlarmTopicKey == nil {
+		x.AlarmTopicKey = x.AlarmTopic.MasterKey()
+	}
 }
 
 func (x *ScaledWebTier) stack() awscdk.Stack { return awscdk.Stack_Of(x.Construct) }
 
-func (x *ScaledWebTier) newNetwork(p *Props) {
-	retention := p.LogRetention
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
-	x.FlowLogGroup = loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: retention})
-	if v := p.Network.ExistingVpc; v != nil {
+func (x *ScaledWebTier) newNetwork(c *config) {
+	x.FlowLogGroup = loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: c.LogRetention})
+	if v := c.Network.ExistingVpc; v != nil {
 		x.Vpc = v
 		x.FlowLog = awsec2.NewFlowLog(x.Construct, jsii.String("FlowLog"), &awsec2.FlowLogProps{
 			ResourceType: awsec2.FlowLogResourceType_FromVpc(v),
@@ -206,25 +224,15 @@ func (x *ScaledWebTier) newNetwork(p *Props) {
 			TrafficType:  awsec2.FlowLogTrafficType_ALL,
 		})
 	} else {
-		cidr := p.Network.Cidr
-		if cidr == "" {
-			cidr = DefaultCidr
-		}
-		azs := p.Network.AvailabilityZones
-		if azs == 0 {
-			azs = DefaultAvailabilityZones
-			if p.Stage == SingleServer {
-				azs = 1
-			}
-		}
+		cidr, azs := c.Network.Cidr, c.Network.AvailabilityZones
 		// The order of subnet groups fixes their CIDR blocks: a group added
 		// by a later stage goes last, so earlier subnets keep their ranges.
 		subnets := []*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)}}
-		if p.Stage >= SplitDatabase {
+		if c.Stage >= SplitDatabase {
 			subnets = append(subnets, &awsec2.SubnetConfiguration{Name: jsii.String("Database"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)})
 		}
 		nat := 0
-		if p.Stage >= HighlyAvailable {
+		if c.Stage >= HighlyAvailable {
 			subnets = append(subnets, &awsec2.SubnetConfiguration{Name: jsii.String("App"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(24)})
 			nat = azs
 		}
@@ -240,9 +248,9 @@ func (x *ScaledWebTier) newNetwork(p *Props) {
 		})
 		// Gateway endpoints are free and keep S3 and DynamoDB traffic off the
 		// NAT gateways.
-		vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{Service: awsec2.GatewayVpcEndpointAwsService_S3()})
-		if p.Stage >= Elastic || p.Database.Engine == DynamoDB {
-			vpc.AddGatewayEndpoint(jsii.String("DynamoDB"), &awsec2.GatewayVpcEndpointOptions{Service: awsec2.GatewayVpcEndpointAwsService_DYNAMODB()})
+		x.S3Endpoint = vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{Service: awsec2.GatewayVpcEndpointAwsService_S3()})
+		if c.Stage >= Elastic || c.Database.Engine == DynamoDB {
+			x.DynamoDBEndpoint = vpc.AddGatewayEndpoint(jsii.String("DynamoDB"), &awsec2.GatewayVpcEndpointOptions{Service: awsec2.GatewayVpcEndpointAwsService_DYNAMODB()})
 		}
 		x.Vpc = vpc
 		x.FlowLog = vpc.Node().FindChild(jsii.String("FlowLog")).(awsec2.FlowLog)
@@ -263,8 +271,8 @@ func (x *ScaledWebTier) appSubnets() *awsec2.SubnetSelection {
 
 // newApp builds the server binary as an asset, the instance role and the
 // servers' security group.
-func (x *ScaledWebTier) newApp(p *Props) {
-	bin, err := golambda.Build(p.Entry, "arm64")
+func (x *ScaledWebTier) newApp(c *config) {
+	bin, err := golambda.Build(c.Entry, "arm64")
 	if err != nil {
 		panic(fmt.Errorf("scaledwebtier %q: Entry: %w", *x.Node().Path(), err))
 	}
@@ -286,7 +294,7 @@ func (x *ScaledWebTier) newApp(p *Props) {
 		Resources: jsii.Strings(*x.AppAsset.Bucket().ArnForObjects(x.AppAsset.S3ObjectKey())),
 	}))
 
-	single := p.Stage <= SplitDatabase
+	single := c.Stage <= SplitDatabase
 	desc := "Web servers of " + *x.Node().Path() + ": from the load balancer only"
 	if single {
 		desc = "Web server of " + *x.Node().Path() + ": HTTP and HTTPS from anywhere, no SSH"
@@ -305,7 +313,7 @@ func (x *ScaledWebTier) newApp(p *Props) {
 
 	listen, secure := fmt.Sprintf(":%d", SingleServerPort), "false"
 	if !single {
-		listen, secure = fmt.Sprintf(":%d", orDefault(p.AppPort, DefaultAppPort)), "true"
+		listen, secure = fmt.Sprintf(":%d", c.AppPort), "true"
 	}
 	x.AppEnvironment["LISTEN_ADDR"] = listen
 	x.AppEnvironment["COOKIE_SECURE"] = secure
@@ -332,15 +340,6 @@ func (x *ScaledWebTier) tableArn(name string) string {
 	return *x.stack().FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"), ResourceName: jsii.String(name)})
 }
 
-// orDefault is v, or def when v is the zero value: how a prop meets its default.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
 // days renders a duration of whole days (validated) for the CDK.
 func days(d time.Duration) awscdk.Duration {
 	return awscdk.Duration_Days(jsii.Number(float64(d / (24 * time.Hour))))
@@ -349,14 +348,6 @@ func days(d time.Duration) awscdk.Duration {
 // newAccessLogs creates the bucket for the other buckets' server access logs.
 func newAccessLogs(scope constructs.Construct) awss3.Bucket {
 	return securebucket.NewAccessLogs(scope, "AccessLogs", false)
-}
-
-// staticDir is Props.StaticDir or its default beside Entry.
-func staticDir(p *Props) string {
-	if p.StaticDir != "" {
-		return p.StaticDir
-	}
-	return filepath.Join(filepath.Dir(filepath.Clean(p.Entry)), "static")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

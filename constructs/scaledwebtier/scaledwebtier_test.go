@@ -3,6 +3,7 @@ package scaledwebtier_test
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -13,8 +14,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/cdktest"
 	"github.com/gureum-cdk/gureum/constructs/internal/validate"
@@ -22,7 +24,10 @@ import (
 )
 
 const (
-	entry     = "../../functions/webapp/server"
+	// entry is the import path a user's app gives; dirEntry is the same
+	// package by directory, as an app in this repository may give it.
+	entry     = "github.com/gureum-cdk/gureum/functions/webapp/server"
+	dirEntry  = "../../functions/webapp/server"
 	primary   = "ap-northeast-2"
 	secondary = "ap-northeast-1"
 )
@@ -36,6 +41,10 @@ type variant struct {
 	// setup changes the props with resources made in the stack (or in
 	// another stack of its app).
 	setup func(awscdk.Stack, *scaledwebtier.Props)
+	// user are the paths of constructs the test made itself, as a user's
+	// app would: their cdk-nag findings are the user's, and no
+	// suppression of the tier's may reach them.
+	user []string
 }
 
 var variants = []variant{
@@ -47,7 +56,11 @@ var variants = []variant{
 	{name: "stage5-secondary", stage: scaledwebtier.Global, region: secondary},
 	{name: "ddb2", stage: scaledwebtier.SplitDatabase, region: primary, tweak: dynamoDB},
 	{name: "ddb3", stage: scaledwebtier.HighlyAvailable, region: primary, tweak: dynamoDB},
-	{name: "ddb4", stage: scaledwebtier.Elastic, region: primary, tweak: dynamoDB},
+	// A directory Entry at stage 4: the static files are beside it.
+	{name: "ddb4", stage: scaledwebtier.Elastic, region: primary, tweak: func(p *scaledwebtier.Props) {
+		dynamoDB(p)
+		p.Entry = dirEntry
+	}},
 	{name: "ddb5", stage: scaledwebtier.Global, region: primary, tweak: dynamoDB},
 	{name: "stage4-valkey-mysql", stage: scaledwebtier.Elastic, region: primary, tweak: func(p *scaledwebtier.Props) {
 		p.Sessions.Store = scaledwebtier.SessionsValkey
@@ -73,6 +86,26 @@ var variants = []variant{
 	// with its own Secrets Manager endpoint.
 	{name: "stage3-vpc-from-stack", stage: scaledwebtier.HighlyAvailable, region: primary, setup: vpcFromStack},
 	{name: "stage2-imported-vpc", stage: scaledwebtier.SplitDatabase, region: primary, setup: importedVpcWithEndpoint},
+	// Two tiers in one stack, one with the odd id "C" and the default
+	// Name, beside the user's own bucket deployment.
+	{name: "two-tiers", stage: scaledwebtier.Elastic, region: primary, setup: twoTiers, user: []string{"/Test/UserFiles", "/Test/" + cdkDeploymentHandler}},
+}
+
+// cdkDeploymentHandler is the CDK's bucket deployment handler that bucket
+// deployments with the default memory share.
+const cdkDeploymentHandler = "Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C"
+
+// twoTiers adds, before the tier "Web", the user's own bucket and bucket
+// deployment and a second tier with the id "C" and the default Name.
+func twoTiers(stack awscdk.Stack, p *scaledwebtier.Props) {
+	bucket := awss3.NewBucket(stack, jsii.String("UserFiles"), nil)
+	awss3deployment.NewBucketDeployment(stack, jsii.String("UserFiles/Deploy"), &awss3deployment.BucketDeploymentProps{
+		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Data(jsii.String("hello.txt"), jsii.String("hello"), nil)},
+		DestinationBucket: bucket,
+	})
+	c := *p
+	c.Name = ""
+	scaledwebtier.New(stack, "C", &c)
 }
 
 func dynamoDB(p *scaledwebtier.Props) { p.Database.Engine = scaledwebtier.DynamoDB }
@@ -108,6 +141,7 @@ func props(stack awscdk.Stack, s scaledwebtier.Stage) *scaledwebtier.Props {
 	p := &scaledwebtier.Props{
 		Stage:  s,
 		Entry:  entry,
+		Name:   "web",
 		Domain: &scaledwebtier.Domain{Name: "www.example.com", HostedZone: zone},
 	}
 	if s == scaledwebtier.Global {
@@ -131,7 +165,7 @@ func get(t *testing.T, name string) *synthed {
 		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
 			Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String(v.region)},
 		})
-		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+		cdktest.ApplyNag(app)
 		p := props(stack, v.stage)
 		if v.tweak != nil {
 			v.tweak(p)
@@ -757,7 +791,7 @@ func TestStatefulRetainedAndNoWildcardActions(t *testing.T) {
 
 func TestNoNagFindings(t *testing.T) {
 	for _, v := range variants {
-		t.Run(v.name, func(t *testing.T) { cdktest.NoNagFindings(t, get(t, v.name).stack) })
+		t.Run(v.name, func(t *testing.T) { cdktest.NoNagFindings(t, get(t, v.name).stack, v.user...) })
 	}
 }
 
@@ -915,7 +949,7 @@ func TestValidate(t *testing.T) {
 	})
 	domain := &scaledwebtier.Domain{Name: "www.example.com", HostedZone: zone}
 	base := func(s scaledwebtier.Stage, f func(*scaledwebtier.Props)) *scaledwebtier.Props {
-		p := &scaledwebtier.Props{Stage: s, Entry: entry}
+		p := &scaledwebtier.Props{Stage: s, Entry: entry, Name: "web"}
 		if s >= scaledwebtier.HighlyAvailable {
 			p.Domain = domain
 		}
@@ -985,7 +1019,7 @@ func TestValidate(t *testing.T) {
 			p.Network.ExistingVpc = importedVpc(stack, "Existing", true, true, true)
 		}), []string{"Network.ExistingVpc: is set together with Network.Cidr or Network.AvailabilityZones: use one or the other"}},
 		{"bad name", stack, base(1, func(p *scaledwebtier.Props) { p.Name = "Web_Tier" }),
-			[]string{`Name: "Web_Tier" must be 2-40 lower-case letters, digits or hyphens, starting with a letter`}},
+			[]string{`Name: "Web_Tier" must be 2-40 lower-case letters, digits or hyphens, starting with a letter, not ending with a hyphen or holding two in a row`}},
 		{"bad session ttl", stack, base(4, func(p *scaledwebtier.Props) { p.Sessions.TTL = time.Millisecond }),
 			[]string{"Sessions.TTL: 1ms must be at least 1s"}},
 		{"fleet props before stage 3", stack, base(2, func(p *scaledwebtier.Props) {
@@ -1086,6 +1120,24 @@ func TestValidate(t *testing.T) {
 		}},
 		{"valid stage 1", stack, base(1, nil), nil},
 		{"valid stage 5", stack, base(5, nil), nil},
+		{"import path at stage 4", stack, base(4, nil), nil},
+		{"directory at stage 4", stack, base(4, func(p *scaledwebtier.Props) { p.Entry = dirEntry }), nil},
+		{"no static files beside the entry", stack, base(4, func(p *scaledwebtier.Props) { p.Entry = "../../functions/crawler" }),
+			[]string{"StaticDir: its default, ../../functions/static (the \"static\" directory beside Entry's package), is not a directory: set StaticDir to the directory of the files to serve under /static/"}},
+		{"no static files beside the import path", stack, base(5, func(p *scaledwebtier.Props) { p.Entry = "github.com/gureum-cdk/gureum/functions/crawler" }),
+			[]string{"StaticDir: its default, " + filepath.Join(repoRoot(t), "functions", "static") + " (the \"static\" directory beside Entry's package), is not a directory: set StaticDir to the directory of the files to serve under /static/"}},
+		{"static dir given", stack, base(4, func(p *scaledwebtier.Props) {
+			p.Entry, p.StaticDir = "../../functions/crawler", "../../functions/webapp/static"
+		}), nil},
+		{"static dir missing", stack, base(4, func(p *scaledwebtier.Props) { p.StaticDir = "nope" }),
+			[]string{`StaticDir: "nope" is not a directory`}},
+		{"static dir before stage 4", stack, base(3, func(p *scaledwebtier.Props) { p.StaticDir = "../../functions/webapp/static" }),
+			[]string{"StaticDir: static files move to S3 behind CloudFront at stage 4 (Elastic); this is stage 3"}},
+		{"name with two hyphens", stack, base(2, func(p *scaledwebtier.Props) { p.Name = "web--tier" }),
+			[]string{`Name: "web--tier" must be 2-40 lower-case letters, digits or hyphens, starting with a letter, not ending with a hyphen or holding two in a row`}},
+		{"no name at stage 5", stack, base(5, func(p *scaledwebtier.Props) { p.Name = "" }),
+			[]string{`Name: is required at stage 5: every region's stack finds the tables, the database secret and the global cluster by names made from it; ` +
+				`to keep the data the tier holds at stages 2-4 in this stack, set it to the name they were made with, the stage 1-4 default "v-web-9cd1679e"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { checkProblems(t, scaledwebtier.Validate(c.stack, "Web", c.props), c.want) })

@@ -34,52 +34,56 @@ var (
 // Validate reports every invalid prop at once, without creating anything.
 // New panics with the same *validate.Error.
 func Validate(scope constructs.Construct, id string, props *Props) error {
-	return validateProps(scope, id, props)
+	_, err := resolve(scope, id, props)
+	return err
 }
 
-func validateProps(scope constructs.Construct, id string, p *Props) error {
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once. Checks of what a caller set read props; checks of the values
+// the tier will use read the config.
+func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	v := validate.New("scaledwebtier", scope, id)
 	if p == nil {
 		v.Addf("Props", "must not be nil: at least Stage and Entry are required")
-		return v.Err()
+		return nil, v.Err()
 	}
 	s := p.Stage
 	if !v.Check(s >= SingleServer && s <= Global, "Stage", "%d is not a stage: use 1 (SingleServer), 2 (SplitDatabase), 3 (HighlyAvailable), 4 (Elastic) or 5 (Global)", int(s)) {
-		return v.Err()
+		return nil, v.Err()
 	}
-	if err := golambda.CheckEntry(p.Entry); err != nil {
-		v.Addf("Entry", "%v", err)
+	c := withDefaults(scope, id, p)
+	entryErr := golambda.CheckEntry(p.Entry)
+	if entryErr != nil {
+		v.Addf("Entry", "%v", entryErr)
 	}
-	if p.StaticDir != "" && s >= Elastic {
-		if st, err := os.Stat(p.StaticDir); err != nil || !st.IsDir() {
-			v.Addf("StaticDir", "%q is not a directory", p.StaticDir)
-		}
+	if s >= Elastic {
+		checkStaticDir(v, p, c, entryErr == nil)
+	} else {
+		v.Check(p.StaticDir == "", "StaticDir", "static files move to S3 behind CloudFront at stage 4 (Elastic); this is stage %d", s)
 	}
-	v.Check(p.Name == "" || nameRE.MatchString(p.Name), "Name", "%q must be 2-40 lower-case letters, digits or hyphens, starting with a letter", p.Name)
-	if p.Name == "" {
-		v.Check(nameRE.MatchString(defaultName(id)), "Name", "the default derived from the construct id %q (%q) is not a valid name: set Name", id, defaultName(id))
+	switch {
+	case p.Name != "":
+		v.Check(nameRE.MatchString(p.Name) && !strings.Contains(p.Name, "--"), "Name", "%q must be 2-40 lower-case letters, digits or hyphens, starting with a letter, not ending with a hyphen or holding two in a row", p.Name)
+	case s == Global && scope != nil && *awscdk.Stack_Of(scope).Node().Path() != "":
+		v.Addf("Name", "is required at stage 5: every region's stack finds the tables, the database secret and the global cluster by names made from it; "+
+			"to keep the data the tier holds at stages 2-4 in this stack, set it to the name they were made with, the stage 1-4 default %q", defaultName(scope, id))
+	case s == Global:
+		v.Addf("Name", "is required at stage 5: every region's stack finds the tables, the database secret and the global cluster by names made from it")
 	}
 	if p.InstanceType != "" {
 		checkInstanceType(v, p.InstanceType)
 	}
 	v.Check(p.VolumeGiB == 0 || (p.VolumeGiB >= 8 && p.VolumeGiB <= 16384), "VolumeGiB", "%d must be between 8 and 16384 (Amazon Linux 2023 needs 8)", p.VolumeGiB)
-	checkFleetProps(v, p, s)
-
-	region := ""
-	if scope != nil {
-		if r := awscdk.Stack_Of(scope).Region(); r != nil && !*awscdk.Token_IsUnresolved(r) {
-			region = *r
-		}
-	}
-	if s >= HighlyAvailable && region == "" {
+	checkFleetProps(v, p, c)
+	if s >= HighlyAvailable && c.region == "" {
 		v.Addf("Stage", "stage %d needs a stack with a concrete region (Env.Region): load balancer access logging needs the region's log-delivery account", s)
 	}
 
 	checkDomain(v, p, s)
 	checkNetwork(v, p.Network, s)
 	checkExistingVpc(v, p, s)
-	checkCapacity(v, p.Capacity, s)
-	checkDatabase(v, p.Database, s)
+	checkCapacity(v, p.Capacity, c)
+	checkDatabase(v, p.Database, c)
 	checkSessions(v, p.Sessions, s)
 	if s < Elastic && p.CDN.WebACLArn != "" {
 		v.Addf("CDN.WebACLArn", "static content moves to CloudFront at stage 4 (Elastic); this is stage %d", s)
@@ -87,7 +91,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	if a := p.CDN.WebACLArn; a != "" && !strings.HasPrefix(a, "arn:aws") {
 		v.Addf("CDN.WebACLArn", "%q is not an ARN", a)
 	}
-	checkGlobal(v, p, s, region)
+	checkGlobal(v, p, s, c.region)
 
 	a := p.Alarms
 	v.Check(a.CPUPercent >= 0 && a.CPUPercent <= 100, "Alarms.CPUPercent", "%v must be between 0 and 100", a.CPUPercent)
@@ -96,7 +100,29 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	v.Check(a.ReplicaLag >= 0, "Alarms.ReplicaLag", "must not be negative, got %s", a.ReplicaLag)
 	v.Check(a.CacheCPUPercent >= 0 && a.CacheCPUPercent <= 100, "Alarms.CacheCPUPercent", "%v must be between 0 and 100", a.CacheCPUPercent)
 	v.Check(a.TopicKey == nil || a.Topic != nil, "Alarms.TopicKey", "is set without Alarms.Topic")
-	return v.Err()
+	return c, v.Err()
+}
+
+// checkStaticDir checks the directory deployed under /static/ from stage 4:
+// StaticDir as given, or its default beside Entry's package (checked only
+// when Entry resolves: a bad Entry is reported under Entry).
+func checkStaticDir(v *validate.Problems, p *Props, c *config, entryOK bool) {
+	if p.StaticDir != "" {
+		if st, err := os.Stat(p.StaticDir); err != nil || !st.IsDir() {
+			v.Addf("StaticDir", "%q is not a directory", p.StaticDir)
+		}
+		return
+	}
+	if !entryOK {
+		return
+	}
+	if c.staticErr != nil {
+		v.Addf("StaticDir", "its default, the \"static\" directory beside Entry's package, cannot be found: %v; set StaticDir", c.staticErr)
+		return
+	}
+	if st, err := os.Stat(c.StaticDir); err != nil || !st.IsDir() {
+		v.Addf("StaticDir", "its default, %s (the \"static\" directory beside Entry's package), is not a directory: set StaticDir to the directory of the files to serve under /static/", c.StaticDir)
+	}
 }
 
 // day is the unit of the props AWS counts in whole days.
@@ -114,7 +140,8 @@ func checkDays(v *validate.Problems, prop string, d time.Duration, min, max int)
 
 // checkFleetProps checks the props of the load balanced fleet (stage 3 and
 // above).
-func checkFleetProps(v *validate.Problems, p *Props, s Stage) {
+func checkFleetProps(v *validate.Problems, p *Props, c *config) {
+	s := p.Stage
 	if s < HighlyAvailable {
 		why := fmt.Sprintf("the load balancer starts at stage 3 (HighlyAvailable); the single server of stage %d serves port %d", s, SingleServerPort)
 		v.Check(p.AppPort == 0, "AppPort", "%s", why)
@@ -124,15 +151,13 @@ func checkFleetProps(v *validate.Problems, p *Props, s Stage) {
 		v.Check(p.AccessLogExpiry == 0, "AccessLogExpiry", "%s", why)
 		return
 	}
-	v.Check(p.AppPort >= 0 && p.AppPort <= 65535, "AppPort", "%d is not a TCP port (1-65535)", p.AppPort)
-	if h := p.HealthCheckPath; h != "" {
-		v.Check(healthPathRE.MatchString(h) && len(h) <= 255, "HealthCheckPath", "%q must be a path starting with \"/\", without spaces or a query, at most 255 characters", h)
+	v.Check(c.AppPort >= 1 && c.AppPort <= 65535, "AppPort", "%d is not a TCP port (1-65535)", c.AppPort)
+	h := c.HealthCheckPath
+	v.Check(healthPathRE.MatchString(h) && len(h) <= 255, "HealthCheckPath", "%q must be a path starting with \"/\", without spaces or a query, at most 255 characters", h)
+	if d := c.StickySessionDuration; v.Check(d%time.Second == 0 && d >= time.Second && d <= 7*day, "StickySessionDuration", "%s must be whole seconds between 1s and 7 days", d) {
+		v.Check(p.StickySessionDuration == 0 || c.sticky, "StickySessionDuration", "is set but sticky sessions are off at stage %d: set StickySessions", s)
 	}
-	if d := p.StickySessionDuration; d != 0 {
-		v.Check(d%time.Second == 0 && d >= time.Second && d <= 7*day, "StickySessionDuration", "%s must be whole seconds between 1s and 7 days", d)
-		v.Check(stickySessions(p), "StickySessionDuration", "is set but sticky sessions are off at stage %d: set StickySessions", s)
-	}
-	checkDays(v, "AccessLogExpiry", p.AccessLogExpiry, 1, 36500)
+	checkDays(v, "AccessLogExpiry", c.AccessLogExpiry, 1, 36500)
 }
 
 // checkExistingVpc checks that an imported VPC has the subnet groups the
@@ -218,34 +243,27 @@ func checkNetwork(v *validate.Problems, n Network, s Stage) {
 	}
 }
 
-func checkCapacity(v *validate.Problems, c Capacity, s Stage) {
+func checkCapacity(v *validate.Problems, raw Capacity, c *config) {
+	s := c.Stage
 	if s < HighlyAvailable {
-		v.Check(c == (Capacity{}), "Capacity", "the Auto Scaling group starts at stage 3 (HighlyAvailable); stage %d runs one server", s)
+		v.Check(raw == (Capacity{}), "Capacity", "the Auto Scaling group starts at stage 3 (HighlyAvailable); stage %d runs one server", s)
 		return
 	}
-	min, max := c.Min, c.Max
-	if min == 0 {
-		min = DefaultMinCapacity
-	}
-	if max == 0 {
-		max = defaultMax(s)
-		if max < min {
-			max = min
-		}
-	}
-	v.Check(min >= 2, "Capacity.Min", "%d must be at least 2: one server per AZ keeps the tier up when an AZ fails", c.Min)
-	v.Check(max >= min, "Capacity.Max", "%d is below Capacity.Min (%d)", max, min)
-	v.Check(max <= 1000, "Capacity.Max", "%d is above 1000", max)
+	k := c.Capacity
+	v.Check(k.Min >= 2, "Capacity.Min", "%d must be at least 2: one server per AZ keeps the tier up when an AZ fails", k.Min)
+	v.Check(k.Max >= k.Min, "Capacity.Max", "%d is below Capacity.Min (%d)", k.Max, k.Min)
+	v.Check(k.Max <= 1000, "Capacity.Max", "%d is above 1000", k.Max)
 	if s < Elastic {
-		v.Check(c.TargetCPUPercent == 0, "Capacity.TargetCPUPercent", "target-tracking scaling starts at stage 4 (Elastic)")
-		v.Check(c.RequestsPerTarget == 0, "Capacity.RequestsPerTarget", "target-tracking scaling starts at stage 4 (Elastic)")
+		v.Check(raw.TargetCPUPercent == 0, "Capacity.TargetCPUPercent", "target-tracking scaling starts at stage 4 (Elastic)")
+		v.Check(raw.RequestsPerTarget == 0, "Capacity.RequestsPerTarget", "target-tracking scaling starts at stage 4 (Elastic)")
 		return
 	}
-	v.Check(c.TargetCPUPercent >= 0 && c.TargetCPUPercent <= 100 && (c.TargetCPUPercent == 0 || c.TargetCPUPercent >= 10), "Capacity.TargetCPUPercent", "%v must be between 10 and 100", c.TargetCPUPercent)
-	v.Check(c.RequestsPerTarget >= 0, "Capacity.RequestsPerTarget", "must not be negative, got %d", c.RequestsPerTarget)
+	v.Check(k.TargetCPUPercent >= 10 && k.TargetCPUPercent <= 100, "Capacity.TargetCPUPercent", "%v must be between 10 and 100", k.TargetCPUPercent)
+	v.Check(k.RequestsPerTarget >= 0, "Capacity.RequestsPerTarget", "must not be negative, got %d", k.RequestsPerTarget)
 }
 
-func checkDatabase(v *validate.Problems, d Database, s Stage) {
+func checkDatabase(v *validate.Problems, d Database, c *config) {
+	s := c.Stage
 	if s < SplitDatabase {
 		v.Check(d == (Database{}), "Database", "the database moves off the web server at stage 2 (SplitDatabase); stage 1 has none")
 		return
@@ -264,14 +282,7 @@ func checkDatabase(v *validate.Problems, d Database, s Stage) {
 	}
 	v.Check(d.MinACU == 0 || (d.MinACU >= 0.5 && d.MinACU <= 256), "Database.MinACU", "%v must be between 0.5 and 256", d.MinACU)
 	v.Check(d.MaxACU == 0 || (d.MaxACU >= 1 && d.MaxACU <= 256), "Database.MaxACU", "%v must be between 1 and 256", d.MaxACU)
-	min, max := d.MinACU, d.MaxACU
-	if min == 0 {
-		min = DefaultDatabaseMinACU
-	}
-	if max == 0 {
-		max = DefaultDatabaseMaxACU
-	}
-	v.Check(max >= min, "Database.MaxACU", "%v is below Database.MinACU (%v)", max, min)
+	v.Check(c.Database.MaxACU >= c.Database.MinACU, "Database.MaxACU", "%v is below Database.MinACU (%v)", c.Database.MaxACU, c.Database.MinACU)
 	checkDays(v, "Database.BackupRetention", d.BackupRetention, 1, 35)
 	checkDays(v, "Database.SecretRotation", d.SecretRotation, 1, 1000)
 	if d.Engine != DynamoDB {
@@ -383,30 +394,4 @@ func checkGlobal(v *validate.Problems, p *Props, s Stage, region string) {
 	if p.Database.Engine == DynamoDB && p.Database.Readers > 0 {
 		v.Addf("Database.Readers", "applies to Aurora only")
 	}
-}
-
-// defaultName is the Name derived from the construct id.
-func defaultName(id string) string {
-	var b strings.Builder
-	for i, c := range id {
-		switch {
-		case c >= 'A' && c <= 'Z':
-			if i > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(c + 'a' - 'A')
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
-			b.WriteRune(c)
-		default:
-			b.WriteByte('-')
-		}
-	}
-	return b.String()
-}
-
-func defaultMax(s Stage) int {
-	if s >= Elastic {
-		return DefaultElasticMaxCapacity
-	}
-	return DefaultMaxCapacity
 }

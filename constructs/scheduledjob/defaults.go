@@ -1,6 +1,7 @@
 package scheduledjob
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -45,3 +46,38 @@ const (
 	MaxAsyncRetries  = 2
 	MaxAsyncEventAge = 6 * time.Hour
 )
+
+// config is Props with every default applied: withDefaults makes it once,
+// and validation and the builders read it.
+type config struct {
+	Props
+	// retries and asyncRetries are Retry.MaxRetries and
+	// Function.AsyncRetries, or their defaults; asyncAge bounds Lambda's
+	// asynchronous retries (Retry.MaxEventAge, at most MaxAsyncEventAge).
+	retries, asyncRetries int
+	asyncAge              time.Duration
+}
+
+// withDefaults resolves every default of p.
+func withDefaults(p *Props) *config {
+	c := &config{Props: *p, retries: DefaultMaxRetries, asyncRetries: DefaultAsyncRetries}
+	if p.Retry.MaxRetries != nil {
+		c.retries = *p.Retry.MaxRetries
+	}
+	if p.Function.AsyncRetries != nil {
+		c.asyncRetries = *p.Function.AsyncRetries
+	}
+	c.Retry.MaxEventAge = cmp.Or(p.Retry.MaxEventAge, DefaultMaxEventAge)
+	c.asyncAge = min(c.Retry.MaxEventAge, MaxAsyncEventAge)
+	f := &c.Function
+	f.MemoryMB = cmp.Or(f.MemoryMB, DefaultMemoryMB)
+	f.Timeout = cmp.Or(f.Timeout, DefaultTimeout)
+	f.LogRetention = cmp.Or(f.LogRetention, DefaultLogRetention)
+	c.DeadLetterQueue.Retention = cmp.Or(p.DeadLetterQueue.Retention, DefaultQueueRetention)
+	c.Schedules = make([]Schedule, len(p.Schedules))
+	for i, s := range p.Schedules {
+		s.TimeZone = cmp.Or(s.TimeZone, DefaultTimeZone)
+		c.Schedules[i] = s
+	}
+	return c
+}

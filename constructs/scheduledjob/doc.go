@@ -8,17 +8,9 @@
 // invoke this function only; a schedule group per job; and alarms on
 // function errors and on the dead-letter queue.
 //
-// The smallest use is a handler and a schedule:
-//
-//	job := scheduledjob.New(stack, "EventNotices", &scheduledjob.Props{
-//		Entry: "functions/gameevents/publisher",
-//		Schedules: []scheduledjob.Schedule{
-//			{Name: "event-start", Expression: "cron(0 13 * * ? *)", Payload: map[string]string{"event": "start", "eventId": "raid", "message": "Go!"}},
-//			{Name: "event-end", Expression: "cron(0 18 * * ? *)", Payload: map[string]string{"event": "end", "eventId": "raid", "message": "Bye!"}},
-//		},
-//		Function: scheduledjob.Function{Environment: map[string]string{"TOPIC_ARN": *topic.TopicArn()}},
-//	})
-//	topic.GrantPublish(job.Function) // what the handler calls is the caller's to grant
+// ExampleNew is the smallest use, in the form an app copies: a handler named
+// by its import path, two schedules with their payloads, and the grant of
+// what the handler calls (the caller's to make).
 //
 // Expressions are EventBridge Scheduler's: "cron(min hour day-of-month month
 // day-of-week year)" with exactly one of day-of-month and day-of-week set to
@@ -27,7 +19,9 @@
 //
 // The function gets no permission beyond writing its logs and traces and
 // sending failed runs to the dead-letter queue; grant what the handler calls
-// through Job.Function. Defaults live in defaults.go; a field set in Props
-// always wins over the default. Every resource made is an exported field of
-// Job for escape hatches.
+// through Job.Function. The alarms notify Alarms.Topic, or the stack's shared
+// alarm topic (alarmtopic.Shared) when none is given (Job.AlarmTopic).
+// Defaults live in defaults.go (withDefaults resolves them once); a field set
+// in Props always wins over the default. Every resource made is an exported
+// field of Job for escape hatches.
 package scheduledjob

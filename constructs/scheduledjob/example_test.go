@@ -15,7 +15,9 @@ import (
 // One job, two schedules with their own payloads: announce the start and the
 // end of a daily event at 13:00 and 18:00 Seoul time. The handler is named by
 // its import path, which resolves from any app whose module requires gureum.
-func Example() {
+// With no Alarms.Topic, the job's alarms notify the stack's shared alarm
+// topic (job.AlarmTopic).
+func ExampleNew() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("GameEvents"), nil)
 	topic := awssns.NewTopic(stack, jsii.String("Players"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})
@@ -48,9 +50,11 @@ func Example() {
 		p := (*r)["Properties"].(map[string]any)
 		fmt.Println("function:", p["Runtime"], p["Architectures"], p["MemorySize"], "MB,", p["Timeout"], "s")
 	}
+	fmt.Println("alarms to:", *job.AlarmTopic.Node().Path())
 	// Output:
 	// schedule group: GameEvents-EventNotices-220CFA00
 	// event-end: cron(0 18 * * ? *) in Asia/Seoul, 3 retries, input {"event":"end","eventId":"raid","message":"Bye!"}
 	// event-start: cron(0 13 * * ? *) in Asia/Seoul, 3 retries, input {"event":"start","eventId":"raid","message":"Go!"}
 	// function: provided.al2023 [arm64] 256 MB, 60 s
+	// alarms to: GameEvents/GureumAlarmTopic/Topic
 }

@@ -11,7 +11,11 @@ import (
 // Props configures a Job. The zero value of every field is the secure
 // default; Entry and Schedules are required.
 type Props struct {
-	// Entry is the directory of the handler's Go main package. Required.
+	// Entry names the handler's Go main package: its import path
+	// ("github.com/you/app/functions/report"), which builds from any
+	// working directory of an app whose module requires the package's
+	// module, or its directory relative to the app's working directory (see
+	// golambda). Required.
 	Entry string
 	// Schedules run the function. At least one is required; names are unique
 	// within the job.
@@ -100,7 +104,8 @@ type DeadLetterQueue struct {
 
 // Alarms routes the job's alarms.
 type Alarms struct {
-	// Topic receives alarm and recovery notifications. Default: nil (alarms
-	// without actions).
+	// Topic receives alarm and recovery notifications. Default: the stack's
+	// shared alarm topic (alarmtopic.Shared), encrypted, created once per
+	// stack.
 	Topic awssns.ITopic
 }

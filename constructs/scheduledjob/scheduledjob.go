@@ -13,10 +13,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/alarms"
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
@@ -43,56 +45,53 @@ type Job struct {
 	// DeadLetterQueue receives the runs Scheduler could not deliver and the
 	// runs whose handler failed after Lambda's retries.
 	DeadLetterQueue awssqs.Queue
-	// Alarms maps "Errors" and "DeadLetters" to their alarms.
-	Alarms map[string]awscloudwatch.Alarm
+	// AsyncInvokeConfig sends the runs whose handler failed after Lambda's
+	// retries to DeadLetterQueue.
+	AsyncInvokeConfig awslambda.EventInvokeConfig
+	// Alarms maps "Errors" and "DeadLetters" to their alarms; AlarmTopic
+	// receives their notifications: Props.Alarms.Topic, or the stack's
+	// shared alarm topic (alarmtopic.Shared).
+	Alarms     map[string]awscloudwatch.Alarm
+	AlarmTopic awssns.ITopic
 }
 
 // New creates a Job. It panics with a *validate.Error that names every
 // invalid prop (see Validate) before it creates any resource.
 func New(scope constructs.Construct, id string, props *Props) *Job {
-	if err := validateProps(scope, id, props); err != nil {
+	c, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
 	}
-	p := *props
 	j := &Job{
 		Construct: constructs.NewConstruct(scope, jsii.String(id)),
 		Schedules: map[string]awsscheduler.CfnSchedule{},
 		Alarms:    map[string]awscloudwatch.Alarm{},
 	}
+	j.AlarmTopic = c.Alarms.Topic
+	if j.AlarmTopic == nil {
+		j.AlarmTopic = alarmtopic.Shared(j.Construct).Topic
+	}
 	path := *j.Node().Path()
-	j.newQueue(p.DeadLetterQueue)
-	j.newFunction(&p)
+	j.newQueue(c.DeadLetterQueue)
+	j.newFunction(c)
 
 	j.GroupName = naming.Unique(j.Construct, "", 64)
 	j.Group = awsscheduler.NewCfnScheduleGroup(j.Construct, jsii.String("Group"), &awsscheduler.CfnScheduleGroupProps{
 		Name: jsii.String(j.GroupName),
 	})
 	j.newSchedulerRole()
-
-	retries := DefaultMaxRetries
-	if p.Retry.MaxRetries != nil {
-		retries = *p.Retry.MaxRetries
+	for _, s := range c.Schedules {
+		j.addSchedule(s, c, path)
 	}
-	age := p.Retry.MaxEventAge
-	if age == 0 {
-		age = DefaultMaxEventAge
-	}
-	for _, s := range p.Schedules {
-		j.addSchedule(s, retries, age, path)
-	}
-	j.newAlarms(p.Alarms, path)
+	j.newAlarms(path)
 	return j
 }
 
 func (j *Job) newQueue(q DeadLetterQueue) {
-	retention := q.Retention
-	if retention == 0 {
-		retention = DefaultQueueRetention
-	}
 	props := &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Seconds(jsii.Number(retention.Seconds())),
+		RetentionPeriod: awscdk.Duration_Seconds(jsii.Number(q.Retention.Seconds())),
 		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
 	}
 	if q.EncryptionKey != nil {
@@ -100,55 +99,37 @@ func (j *Job) newQueue(q DeadLetterQueue) {
 		props.EncryptionMasterKey = q.EncryptionKey
 	}
 	j.DeadLetterQueue = awssqs.NewQueue(j.Construct, jsii.String("DeadLetterQueue"), props)
-	nag.Suppress(j.DeadLetterQueue, "AwsSolutions-SQS3",
-		"This queue is itself the dead-letter queue of the job's schedules and of the function's asynchronous invocations.")
+	why := "This queue is itself the dead-letter queue of the job's schedules and of the function's asynchronous invocations."
+	nag.Suppress(j.DeadLetterQueue, "AwsSolutions-SQS3", why)
+	nag.Suppress(j.DeadLetterQueue, "Serverless-SQSRedrivePolicy", why)
 }
 
-func (j *Job) newFunction(p *Props) {
-	f := p.Function
-	timeout := f.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	memory := f.MemoryMB
-	if memory == 0 {
-		memory = DefaultMemoryMB
-	}
-	retention := f.LogRetention
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
-	desc := p.Description
+func (j *Job) newFunction(c *config) {
+	f := c.Function
+	desc := c.Description
 	if desc == "" {
 		desc = "Scheduled job " + *j.Node().Path()
 	}
 	fn := golambda.New(j.Construct, "Function", golambda.Props{
-		Entry:               p.Entry,
+		Entry:               c.Entry,
 		Description:         desc,
-		MemoryMB:            memory,
-		Timeout:             timeout,
+		MemoryMB:            f.MemoryMB,
+		Timeout:             f.Timeout,
 		ReservedConcurrency: f.ReservedConcurrency,
 		Environment:         f.Environment,
 		LogLevel:            f.LogLevel,
-		LogRetention:        retention,
+		LogRetention:        f.LogRetention,
 		X86:                 f.X86,
 	})
 	j.Function, j.FunctionRole, j.LogGroup = fn.Function, fn.Role, fn.LogGroup
-
-	asyncRetries := DefaultAsyncRetries
-	if f.AsyncRetries != nil {
-		asyncRetries = *f.AsyncRetries
-	}
-	age := p.Retry.MaxEventAge
-	if age == 0 {
-		age = DefaultMaxEventAge
-	}
-	age = min(age, MaxAsyncEventAge)
 	j.Function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
-		RetryAttempts: jsii.Number(float64(asyncRetries)),
-		MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(age.Seconds())),
+		RetryAttempts: jsii.Number(float64(c.asyncRetries)),
+		MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(c.asyncAge.Seconds())),
 		OnFailure:     awslambdadestinations.NewSqsDestination(j.DeadLetterQueue),
 	})
+	j.AsyncInvokeConfig, _ = j.Function.Node().TryFindChild(jsii.String("EventInvokeConfig")).(awslambda.EventInvokeConfig)
+	nag.Suppress(j.Function, "Serverless-LambdaDLQ",
+		"A failed run goes to DeadLetterQueue through the function's on-failure destination (EventInvokeConfig), which keeps the run's event and the error; a dead-letter queue on the function would keep the event only.")
 }
 
 func (j *Job) newSchedulerRole() {
@@ -187,11 +168,7 @@ func (j *Job) newSchedulerRole() {
 	}
 }
 
-func (j *Job) addSchedule(s Schedule, retries int, age time.Duration, path string) {
-	tz := s.TimeZone
-	if tz == "" {
-		tz = DefaultTimeZone
-	}
+func (j *Job) addSchedule(s Schedule, c *config, path string) {
 	window := &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")}
 	if s.FlexibleWindow > 0 {
 		window = &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{
@@ -220,7 +197,7 @@ func (j *Job) addSchedule(s Schedule, retries int, age time.Duration, path strin
 		GroupName:                  j.Group.Ref(),
 		Description:                jsii.String(desc),
 		ScheduleExpression:         jsii.String(s.Expression),
-		ScheduleExpressionTimezone: jsii.String(tz),
+		ScheduleExpressionTimezone: jsii.String(s.TimeZone),
 		FlexibleTimeWindow:         window,
 		State:                      jsii.String(state),
 		Target: &awsscheduler.CfnSchedule_TargetProperty{
@@ -228,8 +205,8 @@ func (j *Job) addSchedule(s Schedule, retries int, age time.Duration, path strin
 			RoleArn: j.SchedulerRole.RoleArn(),
 			Input:   jsii.String(input),
 			RetryPolicy: &awsscheduler.CfnSchedule_RetryPolicyProperty{
-				MaximumRetryAttempts:     jsii.Number(float64(retries)),
-				MaximumEventAgeInSeconds: jsii.Number(age.Seconds()),
+				MaximumRetryAttempts:     jsii.Number(float64(c.retries)),
+				MaximumEventAgeInSeconds: jsii.Number(c.Retry.MaxEventAge.Seconds()),
 			},
 			DeadLetterConfig: &awsscheduler.CfnSchedule_DeadLetterConfigProperty{Arn: j.DeadLetterQueue.QueueArn()},
 		},
@@ -246,18 +223,18 @@ func (j *Job) addSchedule(s Schedule, retries int, age time.Duration, path strin
 	j.Schedules[s.Name] = sch
 }
 
-func (j *Job) newAlarms(a Alarms, path string) {
+func (j *Job) newAlarms(path string) {
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	j.Alarms["Errors"] = alarms.New(j.Construct, "ErrorsAlarm", alarms.Spec{
 		Metric:      j.Function.MetricErrors(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five}),
 		Threshold:   1,
 		Description: fmt.Sprintf("%s: the job's function failed. Look at its log group; Lambda retries the run, then sends it to the dead-letter queue.", path),
-	}, a.Topic)
+	}, j.AlarmTopic)
 	j.Alarms["DeadLetters"] = alarms.New(j.Construct, "DeadLettersAlarm", alarms.Spec{
 		Metric:      j.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: five}),
 		Threshold:   1,
 		Description: fmt.Sprintf("%s: a run of the job failed for good and is in the dead-letter queue. Read the message, fix the cause, then delete it.", path),
-	}, a.Topic)
+	}, j.AlarmTopic)
 }
 
 // ScheduleNames returns the names of the job's schedules, sorted.

@@ -28,15 +28,19 @@ var (
 // Validate reports every invalid prop of a Job that would be created as id
 // under scope, without creating anything.
 func Validate(scope constructs.Construct, id string, props *Props) error {
-	return validateProps(scope, id, props)
+	_, err := resolve(scope, id, props)
+	return err
 }
 
-func validateProps(scope constructs.Construct, id string, p *Props) error {
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once.
+func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	v := validate.New("scheduledjob", scope, id)
 	if p == nil {
 		v.Addf("Props", "must not be nil: Entry and Schedules are required")
-		return v.Err()
+		return nil, v.Err()
 	}
+	c := withDefaults(p)
 	if err := golambda.CheckEntry(p.Entry); err != nil {
 		v.Addf("Entry", "%v", err)
 	}
@@ -95,7 +99,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 		v.Check(q.Retention >= time.Minute && q.Retention <= DefaultQueueRetention && q.Retention%time.Second == 0, "DeadLetterQueue.Retention",
 			"%s is outside SQS's range 1m..336h (whole seconds)", q.Retention)
 	}
-	return v.Err()
+	return c, v.Err()
 }
 
 // validTimeZone accepts IANA names Go knows; "Local" and "" are not names

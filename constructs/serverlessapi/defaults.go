@@ -1,10 +1,14 @@
 package serverlessapi
 
 import (
+	"cmp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/gureum-cdk/gureum/constructs/internal/table"
 )
 
 // Every default of ServerlessAPI, in one place.
@@ -103,4 +107,60 @@ var wafManagedRuleGroups = []string{
 	"AWSManagedRulesAmazonIpReputationList",
 	"AWSManagedRulesCommonRuleSet",
 	"AWSManagedRulesKnownBadInputsRuleSet",
+}
+
+// config is Props with every default applied: withDefaults makes it once,
+// and validation and the builders read it. Each route's MemoryMB, Timeout
+// and ReservedConcurrency are resolved from the route, then Function, then
+// the defaults.
+type config struct {
+	Props
+}
+
+// withDefaults resolves every default of p.
+func withDefaults(p *Props) *config {
+	c := &config{Props: *p}
+	c.StageName = cmp.Or(c.StageName, DefaultStageName)
+	if c.Throttle == nil {
+		c.Throttle = &Throttle{RatePerSecond: DefaultRateLimit, Burst: DefaultBurstLimit}
+	}
+	f := &c.Function
+	f.MemoryMB = cmp.Or(f.MemoryMB, DefaultMemoryMB)
+	f.Timeout = cmp.Or(f.Timeout, DefaultTimeout)
+	f.LogLevel = strings.ToUpper(f.LogLevel)
+	c.Routes = make([]Route, len(p.Routes))
+	for i, r := range p.Routes {
+		r.MemoryMB = cmp.Or(r.MemoryMB, f.MemoryMB)
+		r.Timeout = cmp.Or(r.Timeout, f.Timeout)
+		r.ReservedConcurrency = cmp.Or(r.ReservedConcurrency, f.ReservedConcurrency)
+		c.Routes[i] = r
+	}
+	if c.ExistingTable == nil {
+		t := &c.Table
+		if t.PartitionKey == nil {
+			t.PartitionKey = table.StringKey(DefaultPartitionKey)
+		}
+		if t.SortKey == nil && !t.NoSortKey {
+			t.SortKey = table.StringKey(DefaultSortKey)
+		}
+	}
+	if k := c.APIKeys; k != nil {
+		keys := *k
+		keys.QuotaPerDay = cmp.Or(keys.QuotaPerDay, DefaultAPIKeyQuotaPerDay)
+		if keys.Throttle == nil {
+			keys.Throttle = c.Throttle
+		}
+		c.APIKeys = &keys
+	}
+	if w := &c.WAF; !w.Disable && w.ExistingWebACLArn == "" {
+		w.RateLimit = cmp.Or(w.RateLimit, DefaultWAFRateLimit)
+		w.Window = cmp.Or(w.Window, DefaultWAFWindow)
+	}
+	if g := &c.GatewayErrors; !g.Disable {
+		g.Template = cmp.Or(g.Template, DefaultGatewayErrorTemplate)
+	}
+	c.LogRetention = cmp.Or(c.LogRetention, DefaultLogRetention)
+	c.Alarms.ServerErrorRate = cmp.Or(c.Alarms.ServerErrorRate, DefaultServerErrorRate)
+	c.Alarms.LatencyP99 = cmp.Or(c.Alarms.LatencyP99, DefaultLatencyP99)
+	return c
 }

@@ -50,7 +50,7 @@ type Props struct {
 	// for execution logs, for accounts where it is already set. Default:
 	// false (created and retained).
 	DisableCloudWatchRole bool
-	// Alarms tunes the alarms; AlarmTopic receives their notifications.
+	// Alarms tunes the alarms; Alarms.Topic receives their notifications.
 	Alarms Alarms
 }
 
@@ -245,8 +245,9 @@ type GatewayErrors struct {
 
 // Alarms tunes ServerlessAPI's alarms.
 type Alarms struct {
-	// Topic receives alarm and recovery notifications. Default: nil (alarms
-	// without actions).
+	// Topic receives alarm and recovery notifications. Default: the stack's
+	// shared alarm topic (alarmtopic.Shared), encrypted, created once per
+	// stack.
 	Topic awssns.ITopic
 	// ServerErrorRate is the share of 5xx responses that raises the alarm.
 	// Default: 0.01 (1%).

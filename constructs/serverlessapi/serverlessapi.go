@@ -10,12 +10,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/alarms"
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
@@ -34,8 +37,10 @@ type ServerlessAPI struct {
 	// Table is the table the routes use (created, or Props.ExistingTable).
 	Table awsdynamodb.ITableV2
 	// Functions maps "METHOD /path" to the route's function; the function's
-	// role and log group are reachable through it.
+	// role and log group are reachable through it. Methods maps the same
+	// keys to the API Gateway methods.
 	Functions map[string]awslambda.Function
+	Methods   map[string]awsapigateway.Method
 	// AccessLogs receives the stage's JSON access logs; ExecutionLogs is the
 	// API-Gateway-Execution-Logs_{restApiId}/{stage} group API Gateway writes
 	// execution logs to, created here so it has a retention. (A stage that
@@ -56,60 +61,70 @@ type ServerlessAPI struct {
 	APIKey    awsapigateway.IApiKey
 	// WebACL is the web ACL the construct created (nil when WAF is disabled
 	// or an existing web ACL is used); WebACLArn is the associated ACL's ARN
-	// ("" when disabled); WAFLogs holds the created web ACL's logs, in a
-	// group named aws-waf-logs-<construct path>-<stack id suffix> so that a
-	// retained group never blocks re-creating the stack.
-	WebACL    awswafv2.CfnWebACL
-	WebACLArn string
-	WAFLogs   awslogs.LogGroup
-	// Alarms maps a name ("Api5xx", "POST /polls Errors", ...) to its alarm.
-	Alarms map[string]awscloudwatch.Alarm
+	// ("" when disabled) and WebACLAssociation ties it to the stage (nil when
+	// disabled); WAFLogs holds the created web ACL's logs, in a group named
+	// aws-waf-logs-<construct path>-<stack id suffix> so that a retained
+	// group never blocks re-creating the stack, and WAFLogging sends them
+	// there.
+	WebACL            awswafv2.CfnWebACL
+	WebACLArn         string
+	WebACLAssociation awswafv2.CfnWebACLAssociation
+	WAFLogs           awslogs.LogGroup
+	WAFLogging        awswafv2.CfnLoggingConfiguration
+	// Alarms maps a name ("Api5xx", "POST /polls Errors", ...) to its alarm;
+	// AlarmTopic receives their notifications: Props.Alarms.Topic, or the
+	// stack's shared alarm topic (alarmtopic.Shared).
+	Alarms     map[string]awscloudwatch.Alarm
+	AlarmTopic awssns.ITopic
+
+	// iamRoutes tells, by route key, whether the route is authorized with
+	// IAM, for GrantInvoke.
+	iamRoutes map[string]bool
 }
 
 // New creates a ServerlessAPI. It panics with a *validate.Error that names
 // every invalid prop (see Validate) before it creates any resource.
 func New(scope constructs.Construct, id string, props *Props) *ServerlessAPI {
-	if err := validateProps(scope, id, props); err != nil {
+	c, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
 	}
-	p := *props
 	s := &ServerlessAPI{
 		Construct:        constructs.NewConstruct(scope, jsii.String(id)),
 		Functions:        map[string]awslambda.Function{},
+		Methods:          map[string]awsapigateway.Method{},
 		Alarms:           map[string]awscloudwatch.Alarm{},
 		GatewayResponses: map[string]awsapigateway.GatewayResponse{},
+		AlarmTopic:       c.Alarms.Topic,
+		iamRoutes:        map[string]bool{},
 	}
-	s.Table = p.ExistingTable
+	if s.AlarmTopic == nil {
+		s.AlarmTopic = alarmtopic.Shared(s.Construct).Topic
+	}
+	s.Table = c.ExistingTable
 	if s.Table == nil {
-		s.Table = newTable(s.Construct, p.Table)
+		s.Table = newTable(s.Construct, c.Table)
 	}
-	s.newAPI(&p)
-	for _, r := range p.Routes {
-		s.addRoute(&p, r)
+	s.newAPI(c)
+	for _, r := range c.Routes {
+		s.addRoute(c, r)
 	}
-	s.newWAF(&p)
-	s.newAlarms(&p)
+	s.newWAF(c)
+	s.newAlarms(c)
 	return s
 }
 
 // Validate reports every invalid prop of a ServerlessAPI that would be created
 // as id under scope, without creating anything.
 func Validate(scope constructs.Construct, id string, props *Props) error {
-	return validateProps(scope, id, props)
+	_, err := resolve(scope, id, props)
+	return err
 }
 
 func newTable(scope constructs.Construct, t TableProps) awsdynamodb.TableV2 {
-	pk := t.PartitionKey
-	if pk == nil {
-		pk = table.StringKey(DefaultPartitionKey)
-	}
-	sk := t.SortKey
-	if sk == nil && !t.NoSortKey {
-		sk = table.StringKey(DefaultSortKey)
-	}
 	return table.New(scope, "Table", table.Props{
-		PartitionKey:              pk,
-		SortKey:                   sk,
+		PartitionKey:              t.PartitionKey,
+		SortKey:                   t.SortKey,
 		TimeToLiveAttribute:       t.TimeToLiveAttribute,
 		GlobalSecondaryIndexes:    t.GlobalSecondaryIndexes,
 		EncryptionKey:             t.EncryptionKey,
@@ -118,24 +133,8 @@ func newTable(scope constructs.Construct, t TableProps) awsdynamodb.TableV2 {
 	})
 }
 
-// logRetention is the retention of every log group the construct creates.
-func logRetention(p *Props) awslogs.RetentionDays {
-	if p.LogRetention == "" {
-		return DefaultLogRetention
-	}
-	return p.LogRetention
-}
-
-func (s *ServerlessAPI) newAPI(p *Props) {
-	stageName := p.StageName
-	if stageName == "" {
-		stageName = DefaultStageName
-	}
-	throttle := p.Throttle
-	if throttle == nil {
-		throttle = &Throttle{RatePerSecond: DefaultRateLimit, Burst: DefaultBurstLimit}
-	}
-	retention := logRetention(p)
+func (s *ServerlessAPI) newAPI(p *config) {
+	stageName, throttle, retention := p.StageName, p.Throttle, p.LogRetention
 	s.AccessLogs = loggroup.New(s.Construct, "AccessLogs", loggroup.Props{Retention: retention})
 
 	methodOptions := map[string]*awsapigateway.MethodDeploymentOptions{}
@@ -215,14 +214,7 @@ func (s *ServerlessAPI) newAPI(p *Props) {
 		})
 	}
 	if k := p.APIKeys; k != nil {
-		quota := k.QuotaPerDay
-		if quota == 0 {
-			quota = DefaultAPIKeyQuotaPerDay
-		}
-		kt := k.Throttle
-		if kt == nil {
-			kt = throttle
-		}
+		quota, kt := k.QuotaPerDay, k.Throttle
 		s.UsagePlan = s.API.AddUsagePlan(jsii.String("UsagePlan"), &awsapigateway.UsagePlanProps{
 			Quota:     &awsapigateway.QuotaSettings{Limit: jsii.Number(float64(quota)), Period: awsapigateway.Period_DAY},
 			Throttle:  &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(kt.RatePerSecond), BurstLimit: jsii.Number(float64(kt.Burst))},
@@ -257,40 +249,25 @@ func routeID(r Route) string {
 	return b.String()
 }
 
-func (s *ServerlessAPI) addRoute(p *Props, r Route) {
+func (s *ServerlessAPI) addRoute(p *config, r Route) {
 	key := routeKey(r)
-	pick := func(route, def, fallback int) int {
-		if route != 0 {
-			return route
-		}
-		if def != 0 {
-			return def
-		}
-		return fallback
-	}
-	timeout := r.Timeout
-	if timeout == 0 {
-		timeout = p.Function.Timeout
-	}
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
 	env := map[string]string{"TABLE_NAME": *s.Table.TableName()}
 	for k, v := range r.Environment {
 		env[k] = v
 	}
-	retention := logRetention(p)
 	fn := golambda.New(s.Construct, routeID(r), golambda.Props{
 		Entry:               r.Entry,
 		Description:         key + " of " + *s.Node().Path(),
-		MemoryMB:            pick(r.MemoryMB, p.Function.MemoryMB, DefaultMemoryMB),
-		Timeout:             timeout,
-		ReservedConcurrency: pick(r.ReservedConcurrency, p.Function.ReservedConcurrency, 0),
+		MemoryMB:            r.MemoryMB,
+		Timeout:             r.Timeout,
+		ReservedConcurrency: r.ReservedConcurrency,
 		Environment:         env,
-		LogLevel:            strings.ToUpper(p.Function.LogLevel),
-		LogRetention:        retention,
+		LogLevel:            p.Function.LogLevel,
+		LogRetention:        p.LogRetention,
 		X86:                 p.Function.X86,
 	})
+	nag.Suppress(fn.Function, "Serverless-LambdaDLQ",
+		"API Gateway invokes the route's function synchronously: a failure is answered to the caller (5xx) and raises the function's errors alarm; there is no asynchronous event for a dead-letter queue to keep.")
 	s.grantTable(fn, r)
 	s.Functions[key] = fn.Function
 
@@ -331,6 +308,8 @@ func (s *ServerlessAPI) addRoute(p *Props, r Route) {
 		res = res.ResourceForPath(jsii.String(r.Path))
 	}
 	m := res.AddMethod(jsii.String(strings.ToUpper(r.Method)), awsapigateway.NewLambdaIntegration(fn.Function, nil), opts)
+	s.Methods[key] = m
+	s.iamRoutes[key] = opts.AuthorizationType == awsapigateway.AuthorizationType_IAM
 	switch {
 	case r.Public:
 		nag.Suppress(m, "AwsSolutions-APIG4", "The route is declared Public: it serves unauthenticated callers by design.")
@@ -383,14 +362,11 @@ func (s *ServerlessAPI) grantTable(fn *golambda.Function, r Route) {
 
 // newGatewayResponses gives the errors API Gateway answers itself the
 // handlers' {"error": "…"} body.
-func (s *ServerlessAPI) newGatewayResponses(p *Props) {
+func (s *ServerlessAPI) newGatewayResponses(p *config) {
 	if p.GatewayErrors.Disable {
 		return
 	}
 	template := p.GatewayErrors.Template
-	if template == "" {
-		template = DefaultGatewayErrorTemplate
-	}
 	headers := map[string]*string{}
 	for k, v := range gatewayErrorHeaders {
 		headers[k] = jsii.String("'" + v + "'")
@@ -411,7 +387,7 @@ func (s *ServerlessAPI) newGatewayResponses(p *Props) {
 	}
 }
 
-func (s *ServerlessAPI) newWAF(p *Props) {
+func (s *ServerlessAPI) newWAF(p *config) {
 	w := p.WAF
 	if w.Disable {
 		nag.Suppress(s.Stage, "AwsSolutions-APIG3", "WAF.Disable is set: the caller protects the stage another way.")
@@ -419,25 +395,18 @@ func (s *ServerlessAPI) newWAF(p *Props) {
 	}
 	arn := w.ExistingWebACLArn
 	if arn == "" {
-		arn = s.newWebACL(w, logRetention(p))
+		arn = s.newWebACL(w, p.LogRetention)
 	}
 	s.WebACLArn = arn
-	assoc := awswafv2.NewCfnWebACLAssociation(s.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{
+	s.WebACLAssociation = awswafv2.NewCfnWebACLAssociation(s.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{
 		ResourceArn: s.Stage.StageArn(),
 		WebAclArn:   jsii.String(arn),
 	})
-	assoc.Node().AddDependency(s.Stage)
+	s.WebACLAssociation.Node().AddDependency(s.Stage)
 }
 
 func (s *ServerlessAPI) newWebACL(w WAF, retention awslogs.RetentionDays) string {
-	limit := w.RateLimit
-	if limit == 0 {
-		limit = DefaultWAFRateLimit
-	}
-	window := w.Window
-	if window == 0 {
-		window = DefaultWAFWindow
-	}
+	limit, window := w.RateLimit, w.Window
 	metric := naming.Unique(s.Construct, "", 100)
 	visibility := func(name string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
 		return &awswafv2.CfnWebACL_VisibilityConfigProperty{
@@ -496,7 +465,7 @@ func (s *ServerlessAPI) newWebACL(w WAF, retention awslogs.RetentionDays) string
 	suffix := awscdk.Fn_Select(jsii.Number(4), awscdk.Fn_Split(jsii.String("-"), stackUUID, nil))
 	name := naming.Unique(s.Construct, "aws-waf-logs-", 512-len("-")-12) + "-" + *suffix
 	s.WAFLogs = loggroup.New(s.Construct, "WAFLogs", loggroup.Props{Name: name, Retention: retention})
-	logging := awswafv2.NewCfnLoggingConfiguration(s.Construct, jsii.String("WAFLogging"), &awswafv2.CfnLoggingConfigurationProps{
+	s.WAFLogging = awswafv2.NewCfnLoggingConfiguration(s.Construct, jsii.String("WAFLogging"), &awswafv2.CfnLoggingConfigurationProps{
 		ResourceArn: s.WebACL.AttrArn(),
 		LogDestinationConfigs: &[]any{awscdk.Stack_Of(s.Construct).FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(name),
@@ -509,20 +478,12 @@ func (s *ServerlessAPI) newWebACL(w WAF, retention awslogs.RetentionDays) string
 			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "x-api-key"}},
 		},
 	})
-	logging.Node().AddDependency(s.WAFLogs)
+	s.WAFLogging.Node().AddDependency(s.WAFLogs)
 	return *s.WebACL.AttrArn()
 }
 
-func (s *ServerlessAPI) newAlarms(p *Props) {
-	a := p.Alarms
-	rate := a.ServerErrorRate
-	if rate == 0 {
-		rate = DefaultServerErrorRate
-	}
-	latency := a.LatencyP99
-	if latency == 0 {
-		latency = DefaultLatencyP99
-	}
+func (s *ServerlessAPI) newAlarms(p *config) {
+	rate, latency := p.Alarms.ServerErrorRate, p.Alarms.LatencyP99
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	path := *s.Node().Path()
 	s.Alarms["Api5xx"] = alarms.New(s.Construct, "Api5xxAlarm", alarms.Spec{
@@ -530,13 +491,13 @@ func (s *ServerlessAPI) newAlarms(p *Props) {
 		Threshold:         rate,
 		EvaluationPeriods: 3, DatapointsToAlarm: 2,
 		Description: fmt.Sprintf("%s: more than %.1f%% of requests answered 5xx. Look at the access logs and the route functions' errors.", path, rate*100),
-	}, a.Topic)
+	}, s.AlarmTopic)
 	s.Alarms["ApiLatencyP99"] = alarms.New(s.Construct, "ApiLatencyAlarm", alarms.Spec{
 		Metric:            s.Stage.MetricLatency(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: five}),
 		Threshold:         float64(latency.Milliseconds()),
 		EvaluationPeriods: 3, DatapointsToAlarm: 2,
 		Description: fmt.Sprintf("%s: p99 latency above %s. Look at X-Ray traces and DynamoDB throttles.", path, latency),
-	}, a.Topic)
+	}, s.AlarmTopic)
 	keys := make([]string, 0, len(s.Functions))
 	for k := range s.Functions {
 		keys = append(keys, k)
@@ -549,12 +510,12 @@ func (s *ServerlessAPI) newAlarms(p *Props) {
 			Metric:      fn.MetricErrors(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five}),
 			Threshold:   1,
 			Description: fmt.Sprintf("%s: the %s function failed. Look at its log group.", path, k),
-		}, a.Topic)
+		}, s.AlarmTopic)
 		s.Alarms[k+" Throttles"] = alarms.New(s.Construct, id+"ThrottlesAlarm", alarms.Spec{
 			Metric:      fn.MetricThrottles(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five}),
 			Threshold:   1,
 			Description: fmt.Sprintf("%s: the %s function was throttled. Raise its reserved concurrency or the account limit.", path, k),
-		}, a.Topic)
+		}, s.AlarmTopic)
 	}
 	throttles := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 		Expression: jsii.String("FILL(r, 0) + FILL(w, 0)"),
@@ -569,10 +530,66 @@ func (s *ServerlessAPI) newAlarms(p *Props) {
 		Metric:      throttles,
 		Threshold:   1,
 		Description: fmt.Sprintf("%s: DynamoDB throttled requests to the table. Look for a hot partition key.", path),
-	}, a.Topic)
+	}, s.AlarmTopic)
 }
 
 func routeIDFromKey(k string) string {
 	method, path, _ := strings.Cut(k, " ")
 	return routeID(Route{Method: method, Path: path})
+}
+
+// GrantInvoke lets grantee call routes of the API with IAM (SigV4)
+// authorization, the default: execute-api:Invoke on exactly those routes'
+// method ARNs in the deployed stage (a path parameter is a * in the ARN, as
+// IAM matches the request path). A route is named as in Functions, "METHOD
+// /path"; with no route, every IAM-authorized route is granted, each by its
+// own ARN. It panics, naming the construct, for a route the API does not
+// have or that is not IAM-authorized (a Public route takes no signature; a
+// Cognito-authorized one takes a token).
+func (s *ServerlessAPI) GrantInvoke(grantee awsiam.IGrantable, routes ...string) awsiam.Grant {
+	if len(routes) == 0 {
+		for k, iam := range s.iamRoutes {
+			if iam {
+				routes = append(routes, k)
+			}
+		}
+		sort.Strings(routes)
+	}
+	arns := make([]*string, 0, len(routes))
+	for _, r := range routes {
+		key := normalizeRouteKey(r)
+		iam, ok := s.iamRoutes[key]
+		switch {
+		case !ok:
+			panic(fmt.Errorf("serverlessapi %q: GrantInvoke: the API has no route %q; its routes are %s", *s.Node().Path(), r, strings.Join(s.routeKeys(), ", ")))
+		case !iam:
+			panic(fmt.Errorf("serverlessapi %q: GrantInvoke: route %q is not authorized with IAM (it is Public, or takes a Cognito token): its callers need no execute-api:Invoke grant", *s.Node().Path(), r))
+		}
+		arns = append(arns, s.Methods[key].MethodArn())
+	}
+	if len(arns) == 0 {
+		panic(fmt.Errorf("serverlessapi %q: GrantInvoke: the API has no IAM-authorized route", *s.Node().Path()))
+	}
+	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("execute-api:Invoke"),
+		ResourceArns: &arns,
+	})
+}
+
+// normalizeRouteKey spells a route key as Functions does: the method in
+// upper case, one space, the path.
+func normalizeRouteKey(k string) string {
+	method, path, _ := strings.Cut(strings.TrimSpace(k), " ")
+	return strings.ToUpper(method) + " " + strings.TrimSpace(path)
+}
+
+// routeKeys are the API's route keys, sorted.
+func (s *ServerlessAPI) routeKeys() []string {
+	keys := make([]string, 0, len(s.Methods))
+	for k := range s.Methods {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

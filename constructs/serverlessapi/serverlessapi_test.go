@@ -2,6 +2,7 @@ package serverlessapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -26,14 +27,23 @@ const handler = "testdata/handler"
 
 // defaults is one synthesis of a ServerlessAPI with nothing but routes,
 // shared by the tests that check the defaults.
+// It also holds two callers' roles, the app's own: Client may invoke GET
+// /polls/{id} only, AllRoutes every IAM-authorized route.
 var defaults = sync.OnceValues(func() (awscdk.Stack, *serverlessapi.ServerlessAPI) {
 	stack := cdktest.NewStack("Defaults")
 	api := serverlessapi.New(stack, "Votes", &serverlessapi.Props{Routes: []serverlessapi.Route{
 		{Method: "GET", Path: "/polls/{id}", Entry: handler},
 		{Method: "POST", Path: "/polls", Entry: handler, Access: serverlessapi.ReadWrite},
 	}})
+	for id, routes := range map[string][]string{"Client": {"get /polls/{id}"}, "AllRoutes": nil} {
+		role := awsiam.NewRole(stack, jsii.String(id), &awsiam.RoleProps{AssumedBy: awsiam.NewAccountRootPrincipal()})
+		api.GrantInvoke(role, routes...)
+	}
 	return stack, api
 })
+
+// callers are the constructs of the defaults fixture that the app made.
+var callers = []string{"/Defaults/Client", "/Defaults/AllRoutes"}
 
 var (
 	defaultsOnce sync.Once
@@ -245,14 +255,94 @@ func TestDefaultAlarms(t *testing.T) {
 func TestDefaultsPassCdkNag(t *testing.T) {
 	stack, _ := defaults()
 	defaultsTemplate(t)
-	cdktest.NoNagFindings(t, stack)
+	cdktest.NoNagFindings(t, stack, callers...)
+}
+
+// TestDefaultAlarmsNotifyTheSharedTopic: given no Alarms.Topic, every alarm
+// notifies the stack's shared, encrypted alarm topic.
+func TestDefaultAlarmsNotifyTheSharedTopic(t *testing.T) {
+	_, api := defaults()
+	tpl := defaultsTemplate(t)
+	if got := *api.AlarmTopic.Node().Path(); got != "Defaults/"+alarmtopic.SharedID+"/Topic" {
+		t.Errorf("AlarmTopic is %s, want the shared alarm topic", got)
+	}
+	for id, a := range tpl.Resources("AWS::CloudWatch::Alarm") {
+		for _, k := range []string{"AlarmActions", "OKActions"} {
+			if got := cdktest.JSON(cdktest.Properties(a)[k]); !strings.Contains(got, `"Ref":"`+alarmtopic.SharedID) {
+				t.Errorf("%s %s = %s, want the shared alarm topic", id, k, got)
+			}
+		}
+	}
+	tpl.Count(t, "AWS::SNS::Topic", 1)
+}
+
+// TestGrantInvoke: IAM-authorized callers get execute-api:Invoke on exactly
+// the routes' method ARNs in the stage, a path parameter as *.
+func TestGrantInvoke(t *testing.T) {
+	stack, _ := defaults()
+	tpl := defaultsTemplate(t)
+	policies := map[string]string{}
+	for _, pol := range tpl.Resources("AWS::IAM::Policy") {
+		p := cdktest.Properties(pol)
+		for _, role := range p["Roles"].([]any) {
+			policies[cdktest.JSON(role)] = cdktest.JSON(p["PolicyDocument"])
+		}
+	}
+	policy := func(id string) string {
+		role := stack.Node().FindChild(jsii.String(id)).(awsiam.Role)
+		return policies[`{"Ref":"`+*stack.GetLogicalId(role.Node().DefaultChild().(awscdk.CfnElement))+`"}`]
+	}
+	client, all := policy("Client"), policy("AllRoutes")
+	for name, c := range map[string]struct {
+		doc       string
+		want, not []string
+	}{
+		"Client":    {client, []string{`"Action":"execute-api:Invoke"`, `/GET/polls/*"`}, []string{`/POST/polls`, `"Resource":"*"`}},
+		"AllRoutes": {all, []string{`"Action":"execute-api:Invoke"`, `/GET/polls/*"`, `/POST/polls"`}, []string{`"Resource":"*"`}},
+	} {
+		for _, w := range c.want {
+			if !strings.Contains(c.doc, w) {
+				t.Errorf("%s's policy lacks %s: %s", name, w, c.doc)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(c.doc, n) {
+				t.Errorf("%s's policy holds %s: %s", name, n, c.doc)
+			}
+		}
+		if !strings.Contains(c.doc, `:execute-api:ap-northeast-2:123456789012:",{"Ref":"VotesApi`) || !strings.Contains(c.doc, `{"Ref":"VotesApiDeploymentStageprod`) {
+			t.Errorf("%s's grant is not on this API's deployed stage: %s", name, c.doc)
+		}
+	}
+
+	// Routes that are not IAM's, or not the API's, are refused by name.
+	other := cdktest.NewStack("Grants")
+	api := serverlessapi.New(other, "Api", &serverlessapi.Props{Routes: []serverlessapi.Route{
+		{Method: "GET", Path: "/health", Entry: handler, Public: true},
+		{Method: "POST", Path: "/items", Entry: handler},
+	}})
+	role := awsiam.NewRole(other, jsii.String("Caller"), &awsiam.RoleProps{AssumedBy: awsiam.NewAccountRootPrincipal()})
+	for route, want := range map[string]string{
+		"GET /health": `serverlessapi "Grants/Api": GrantInvoke: route "GET /health" is not authorized with IAM (it is Public, or takes a Cognito token): its callers need no execute-api:Invoke grant`,
+		"GET /items":  `serverlessapi "Grants/Api": GrantInvoke: the API has no route "GET /items"; its routes are GET /health, POST /items`,
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || fmt.Sprint(r) != want {
+					t.Errorf("GrantInvoke(%q): %v, want %q", route, r, want)
+				}
+			}()
+			api.GrantInvoke(role, route)
+		}()
+	}
 }
 
 func TestExportedResources(t *testing.T) {
 	_, api := defaults()
 	if api.API == nil || api.Stage == nil || api.Table == nil || api.WebACL == nil || api.WebACLArn == "" ||
 		api.AccessLogs == nil || api.ExecutionLogs == nil || api.RequestValidator == nil || api.WAFLogs == nil ||
-		len(api.Functions) != 2 || len(api.GatewayResponses) != 4 {
+		api.WebACLAssociation == nil || api.WAFLogging == nil || api.AlarmTopic == nil ||
+		len(api.Functions) != 2 || len(api.Methods) != 2 || len(api.GatewayResponses) != 4 {
 		t.Errorf("a resource is not exported: %+v", api)
 	}
 	if api.Authorizer != nil || api.UsagePlan != nil || api.APIKey != nil {

@@ -25,13 +25,15 @@ var (
 	wafWindows   = map[time.Duration]bool{time.Minute: true, 2 * time.Minute: true, 5 * time.Minute: true, 10 * time.Minute: true}
 )
 
-// validateProps reports every invalid prop at once.
-func validateProps(scope constructs.Construct, id string, p *Props) error {
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once. Checks of what a caller set read the props.
+func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	v := validate.New("serverlessapi", scope, id)
 	if p == nil {
 		v.Addf("Props", "must not be nil: at least Routes is required")
-		return v.Err()
+		return nil, v.Err()
 	}
+	c := withDefaults(p)
 	if len(p.Routes) == 0 {
 		v.Addf("Routes", "at least one route is required")
 	}
@@ -112,7 +114,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	a := p.Alarms
 	v.Check(a.ServerErrorRate >= 0 && a.ServerErrorRate <= 1, "Alarms.ServerErrorRate", "%g is not a share between 0 and 1", a.ServerErrorRate)
 	v.Check(a.LatencyP99 >= 0, "Alarms.LatencyP99", "must not be negative")
-	return v.Err()
+	return c, v.Err()
 }
 
 // checkPath reports a malformed route path and returns whether it is valid.

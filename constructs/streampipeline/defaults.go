@@ -1,6 +1,7 @@
 package streampipeline
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -73,3 +74,49 @@ const (
 	MinEventAge     = time.Minute
 	MaxEventAge     = 6 * time.Hour
 )
+
+// config is Props with every default applied: withDefaults makes it once,
+// and validation and the builders read it.
+type config struct {
+	Props
+	// maxRetries and asyncRetries are Processing.MaxRetries and
+	// Indexing.AsyncRetries, or their defaults.
+	maxRetries, asyncRetries int
+}
+
+// withDefaults resolves every default of p.
+func withDefaults(p *Props) *config {
+	c := &config{Props: *p, maxRetries: DefaultMaxRetries, asyncRetries: DefaultIndexerAsyncRetries}
+	c.Prefix = cmp.Or(c.Prefix, DefaultPrefix)
+	c.LogRetention = cmp.Or(c.LogRetention, DefaultLogRetention)
+	c.Stream.Retention = cmp.Or(c.Stream.Retention, DefaultRetention)
+	pr := &c.Processing
+	pr.BatchSize = cmp.Or(pr.BatchSize, DefaultBatchSize)
+	pr.BatchingWindow = cmp.Or(pr.BatchingWindow, DefaultBatchingWindow)
+	pr.ParallelizationFactor = cmp.Or(pr.ParallelizationFactor, DefaultParallelization)
+	if pr.MaxRetries != nil {
+		c.maxRetries = *pr.MaxRetries
+	}
+	pr.MaxRecordAge = cmp.Or(pr.MaxRecordAge, DefaultMaxRecordAge)
+	pr.MemoryMB = cmp.Or(pr.MemoryMB, DefaultProcessorMemoryMB)
+	pr.Timeout = cmp.Or(pr.Timeout, DefaultProcessorTimeout)
+	ix := &c.Indexing
+	ix.MemoryMB = cmp.Or(ix.MemoryMB, DefaultIndexerMemoryMB)
+	ix.Timeout = cmp.Or(ix.Timeout, DefaultIndexerTimeout)
+	if ix.AsyncRetries != nil {
+		c.asyncRetries = *ix.AsyncRetries
+	}
+	ix.MaxEventAge = cmp.Or(ix.MaxEventAge, DefaultIndexerMaxEventAge)
+	se := &c.Search
+	se.ZoneCount = cmp.Or(se.ZoneCount, DefaultZoneCount)
+	se.DataNodes = cmp.Or(se.DataNodes, se.ZoneCount)
+	se.DataNodeInstanceType = cmp.Or(se.DataNodeInstanceType, DefaultDataNodeInstanceType)
+	if !se.DisableDedicatedMasters {
+		se.MasterNodes = cmp.Or(se.MasterNodes, DefaultMasterNodes)
+		se.MasterNodeInstanceType = cmp.Or(se.MasterNodeInstanceType, DefaultMasterNodeInstanceType)
+	}
+	se.VolumeGB = cmp.Or(se.VolumeGB, DefaultVolumeGB)
+	se.Index = cmp.Or(se.Index, DefaultIndex)
+	c.Alarms.IteratorAge = cmp.Or(c.Alarms.IteratorAge, DefaultIteratorAge)
+	return c
+}

@@ -20,22 +20,12 @@
 // iterator age, function errors, the failure queues and the cluster's
 // health.
 //
-// The smallest use names the two handlers:
-//
-//	events := streampipeline.New(stack, "PlayEvents", &streampipeline.Props{
-//		ProcessorEntry: "functions/gameevents/streamprocessor",
-//		IndexerEntry:   "functions/gameevents/indexer",
-//	})
-//	events.Stream.GrantWrite(producerRole)
-//
-// To write into a data lake's raw zone, give its bucket and key:
-//
-//	lake := datalake.New(stack, "Lake", &datalake.Props{Zones: []datalake.Zone{{Name: "raw"}}})
-//	streampipeline.New(stack, "PlayEvents", &streampipeline.Props{
-//		ProcessorEntry: "functions/gameevents/streamprocessor",
-//		IndexerEntry:   "functions/gameevents/indexer",
-//		ExistingBucket: lake.Buckets["raw"], ExistingBucketKey: lake.Key,
-//	})
+// ExampleNew is the smallest use, in the form an app copies: the two
+// handlers by import path (gureum's game-event processor and indexer build
+// from any app that requires gureum) and the grant of a producer. To write
+// into a data lake's raw zone instead of a bucket of the pipeline's own,
+// give its bucket and key: ExistingBucket: lake.Buckets["raw"],
+// ExistingBucketKey: lake.Key (stack GureumGameEvents does).
 //
 // The processor finds the bucket and prefix in BUCKET and PREFIX, and, when
 // the bucket is encrypted with a KMS key, that key's ARN in KMS_KEY_ID: it
@@ -45,8 +35,14 @@
 // OpenSearch service-linked role (AWSServiceRoleForAmazonOpenSearchService)
 // to exist.
 //
-// Defaults live in defaults.go. A field set in Props always wins over the
-// default; ExistingBucket replaces the bucket the construct would create, and
+// The alarms notify Alarms.Topic, or the stack's shared alarm topic
+// (alarmtopic.Shared) when none is given (Pipeline.AlarmTopic). The S3
+// notification that invokes the indexer is written by the CDK's
+// bucket-notifications handler, one per stack: the pipeline records that
+// handler's cdk-nag suppressions only when it made it.
+//
+// Defaults live in defaults.go (withDefaults resolves them once). A field
+// set in Props always wins over the default; ExistingBucket replaces the bucket the construct would create, and
 // setting it together with Bucket is an error. Every resource made is an
 // exported field of Pipeline for escape hatches.
 package streampipeline

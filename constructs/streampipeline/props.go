@@ -13,14 +13,17 @@ import (
 // Props configures a Pipeline. The zero value of every field is the secure
 // default; ProcessorEntry and IndexerEntry are required.
 type Props struct {
-	// ProcessorEntry is the directory of the stream processor's Go main
-	// package (Kinesis batches in, objects under Prefix out; env BUCKET,
-	// PREFIX, and KMS_KEY_ID, the key ARN to request SSE-KMS with, when the
-	// bucket is encrypted with a KMS key). Required.
+	// ProcessorEntry names the stream processor's Go main package, by import
+	// path (gureum's: "github.com/gureum-cdk/gureum/functions/gameevents/
+	// streamprocessor") or directory (see golambda): Kinesis batches in,
+	// objects under Prefix out; env BUCKET, PREFIX, and KMS_KEY_ID, the key
+	// ARN to request SSE-KMS with, when the bucket is encrypted with a KMS
+	// key. Required.
 	ProcessorEntry string
-	// IndexerEntry is the directory of the indexer's Go main package (S3
-	// object-created events in, OpenSearch _bulk requests out; env
-	// OPENSEARCH_ENDPOINT, INDEX). Required.
+	// IndexerEntry names the indexer's Go main package, by import path
+	// (gureum's: "github.com/gureum-cdk/gureum/functions/gameevents/indexer")
+	// or directory: S3 object-created events in, OpenSearch _bulk requests
+	// out; env OPENSEARCH_ENDPOINT, INDEX. Required.
 	IndexerEntry string
 	// Stream configures the Kinesis data stream.
 	Stream Stream
@@ -157,8 +160,9 @@ type Search struct {
 
 // Alarms tunes the pipeline's alarms.
 type Alarms struct {
-	// Topic receives alarm and recovery notifications. Default: nil (alarms
-	// without actions).
+	// Topic receives alarm and recovery notifications. Default: the stack's
+	// shared alarm topic (alarmtopic.Shared), encrypted, created once per
+	// stack.
 	Topic awssns.ITopic
 	// IteratorAge is how far behind the stream the processor may fall.
 	// Default: 5 minutes.

@@ -18,10 +18,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsopensearchservice"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/alarms"
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
@@ -72,49 +74,56 @@ type Pipeline struct {
 	DomainSecurityGroup awsec2.SecurityGroup
 	SearchLogs          map[string]awslogs.LogGroup
 	// Vpc hosts the domain and the indexer (created, or Props.Search.Vpc);
-	// Subnets are the subnets they use.
-	Vpc     awsec2.IVpc
-	Subnets []awsec2.ISubnet
+	// Subnets are the subnets they use; FlowLogs receives the flow logs of
+	// a VPC the construct created (nil with Search.Vpc).
+	Vpc      awsec2.IVpc
+	Subnets  []awsec2.ISubnet
+	FlowLogs awslogs.LogGroup
 	// Alarms maps "IteratorAge", "ProcessorErrors", "ProcessorFailures",
 	// "IndexerErrors", "IndexerFailures", "ClusterRed" and
-	// "IndexWritesBlocked" to their alarms.
-	Alarms map[string]awscloudwatch.Alarm
+	// "IndexWritesBlocked" to their alarms; AlarmTopic receives their
+	// notifications: Props.Alarms.Topic, or the stack's shared alarm topic
+	// (alarmtopic.Shared).
+	Alarms     map[string]awscloudwatch.Alarm
+	AlarmTopic awssns.ITopic
+	// AsyncInvokeConfig sends the S3 events the indexer failed on to
+	// IndexerFailures; SearchLogsPolicy lets OpenSearch write SearchLogs;
+	// XRayEndpoint carries the indexer's traces out of a VPC the construct
+	// created (nil with Search.Vpc).
+	AsyncInvokeConfig awslambda.EventInvokeConfig
+	SearchLogsPolicy  awslogs.ResourcePolicy
+	XRayEndpoint      awsec2.InterfaceVpcEndpoint
 }
 
 // New creates a Pipeline. It panics with a *validate.Error that names every
 // invalid prop (see Validate) before it creates any resource.
 func New(scope constructs.Construct, id string, props *Props) *Pipeline {
-	if err := validateProps(scope, id, props); err != nil {
+	c, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
 	}
-	p := *props
 	x := &Pipeline{
 		Construct:  constructs.NewConstruct(scope, jsii.String(id)),
 		SearchLogs: map[string]awslogs.LogGroup{},
 		Alarms:     map[string]awscloudwatch.Alarm{},
-		Prefix:     p.Prefix,
+		Prefix:     c.Prefix,
+		AlarmTopic: c.Alarms.Topic,
 	}
-	if x.Prefix == "" {
-		x.Prefix = DefaultPrefix
+	if x.AlarmTopic == nil {
+		x.AlarmTopic = alarmtopic.Shared(x.Construct).Topic
 	}
-	if p.LogRetention == "" {
-		p.LogRetention = DefaultLogRetention
-	}
-	x.newStream(p.Stream)
-	x.newBucket(&p)
-	x.newProcessor(&p)
-	x.newNetwork(p.Search, p.LogRetention)
-	x.newIndexer(&p)
-	x.newDomain(&p)
-	x.newAlarms(p.Alarms)
+	x.newStream(c.Stream)
+	x.newBucket(c)
+	x.newProcessor(c)
+	x.newNetwork(c.Search, c.LogRetention)
+	x.newIndexer(c)
+	x.newDomain(c)
+	x.newAlarms(c.Alarms)
 	return x
 }
 
 func (x *Pipeline) newStream(s Stream) {
 	retention := s.Retention
-	if retention == 0 {
-		retention = DefaultRetention
-	}
 	props := &awskinesis.StreamProps{
 		StreamMode: awskinesis.StreamMode_ON_DEMAND,
 		// The AWS managed key (aws/kinesis) unless a key is given: no key
@@ -138,7 +147,7 @@ func (x *Pipeline) newStream(s Stream) {
 	}
 }
 
-func (x *Pipeline) newBucket(p *Props) {
+func (x *Pipeline) newBucket(p *config) {
 	if p.ExistingBucket != nil {
 		x.Bucket = p.ExistingBucket
 		x.BucketKey = p.ExistingBucketKey
@@ -164,6 +173,7 @@ func (x *Pipeline) newQueue(id, why string) awssqs.Queue {
 		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
 	})
 	nag.Suppress(q, "AwsSolutions-SQS3", why)
+	nag.Suppress(q, "Serverless-SQSRedrivePolicy", why)
 	return q
 }
 
@@ -173,15 +183,9 @@ func (x *Pipeline) objectsAppliesTo() string {
 	return `/^Resource::.*\/` + regexp.QuoteMeta(x.Prefix) + `\*$/`
 }
 
-func (x *Pipeline) newProcessor(p *Props) {
+func (x *Pipeline) newProcessor(p *config) {
 	pr := p.Processing
 	memory, timeout := pr.MemoryMB, pr.Timeout
-	if memory == 0 {
-		memory = DefaultProcessorMemoryMB
-	}
-	if timeout == 0 {
-		timeout = DefaultProcessorTimeout
-	}
 	env := map[string]string{"BUCKET": *x.Bucket.BucketName(), "PREFIX": x.Prefix}
 	if x.BucketKey != nil {
 		// The processor asks for SSE-KMS with this key (and a bucket key) on
@@ -210,28 +214,12 @@ func (x *Pipeline) newProcessor(p *Props) {
 		"The processor writes one object per batch under the aggregates prefix; the keys (date partitions, shard, sequence number) are not known in advance.",
 		x.objectsAppliesTo())
 
+	nag.Suppress(x.Processor, "Serverless-LambdaDLQ",
+		"The processor reads the stream through an event source mapping (Lambda's poller invokes it synchronously); a batch that still fails after the retries has its shard and sequence numbers sent to ProcessorFailures, the mapping's on-failure destination, and its records stay in the stream for replay.")
+
 	x.ProcessorFailures = x.newQueue("ProcessorFailures",
 		"This queue is itself the on-failure destination of the processor's event source mapping.")
-	batch := pr.BatchSize
-	if batch == 0 {
-		batch = DefaultBatchSize
-	}
-	window := pr.BatchingWindow
-	if window == 0 {
-		window = DefaultBatchingWindow
-	}
-	par := pr.ParallelizationFactor
-	if par == 0 {
-		par = DefaultParallelization
-	}
-	retries := DefaultMaxRetries
-	if pr.MaxRetries != nil {
-		retries = *pr.MaxRetries
-	}
-	age := pr.MaxRecordAge
-	if age == 0 {
-		age = DefaultMaxRecordAge
-	}
+	batch, window, par, retries, age := pr.BatchSize, pr.BatchingWindow, pr.ParallelizationFactor, p.maxRetries, pr.MaxRecordAge
 	x.EventSource = awslambdaeventsources.NewKinesisEventSource(x.Stream, &awslambdaeventsources.KinesisEventSourceProps{
 		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
 		BatchSize:               jsii.Number(float64(batch)),
@@ -248,12 +236,9 @@ func (x *Pipeline) newProcessor(p *Props) {
 
 func (x *Pipeline) newNetwork(s Search, retention awslogs.RetentionDays) {
 	zones := s.ZoneCount
-	if zones == 0 {
-		zones = DefaultZoneCount
-	}
 	x.Vpc = s.Vpc
 	if x.Vpc == nil {
-		flowLogs := loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: retention})
+		x.FlowLogs = loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: retention})
 		vpc := awsec2.NewVpc(x.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
 			MaxAzs:      jsii.Number(float64(zones)),
 			NatGateways: jsii.Number(0),
@@ -264,7 +249,7 @@ func (x *Pipeline) newNetwork(s Search, retention awslogs.RetentionDays) {
 				"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
 			},
 			FlowLogs: &map[string]*awsec2.FlowLogOptions{
-				"All": {Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil), TrafficType: awsec2.FlowLogTrafficType_ALL},
+				"All": {Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(x.FlowLogs, nil), TrafficType: awsec2.FlowLogTrafficType_ALL},
 			},
 			// Nothing uses the default security group; closing it would take
 			// a custom resource Lambda.
@@ -299,36 +284,19 @@ func (x *Pipeline) newNetwork(s Search, retention awslogs.RetentionDays) {
 	if vpc, ok := x.Vpc.(awsec2.Vpc); ok && s.Vpc == nil {
 		// X-Ray traces leave the indexer through this endpoint (no internet);
 		// it admits the indexer only.
-		xray := vpc.AddInterfaceEndpoint(jsii.String("XRayEndpoint"), &awsec2.InterfaceVpcEndpointOptions{
+		x.XRayEndpoint = vpc.AddInterfaceEndpoint(jsii.String("XRayEndpoint"), &awsec2.InterfaceVpcEndpointOptions{
 			Service: awsec2.InterfaceVpcEndpointAwsService_XRAY(),
 			Subnets: &awsec2.SubnetSelection{Subnets: &x.Subnets},
 			Open:    jsii.Bool(false),
 		})
-		xray.Connections().AllowDefaultPortFrom(x.IndexerSecurityGroup, jsii.String("HTTPS from the indexer"))
+		x.XRayEndpoint.Connections().AllowDefaultPortFrom(x.IndexerSecurityGroup, jsii.String("HTTPS from the indexer"))
 	}
 }
 
-func (x *Pipeline) newIndexer(p *Props) {
+func (x *Pipeline) newIndexer(p *config) {
 	index := p.Search.Index
-	if index == "" {
-		index = DefaultIndex
-	}
 	ix := p.Indexing
-	memory, timeout := ix.MemoryMB, ix.Timeout
-	if memory == 0 {
-		memory = DefaultIndexerMemoryMB
-	}
-	if timeout == 0 {
-		timeout = DefaultIndexerTimeout
-	}
-	retries := DefaultIndexerAsyncRetries
-	if ix.AsyncRetries != nil {
-		retries = *ix.AsyncRetries
-	}
-	age := ix.MaxEventAge
-	if age == 0 {
-		age = DefaultIndexerMaxEventAge
-	}
+	memory, timeout, retries, age := ix.MemoryMB, ix.Timeout, p.asyncRetries, ix.MaxEventAge
 	fn := golambda.New(x.Construct, "Indexer", golambda.Props{
 		Entry:          p.IndexerEntry,
 		Description:    "Indexes the aggregates of " + *x.Node().Path() + " into OpenSearch",
@@ -353,6 +321,9 @@ func (x *Pipeline) newIndexer(p *Props) {
 		"The indexer reads the aggregate objects named by S3 notifications under the aggregates prefix; their keys are not known in advance.",
 		x.objectsAppliesTo())
 
+	nag.Suppress(x.Indexer, "Serverless-LambdaDLQ",
+		"An S3 event the indexer still fails on after Lambda's retries goes to IndexerFailures through the function's on-failure destination (EventInvokeConfig), which keeps the event and the error; a dead-letter queue would keep the event only.")
+
 	x.IndexerFailures = x.newQueue("IndexerFailures",
 		"This queue is itself the on-failure destination of the indexer's asynchronous invocations.")
 	x.Indexer.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
@@ -360,52 +331,39 @@ func (x *Pipeline) newIndexer(p *Props) {
 		MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(age.Seconds())),
 		OnFailure:     awslambdadestinations.NewSqsDestination(x.IndexerFailures),
 	})
-	x.Bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(x.Indexer),
-		&awss3.NotificationKeyFilter{Prefix: jsii.String(x.Prefix), Suffix: jsii.String(".json")})
-	if h := awscdk.Stack_Of(x.Construct).Node().TryFindChild(jsii.String("BucketNotificationsHandler050a0587b7544547bf325f094a3db834")); h != nil {
-		nag.Suppress(h, "AwsSolutions-IAM4",
+	x.AsyncInvokeConfig, _ = x.Indexer.Node().TryFindChild(jsii.String("EventInvokeConfig")).(awslambda.EventInvokeConfig)
+	// The CDK writes bucket notifications through one handler per stack:
+	// its suppressions are recorded only when this pipeline made it, never
+	// on a handler the app's own notifications made.
+	handler, ours, _ := nag.Singleton(x.Construct, notificationsHandlerID, func() {
+		x.Bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(x.Indexer),
+			&awss3.NotificationKeyFilter{Prefix: jsii.String(x.Prefix), Suffix: jsii.String(".json")})
+	})
+	if ours {
+		nag.Suppress(handler, "AwsSolutions-IAM4",
 			"The CDK's bucket-notifications handler (a singleton per stack) uses AWSLambdaBasicExecutionRole to write its logs.",
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
-		nag.Suppress(h, "AwsSolutions-IAM5",
+		nag.Suppress(handler, "AwsSolutions-IAM5",
 			"The CDK's bucket-notifications handler calls s3:PutBucketNotification; for a bucket imported by name the CDK grants it on '*'.",
 			"Resource::*")
 	}
 }
 
-func (x *Pipeline) newDomain(p *Props) {
+// notificationsHandlerID is the id of the stack-wide singleton function the
+// CDK uses to write S3 bucket notification configurations.
+const notificationsHandlerID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+
+func (x *Pipeline) newDomain(p *config) {
 	s := p.Search
-	zones := s.ZoneCount
-	if zones == 0 {
-		zones = DefaultZoneCount
-	}
-	dataNodes := s.DataNodes
-	if dataNodes == 0 {
-		dataNodes = zones
-	}
-	dataType := s.DataNodeInstanceType
-	if dataType == "" {
-		dataType = DefaultDataNodeInstanceType
-	}
+	zones, volume := s.ZoneCount, s.VolumeGB
 	capacity := &awsopensearchservice.CapacityConfig{
-		DataNodes:                 jsii.Number(float64(dataNodes)),
-		DataNodeInstanceType:      jsii.String(dataType),
+		DataNodes:                 jsii.Number(float64(s.DataNodes)),
+		DataNodeInstanceType:      jsii.String(s.DataNodeInstanceType),
 		MultiAzWithStandbyEnabled: jsii.Bool(false),
 	}
 	if !s.DisableDedicatedMasters {
-		masters := s.MasterNodes
-		if masters == 0 {
-			masters = DefaultMasterNodes
-		}
-		masterType := s.MasterNodeInstanceType
-		if masterType == "" {
-			masterType = DefaultMasterNodeInstanceType
-		}
-		capacity.MasterNodes = jsii.Number(float64(masters))
-		capacity.MasterNodeInstanceType = jsii.String(masterType)
-	}
-	volume := s.VolumeGB
-	if volume == 0 {
-		volume = DefaultVolumeGB
+		capacity.MasterNodes = jsii.Number(float64(s.MasterNodes))
+		capacity.MasterNodeInstanceType = jsii.String(s.MasterNodeInstanceType)
 	}
 	master := s.MasterUserArn
 	if master == "" {
@@ -418,7 +376,7 @@ func (x *Pipeline) newDomain(p *Props) {
 	stack := awscdk.Stack_Of(x.Construct)
 	// OpenSearch delivers its logs through a CloudWatch Logs resource policy
 	// (written here instead of by the CDK's custom resource Lambda).
-	logsPolicy := awslogs.NewResourcePolicy(x.Construct, jsii.String("SearchLogsPolicy"), &awslogs.ResourcePolicyProps{
+	x.SearchLogsPolicy = awslogs.NewResourcePolicy(x.Construct, jsii.String("SearchLogsPolicy"), &awslogs.ResourcePolicyProps{
 		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("es.amazonaws.com"), nil)},
 			Actions:    jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
@@ -488,7 +446,7 @@ func (x *Pipeline) newDomain(p *Props) {
 		OffPeakWindowEnabled:     jsii.Bool(true),
 		RemovalPolicy:            awscdk.RemovalPolicy_RETAIN,
 	})
-	x.Domain.Node().AddDependency(logsPolicy)
+	x.Domain.Node().AddDependency(x.SearchLogsPolicy)
 	// Set on the resource, not through DomainProps.AccessPolicies, which
 	// would add a custom resource Lambda to write it.
 	cfn := x.Domain.Node().DefaultChild().(awsopensearchservice.CfnDomain)
@@ -513,11 +471,8 @@ func (x *Pipeline) newAlarms(a Alarms) {
 		return &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: period}
 	}
 	age := a.IteratorAge
-	if age == 0 {
-		age = DefaultIteratorAge
-	}
 	add := func(name string, s alarms.Spec) {
-		x.Alarms[name] = alarms.New(x.Construct, name+"Alarm", s, a.Topic)
+		x.Alarms[name] = alarms.New(x.Construct, name+"Alarm", s, x.AlarmTopic)
 	}
 	add("IteratorAge", alarms.Spec{
 		Metric:            x.Processor.Metric(jsii.String("IteratorAge"), maxOf(five)),

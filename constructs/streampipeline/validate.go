@@ -20,15 +20,19 @@ var (
 // Validate reports every invalid prop of a Pipeline that would be created as
 // id under scope, without creating anything.
 func Validate(scope constructs.Construct, id string, props *Props) error {
-	return validateProps(scope, id, props)
+	_, err := resolve(scope, id, props)
+	return err
 }
 
-func validateProps(scope constructs.Construct, id string, p *Props) error {
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once.
+func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	v := validate.New("streampipeline", scope, id)
 	if p == nil {
 		v.Addf("Props", "must not be nil: ProcessorEntry and IndexerEntry are required")
-		return v.Err()
+		return nil, v.Err()
 	}
+	c := withDefaults(p)
 	if err := golambda.CheckEntry(p.ProcessorEntry); err != nil {
 		v.Addf("ProcessorEntry", "%v", err)
 	}
@@ -89,10 +93,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 
 	se := p.Search
 	v.Check(se.ZoneCount == 0 || se.ZoneCount == 2 || se.ZoneCount == 3, "Search.ZoneCount", "%d is not 2 or 3", se.ZoneCount)
-	zones := se.ZoneCount
-	if zones == 0 {
-		zones = DefaultZoneCount
-	}
+	zones := c.Search.ZoneCount
 	if se.DataNodes != 0 {
 		v.Check(se.DataNodes > 0 && se.DataNodes%zones == 0, "Search.DataNodes", "%d is not a positive multiple of the %d zones", se.DataNodes, zones)
 	}
@@ -114,7 +115,7 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 		v.Check(indexRE.MatchString(se.Index), "Search.Index", "%q is not a valid OpenSearch index name (lowercase letters, digits, '.', '_', '-')", se.Index)
 	}
 	v.Check(p.Alarms.IteratorAge >= 0, "Alarms.IteratorAge", "must not be negative")
-	return v.Err()
+	return c, v.Err()
 }
 
 func checkFunction(v *validate.Problems, prop string, memory int, timeout time.Duration) {

@@ -1,6 +1,7 @@
 package webpipeline
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
@@ -63,3 +64,28 @@ const (
 	// ServiceName is the systemd unit that runs the server.
 	ServiceName = "gureum-webapp.service"
 )
+
+// config is Props with every default applied: withDefaults makes it once,
+// and validation and the builders read it.
+type config struct {
+	Props
+}
+
+// withDefaults resolves every default of p.
+func withDefaults(p *Props) *config {
+	c := &config{Props: *p}
+	b := &c.Build
+	b.MainPackage = cmp.Or(b.MainPackage, DefaultMainPackage)
+	b.TestPackages = cmp.Or(b.TestPackages, DefaultTestPackages)
+	b.Timeout = cmp.Or(b.Timeout, DefaultBuildTimeout)
+	b.ComputeType = cmp.Or(b.ComputeType, DefaultComputeType)
+	d := &c.Deployment
+	if d.Config == nil {
+		d.Config = DefaultDeploymentConfig()
+	}
+	if d.BlueGreen {
+		d.TerminateBlueAfter = cmp.Or(d.TerminateBlueAfter, DefaultTerminateBlueAfter)
+	}
+	c.LogRetention = cmp.Or(c.LogRetention, DefaultLogRetention)
+	return c
+}

@@ -63,14 +63,7 @@ func InstallAgentCommands(region string) []string {
 // buildSpec is the CodeBuild buildspec (version 0.2): vet and test, compile a
 // static linux/arm64 binary, and lay out the CodeDeploy bundle.
 func buildSpec(b Build) map[string]any {
-	mainPkg := b.MainPackage
-	if mainPkg == "" {
-		mainPkg = DefaultMainPackage
-	}
-	tests := b.TestPackages
-	if tests == "" {
-		tests = DefaultTestPackages
-	}
+	mainPkg, tests := b.MainPackage, b.TestPackages
 	files := BundleFiles()
 	names := make([]string, 0, len(files))
 	for n := range files {

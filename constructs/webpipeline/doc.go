@@ -8,17 +8,8 @@
 // when it fails, when it is stopped, or when one of the given CloudWatch
 // alarms fires.
 //
-// The smallest use deploys to an Auto Scaling group from a GitHub branch and
-// rolls back on a CPU alarm:
-//
-//	webpipeline.New(stack, "Deploy", &webpipeline.Props{
-//		AutoScalingGroup: asg,
-//		Alarms:           []awscloudwatch.IAlarm{cpuAlarm},
-//		Source: webpipeline.Source{GitHub: &webpipeline.GitHubSource{
-//			ConnectionArn: "arn:aws:codeconnections:ap-northeast-2:123456789012:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
-//			Owner:         "gureum-cdk", Repo: "gureum", Branch: "main",
-//		}},
-//	})
+// ExampleNew is the use an app copies: a ScaledWebTier's Auto Scaling group,
+// deployed from a GitHub branch, rolled back on the tier's 5xx or CPU alarm.
 //
 // The bundle the build produces holds bin/webapp, the systemd unit
 // gureum-webapp.service and the AppSpec with its lifecycle scripts (files
@@ -45,6 +36,7 @@
 // Artifacts are stored in a versioned, access-logged bucket encrypted with a
 // customer-managed KMS key (yearly rotation); the build runs unprivileged,
 // encrypted with the same key, and logs to a retained log group. Defaults
-// live in defaults.go; a field set in Props always wins over its default.
+// live in defaults.go (withDefaults resolves them once); a field set in
+// Props always wins over its default.
 // Every resource made is an exported field of WebPipeline.
 package webpipeline

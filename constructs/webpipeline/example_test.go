@@ -16,10 +16,10 @@ import (
 // A pipeline from a GitHub branch to a ScaledWebTier's Auto Scaling group,
 // rolling half of the servers at a time out of the load balancer and back,
 // and rolling back on the tier's 5xx or CPU alarm. New appends the
-// CodeDeploy agent's installation to the tier's user data. This is the
-// README's snippet (stack GureumWebDeploy does the same with an S3
-// source); its Entry import path builds from any app that requires gureum.
-func Example() {
+// CodeDeploy agent's installation to the tier's user data. Stack
+// GureumWebDeploy does the same with an S3 source; the tier's Entry import
+// path builds from any app that requires gureum.
+func ExampleNew() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Web"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Region: jsii.String("ap-northeast-2")},
@@ -51,11 +51,11 @@ func Example() {
 	ud := *web.UserData.Render()
 	fmt.Println("user data installs the app:", strings.Contains(ud, "systemctl enable --now gureum-webapp"))
 	fmt.Println("user data installs the agent:", strings.Contains(ud, "systemctl enable --now codedeploy-agent"))
-	fmt.Println("source bucket:", pipe.SourceBucket != nil)
+	fmt.Println("source bucket:", pipe.SourceBucket != nil, "instance policy:", pipe.InstancePolicy != nil)
 	app.Synth(nil)
 	// Output:
 	// stages: Source -> Build -> Deploy
 	// user data installs the app: true
 	// user data installs the agent: true
-	// source bucket: false
+	// source bucket: false instance policy: true
 }

@@ -25,15 +25,19 @@ func isToken(s string) bool { return strings.Contains(s, "${Token[") }
 // Validate reports every invalid prop of a WebPipeline that would be created
 // as id under scope, without creating anything.
 func Validate(scope constructs.Construct, id string, props *Props) error {
-	return validateProps(scope, id, props)
+	_, err := resolve(scope, id, props)
+	return err
 }
 
-func validateProps(scope constructs.Construct, id string, p *Props) error {
+// resolve applies the defaults (withDefaults) and reports every invalid
+// prop at once.
+func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	v := validate.New("webpipeline", scope, id)
 	if p == nil {
 		v.Addf("Props", "must not be nil: AutoScalingGroup, Alarms and Source are required")
-		return v.Err()
+		return nil, v.Err()
 	}
+	c := withDefaults(p)
 	v.Check(p.AutoScalingGroup != nil, "AutoScalingGroup", "is required: it runs the web app CodeDeploy deploys to")
 	v.Check(len(p.Alarms) > 0, "Alarms", "at least one alarm is required: a deployment rolls back when one fires")
 	for i, a := range p.Alarms {
@@ -98,5 +102,5 @@ func validateProps(scope constructs.Construct, id string, p *Props) error {
 	v.Check(d.TerminateBlueAfter == 0 || d.BlueGreen, "Deployment.TerminateBlueAfter", "applies only with Deployment.BlueGreen")
 	v.Check(d.TerminateBlueAfter >= 0 && d.TerminateBlueAfter <= MaxTerminateBlueAfter, "Deployment.TerminateBlueAfter",
 		"%s is outside CodeDeploy's range 0..48h", d.TerminateBlueAfter)
-	return v.Err()
+	return c, v.Err()
 }

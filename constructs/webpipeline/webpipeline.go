@@ -52,24 +52,32 @@ type WebPipeline struct {
 	// SourceRule starts the pipeline when the S3 source object is written
 	// (nil with a GitHub source).
 	SourceRule awsevents.Rule
+	// InstancePolicy, attached to the Auto Scaling group's role, lets the
+	// CodeDeploy agent on the instances read the deployment bundles from
+	// ArtifactBucket and decrypt them with Key (nil for an imported group,
+	// whose role is not known: grant that yourself). It is a policy of the
+	// pipeline's own, not a statement in the group's role's policy, so the
+	// cdk-nag suppression its object-level grant needs covers this grant
+	// only.
+	InstancePolicy awsiam.Policy
 }
 
 // New creates a WebPipeline. It panics with a *validate.Error that names
 // every invalid prop (see Validate) before it creates any resource.
 func New(scope constructs.Construct, id string, props *Props) *WebPipeline {
-	if err := validateProps(scope, id, props); err != nil {
+	c, err := resolve(scope, id, props)
+	if err != nil {
 		panic(err)
 	}
-	p := *props
 	w := &WebPipeline{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	w.newArtifactStore(&p)
-	w.newProject(&p)
-	w.newDeployment(&p)
-	w.newPipeline(&p)
+	w.newArtifactStore(c)
+	w.newProject(c)
+	w.newDeployment(c)
+	w.newPipeline(c)
 	return w
 }
 
-func (w *WebPipeline) newArtifactStore(p *Props) {
+func (w *WebPipeline) newArtifactStore(p *config) {
 	w.Key = p.ExistingKey
 	if w.Key == nil {
 		w.Key = awskms.NewKey(w.Construct, jsii.String("Key"), &awskms.KeyProps{
@@ -105,20 +113,9 @@ func (w *WebPipeline) newArtifactStore(p *Props) {
 	}
 }
 
-func (w *WebPipeline) newProject(p *Props) {
-	retention := p.LogRetention
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
-	w.BuildLogs = loggroup.New(w.Construct, "BuildLogs", loggroup.Props{Retention: retention})
-	timeout := p.Build.Timeout
-	if timeout == 0 {
-		timeout = DefaultBuildTimeout
-	}
-	compute := p.Build.ComputeType
-	if compute == "" {
-		compute = DefaultComputeType
-	}
+func (w *WebPipeline) newProject(p *config) {
+	w.BuildLogs = loggroup.New(w.Construct, "BuildLogs", loggroup.Props{Retention: p.LogRetention})
+	timeout, compute := p.Build.Timeout, p.Build.ComputeType
 	spec := buildSpec(p.Build)
 	w.Project = awscodebuild.NewPipelineProject(w.Construct, jsii.String("Build"), &awscodebuild.PipelineProjectProps{
 		Description: jsii.String("Vets, tests and builds the web app of " + *w.Node().Path()),
@@ -149,24 +146,24 @@ var artifactGrants = []string{
 	"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
 }
 
-func (w *WebPipeline) newDeployment(p *Props) {
+func (w *WebPipeline) newDeployment(p *config) {
 	asg := p.AutoScalingGroup
 	if !p.DisableAgentInstall {
 		asg.AddUserData(*jsii.Strings(InstallAgentCommands(*awscdk.Stack_Of(w.Construct).Region())...)...)
 	}
 	w.Application = awscodedeploy.NewServerApplication(w.Construct, jsii.String("Application"), nil)
-	cfg := p.Deployment.Config
-	if cfg == nil {
-		cfg = DefaultDeploymentConfig()
-	}
 	alarms := make([]interfacesawscloudwatch.IAlarmRef, 0, len(p.Alarms))
 	for _, a := range p.Alarms {
 		alarms = append(alarms, a)
 	}
+	// The group is named on the CloudFormation resource below rather than
+	// given to the L2 deployment group: the CDK's deploy action would
+	// otherwise grant the group's role read access to the artifact bucket
+	// inside the role's own policy, where a cdk-nag suppression would reach
+	// the role owner's other grants too. InstancePolicy grants the same.
 	props := &awscodedeploy.ServerDeploymentGroupProps{
-		Application:       w.Application,
-		AutoScalingGroups: &[]awsautoscaling.IAutoScalingGroup{asg},
-		DeploymentConfig:  cfg,
+		Application:      w.Application,
+		DeploymentConfig: p.Deployment.Config,
 		// The construct installs the agent itself (InstallAgentCommands):
 		// the CDK's installer would also grant the instances read access to
 		// CodeDeploy's bucket, which the public HTTPS download does not need.
@@ -184,6 +181,9 @@ func (w *WebPipeline) newDeployment(p *Props) {
 		props.LoadBalancers = &[]awscodedeploy.LoadBalancer{awscodedeploy.LoadBalancer_Application(tg)}
 	}
 	w.DeploymentGroup = awscodedeploy.NewServerDeploymentGroup(w.Construct, jsii.String("DeploymentGroup"), props)
+	w.DeploymentGroup.Node().DefaultChild().(awscodedeploy.CfnDeploymentGroup).AddPropertyOverride(
+		jsii.String("AutoScalingGroups"), []any{asg.AutoScalingGroupName()})
+	w.newInstancePolicy(asg)
 	nag.Suppress(w.DeploymentGroup.Role(), "AwsSolutions-IAM4",
 		"AWSCodeDeployRole is the documented service role policy of CodeDeploy for EC2/Auto Scaling deployments (lifecycle hooks, instance discovery, load balancer registration).",
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRole")
@@ -192,14 +192,41 @@ func (w *WebPipeline) newDeployment(p *Props) {
 	}
 }
 
+// newInstancePolicy lets the CodeDeploy agent on the group's instances read
+// the bundles: the CDK's read grant on the artifact bucket (s3:GetObject*,
+// s3:GetBucket*, s3:List* on the bucket and its objects; kms:Decrypt and
+// kms:DescribeKey on its key), in a policy of the pipeline's own attached to
+// the group's role.
+func (w *WebPipeline) newInstancePolicy(asg awsautoscaling.IAutoScalingGroup) {
+	group, ok := asg.(awsautoscaling.AutoScalingGroup)
+	if !ok {
+		return // an imported group: its role is not known here
+	}
+	w.InstancePolicy = awsiam.NewPolicy(w.Construct, jsii.String("InstancePolicy"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{group.Role()},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("ReadBundles"),
+				Actions:   jsii.Strings("s3:GetObject*", "s3:GetBucket*", "s3:List*"),
+				Resources: &[]*string{w.ArtifactBucket.BucketArn(), w.ArtifactBucket.ArnForObjects(jsii.String("*"))},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("DecryptBundles"),
+				Actions:   jsii.Strings("kms:Decrypt", "kms:DescribeKey"),
+				Resources: &[]*string{w.Key.KeyArn()},
+			}),
+		},
+	})
+	nag.Suppress(w.InstancePolicy, "AwsSolutions-IAM5",
+		"The CodeDeploy agent reads deployment bundles from the pipeline's artifact bucket (<bucket>/*, s3:GetObject*/GetBucket*/List*), the CDK's read grant scoped to that bucket.",
+		"/^Resource::<.*Artifacts.*\\.Arn>\\/\\*$/", "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*")
+}
+
 // blueGreen switches the deployment group to blue/green: CodeDeploy copies
 // the Auto Scaling group, deploys to the copy, moves the target group's
 // traffic to it and terminates the original instances later.
-func (w *WebPipeline) blueGreen(p *Props) {
+func (w *WebPipeline) blueGreen(p *config) {
 	wait := p.Deployment.TerminateBlueAfter
-	if wait == 0 {
-		wait = DefaultTerminateBlueAfter
-	}
 	cfn := w.DeploymentGroup.Node().DefaultChild().(awscodedeploy.CfnDeploymentGroup)
 	cfn.AddPropertyOverride(jsii.String("DeploymentStyle"), map[string]any{
 		"DeploymentType":   "BLUE_GREEN",
@@ -230,7 +257,7 @@ func (w *WebPipeline) blueGreen(p *Props) {
 		"Resource::*")
 }
 
-func (w *WebPipeline) newPipeline(p *Props) {
+func (w *WebPipeline) newPipeline(p *config) {
 	source := awscodepipeline.NewArtifact(jsii.String("Source"), nil)
 	bundle := awscodepipeline.NewArtifact(jsii.String("Bundle"), nil)
 	var sourceAction awscodepipeline.IAction
@@ -307,13 +334,7 @@ func (w *WebPipeline) newPipeline(p *Props) {
 			},
 			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewCodePipeline(w.Pipeline, nil)},
 		})
-	}
-
-	// CodeDeploy's instances fetch the bundle from the artifact bucket: the
-	// deploy action grants the Auto Scaling group's role read access.
-	if asg, ok := p.AutoScalingGroup.(awsautoscaling.AutoScalingGroup); ok {
-		nag.Suppress(asg.Role(), "AwsSolutions-IAM5",
-			"The CodeDeploy agent reads deployment bundles from the pipeline's artifact bucket (<bucket>/*, s3:GetObject*/GetBucket*/List*), the CDK's read grant scoped to that bucket.",
-			"/^Resource::<.*Artifacts.*\\.Arn>\\/\\*$/", "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*")
+		nag.Suppress(w.SourceRule, "Serverless-EventBusDLQ",
+			"The event only starts the pipeline, and EventBridge retries a start it could not make for 24 hours; a start still lost leaves the uploaded source in the bucket, undeployed: start the pipeline by hand (aws codepipeline start-pipeline-execution) or upload again. The event itself carries nothing to replay.")
 	}
 }

@@ -469,21 +469,37 @@ func TestAgentInstallAndBundleAccess(t *testing.T) {
 	if strings.Contains(userData("BlueServers"), "codedeploy") {
 		t.Errorf("DisableAgentInstall: Blue servers' user data installs the agent: %s", userData("BlueServers"))
 	}
-	// The instances read bundles from the artifact bucket and decrypt them.
+	// The instances read bundles from the artifact bucket and decrypt them,
+	// through the pipeline's own InstancePolicy attached to the group's
+	// role; the role's own policy, the app's, gets none of it, and no
+	// suppression of the pipeline's reaches the app's role.
 	for _, tc := range []struct {
-		asg string
-		w   *webpipeline.WebPipeline
-	}{{"GitServersRole", f.git}, {"BlueServersRole", f.blue}} {
+		asg  string
+		role awsiam.IRole
+		w    *webpipeline.WebPipeline
+	}{{"GitServersRole", f.gitASG.Role(), f.git}, {"BlueServersRole", f.blueASG.Role(), f.blue}} {
 		bucket := *f.stack.GetLogicalId(tc.w.ArtifactBucket.Node().DefaultChild().(awscdk.CfnElement))
 		key := *f.stack.GetLogicalId(tc.w.Key.Node().DefaultChild().(awscdk.CfnElement))
-		var doc string
-		for _, r := range byPrefix(f.tpl, "AWS::IAM::Policy", tc.asg) {
-			doc += cdktest.JSON(cdktest.Properties(r)["PolicyDocument"])
+		policy := *f.stack.GetLogicalId(tc.w.InstancePolicy.Node().DefaultChild().(awscdk.CfnElement))
+		role := `{"Ref":"` + *f.stack.GetLogicalId(tc.role.Node().DefaultChild().(awscdk.CfnElement)) + `"}`
+		p := cdktest.Properties(f.tpl.Resources("AWS::IAM::Policy")[policy])
+		if got := cdktest.JSON(p["Roles"]); got != "["+role+"]" {
+			t.Errorf("%s is attached to %s, want %s", policy, got, role)
 		}
+		doc := cdktest.JSON(p["PolicyDocument"])
 		for _, want := range []string{`"s3:GetObject*"`, `{"Fn::GetAtt":["` + bucket + `","Arn"]},"/*"`, `"kms:Decrypt"`, `{"Fn::GetAtt":["` + key + `","Arn"]}`} {
 			if !strings.Contains(doc, want) {
-				t.Errorf("%s policy lacks %s: %s", tc.asg, want, doc)
+				t.Errorf("%s lacks %s: %s", policy, want, doc)
 			}
+		}
+		for _, r := range byPrefix(f.tpl, "AWS::IAM::Policy", tc.asg) {
+			if d := cdktest.JSON(cdktest.Properties(r)["PolicyDocument"]); strings.Contains(d, bucket) {
+				t.Errorf("the app's %s policy holds the pipeline's grant: %s", tc.asg, d)
+			}
+		}
+		cdktest.NoSuppressionsUnder(t, f.stack, "/WebPipelines/"+tc.asg)
+		if got := cdktest.JSON(cdktest.Properties(one(t, byPrefix(f.tpl, "AWS::CodeDeploy::DeploymentGroup", *tc.w.Node().Id())))["AutoScalingGroups"]); !strings.Contains(got, strings.TrimSuffix(tc.asg, "Role")) {
+			t.Errorf("%s's deployment group deploys to %s, want %s", *tc.w.Node().Id(), got, strings.TrimSuffix(tc.asg, "Role"))
 		}
 	}
 	cmds := strings.Join(webpipeline.InstallAgentCommands("eu-west-1"), "\n")

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -28,15 +29,28 @@ func init() {
 	}
 }
 
-// NewStack returns a stack in a fresh app with cdk-nag's AwsSolutions checks
-// applied, pinned to an account and region so tests see concrete ARNs.
+// NewStack returns a stack in a fresh app with cdk-nag's AwsSolutions and
+// Serverless checks applied (ApplyNag), pinned to an account and region so
+// tests see concrete ARNs.
 func NewStack(id string) awscdk.Stack {
+	return NewStackIn(id, "ap-northeast-2")
+}
+
+// NewStackIn is NewStack in the given region.
+func NewStackIn(id, region string) awscdk.Stack {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("ap-northeast-2")},
+		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String(region)},
 	})
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	ApplyNag(app)
 	return stack
+}
+
+// ApplyNag applies the cdk-nag packs every gureum construct passes,
+// AwsSolutions and Serverless, to everything under scope.
+func ApplyNag(scope constructs.IConstruct) {
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	awscdk.Aspects_Of(scope).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
 // Template synthesizes stack and wraps its template.
@@ -107,12 +121,22 @@ func (tp *Template) Resources(typ string) map[string]map[string]any {
 	return out
 }
 
-// NoNagFindings asserts that cdk-nag's AwsSolutions pack left no unsuppressed
-// error or warning on the stack.
-func NoNagFindings(t testing.TB, stack awscdk.Stack) {
+// NagFinding is one unsuppressed cdk-nag error or warning.
+type NagFinding struct {
+	// Path is the construct path of the resource, e.g. "/Stack/Api/Table/Resource".
+	Path string
+	// Level is "error" or "warning"; Text is cdk-nag's message, which starts
+	// with the rule id ("AwsSolutions-IAM5[Action::s3:*]: ...").
+	Level, Text string
+}
+
+// NagFindings returns the unsuppressed errors and warnings of cdk-nag's
+// AwsSolutions and Serverless packs on the stack (synthesizing it if it was
+// not yet).
+func NagFindings(t testing.TB, stack awscdk.Stack) []NagFinding {
 	t.Helper()
 	ann := assertions.Annotations_FromStack(stack)
-	match := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+	match := assertions.Match_StringLikeRegexp(jsii.String("^(AwsSolutions|Serverless)-"))
 	var errs, warns *[]*cxapi.SynthesisMessage
 	if err := catch(func() {
 		errs = ann.FindError(jsii.String("*"), match)
@@ -120,9 +144,76 @@ func NoNagFindings(t testing.TB, stack awscdk.Stack) {
 	}); err != nil {
 		t.Fatalf("read cdk-nag findings: %v", err)
 	}
+	var out []NagFinding
 	for _, list := range []*[]*cxapi.SynthesisMessage{errs, warns} {
 		for _, m := range *list {
-			t.Errorf("cdk-nag %s at %s: %v", m.Level, *m.Id, m.Entry.Data)
+			out = append(out, NagFinding{Path: *m.Id, Level: string(m.Level), Text: fmt.Sprint(m.Entry.Data)})
+		}
+	}
+	return out
+}
+
+// Under reports whether path is the construct path of one of roots or of a
+// construct below it ("/Stack/A" is under "/Stack/A", "/Stack/A/B" is,
+// "/Stack/AB" is not).
+func Under(path string, roots ...string) bool {
+	for _, r := range roots {
+		if path == r || strings.HasPrefix(path, r+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// NoNagFindings asserts that cdk-nag's AwsSolutions and Serverless packs left
+// no unsuppressed error or warning on the stack. Findings under the user
+// paths ("/Stack/Id", constructs the test made as a user's app would) are
+// the user's and do not count, but no suppression may reach them (see
+// NoSuppressionsUnder).
+func NoNagFindings(t testing.TB, stack awscdk.Stack, user ...string) {
+	t.Helper()
+	for _, f := range NagFindings(t, stack) {
+		if !Under(f.Path, user...) {
+			t.Errorf("cdk-nag %s at %s: %s", f.Level, f.Path, f.Text)
+		}
+	}
+	NoSuppressionsUnder(t, stack, user...)
+}
+
+// Suppressions returns, by construct path, the cdk-nag rules suppressed on
+// each CloudFormation resource under c (c included).
+func Suppressions(c constructs.IConstruct) map[string][]string {
+	out := map[string][]string{}
+	for _, n := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if !*awscdk.CfnResource_IsCfnResource(n) {
+			continue
+		}
+		res, ok := n.(awscdk.CfnResource)
+		if !ok {
+			continue
+		}
+		meta, _ := res.GetMetadata(jsii.String("cdk_nag")).(map[string]any)
+		rules, _ := meta["rules_to_suppress"].([]any)
+		for _, r := range rules {
+			if m, ok := r.(map[string]any); ok {
+				out[*n.Node().Path()] = append(out[*n.Node().Path()], fmt.Sprint(m["id"]))
+			}
+		}
+	}
+	return out
+}
+
+// NoSuppressionsUnder asserts that no cdk-nag suppression sits on a resource
+// under the user paths: a construct's suppression must never silence the
+// findings of what the user made.
+func NoSuppressionsUnder(t testing.TB, stack awscdk.Stack, user ...string) {
+	t.Helper()
+	if len(user) == 0 {
+		return
+	}
+	for path, rules := range Suppressions(stack) {
+		if Under("/"+path, user...) {
+			t.Errorf("%s, made by the user, carries cdk-nag suppressions %v", path, rules)
 		}
 	}
 }

@@ -61,7 +61,9 @@ func resolve(entry string) (pkg, error) {
 		return pkg{Entry: entry, Dir: dir, Module: root}, nil
 	}
 	abs, _ := filepath.Abs(entry)
-	notFound := fmt.Errorf("%q (%s) does not exist", entry, abs)
+	notFound := fmt.Errorf("%q (%s) does not exist: a directory entry is relative to the app's working directory; "+
+		"name the handler by its Go import path (such as %q) to build it from any directory of any app that requires its module",
+		entry, abs, "github.com/gureum-cdk/gureum/functions/crawler")
 	if !mayBeImportPath(entry) {
 		return pkg{}, notFound
 	}

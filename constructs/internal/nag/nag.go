@@ -3,6 +3,7 @@
 package nag
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -29,4 +30,35 @@ func Suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string)
 		s.AppliesTo = &list
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
+}
+
+// ownerMarkerID is the id of the empty construct gureum adds under a
+// stack-wide singleton it created, so that later gureum constructs in the
+// stack can tell it from one the user's code created first.
+const ownerMarkerID = "CreatedByGureum"
+
+// Singleton runs create, which makes or reuses the stack-wide singleton with
+// the given id at the root of scope's stack (one of the CDK's shared custom
+// resource handlers), and returns that singleton (nil if create made none),
+// whether gureum owns it, and whether create made it. gureum owns it when
+// create made it, or when another gureum construct of the stack made it
+// before. A singleton that the user's code made first is the user's: gureum
+// must record no suppression on it, and its findings stay the user's to
+// answer.
+func Singleton(scope constructs.IConstruct, id string, create func()) (singleton constructs.IConstruct, ours, created bool) {
+	stack := awscdk.Stack_Of(scope)
+	existed := stack.Node().TryFindChild(jsii.String(id))
+	create()
+	c := stack.Node().TryFindChild(jsii.String(id))
+	switch {
+	case c == nil:
+		return nil, false, false
+	case existed == nil:
+		if parent, ok := c.(constructs.Construct); ok {
+			constructs.NewConstruct(parent, jsii.String(ownerMarkerID))
+		}
+		return c, true, true
+	default:
+		return c, c.Node().TryFindChild(jsii.String(ownerMarkerID)) != nil, false
+	}
 }

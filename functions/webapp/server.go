@@ -95,7 +95,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "sessionTTL", cfg.SessionTTL.String())
+	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "sessionTTL", cfg.SessionTTL.String(), "database", cfg.DB.EngineName)
 
 	select {
 	case err := <-serveErr:

@@ -71,6 +71,9 @@ type Config struct {
 	// Stage is a free-form label for the deployment stage (APP_STAGE), logged
 	// with every request. Default: empty.
 	Stage string
+	// DB is the guestbook's database (DB_* and DATA_TABLE). Default: in
+	// memory.
+	DB DBConfig
 }
 
 // LoadConfig reads the configuration through getenv (usually os.Getenv) and
@@ -178,6 +181,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("STATIC_BASE_URL", "%v", err)
 		}
 	}
+
+	c.DB = loadDBConfig(getenv, bad)
 
 	if c.InstanceID == "" {
 		if h, err := os.Hostname(); err == nil {

@@ -86,17 +86,32 @@ type Options struct {
 	// MaxBodyBytes limits request bodies; larger bodies get 413.
 	// Default: 16 KiB.
 	MaxBodyBytes int64
+	// Guestbook stores the guestbook's entries. Default: a new
+	// MemoryGuestbook.
+	Guestbook Guestbook
+	// DatabaseLabel names the guestbook's database on its page (the
+	// DB_ENGINE value). Default: "memory".
+	DatabaseLabel string
+	// GuestbookPageSize is how many entries a page lists (at most
+	// MaxPageSize). Default: DefaultPageSize.
+	GuestbookPageSize int
+	// DBHealthGrace is how long the guestbook's database may fail the
+	// health check's ping (bounded by HealthTimeout, at most one per
+	// HealthCacheFor) before /healthz answers 503; a negative value never
+	// fails /healthz for the database. Default: DefaultDBHealthGrace (60s).
+	DBHealthGrace time.Duration
 }
 
 // Handler serves the web app's endpoints. Make one with NewHandler.
 type Handler struct {
-	opts    Options
-	log     *slog.Logger
-	mux     *http.ServeMux
-	page    []byte
-	csp     string
-	health  healthCheck
-	handler http.Handler
+	opts     Options
+	log      *slog.Logger
+	mux      *http.ServeMux
+	page     []byte
+	csp      string
+	health   healthCheck
+	dbHealth *dbHealth
+	handler  http.Handler
 }
 
 // NewHandler returns the web app's HTTP handler with the access log, body
@@ -130,6 +145,19 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if o.Guestbook == nil {
+		o.Guestbook = NewMemoryGuestbook()
+	}
+	if o.DatabaseLabel == "" {
+		o.DatabaseLabel = EngineMemory
+	}
+	if o.GuestbookPageSize <= 0 {
+		o.GuestbookPageSize = DefaultPageSize
+	}
+	o.GuestbookPageSize = min(o.GuestbookPageSize, MaxPageSize)
+	if o.DBHealthGrace == 0 {
+		o.DBHealthGrace = DefaultDBHealthGrace
+	}
 	page, err := fs.ReadFile(Assets(), "index.html")
 	if err != nil {
 		return nil, fmt.Errorf("webapp: embedded page: %w", err)
@@ -160,10 +188,16 @@ func NewHandler(o Options) (*Handler, error) {
 		csp:    ContentSecurityPolicy(o.StaticBaseURL),
 		health: healthCheck{store: o.Store, timeout: o.HealthTimeout, cacheFor: o.HealthCacheFor},
 	}
+	h.dbHealth = &dbHealth{
+		ping: o.Guestbook.Ping, timeout: o.HealthTimeout, cacheFor: o.HealthCacheFor, now: time.Now,
+		log: func(err error) { h.log.Warn("health check: database unreachable", "err", err) },
+	}
 	h.mux.HandleFunc("GET /{$}", h.index)
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.mux.HandleFunc("GET /counter", h.counter)
 	h.mux.Handle("POST /counter", http.NewCrossOriginProtection().Handler(http.HandlerFunc(h.counter)))
+	h.mux.HandleFunc("GET /guestbook", h.guestbookPage)
+	h.mux.Handle("POST /guestbook", http.NewCrossOriginProtection().Handler(http.HandlerFunc(h.guestbookPost)))
 	h.mux.Handle("GET /static/", cacheFor(5*time.Minute, http.StripPrefix("/static", http.FileServerFS(filesOnly{static}))))
 	h.handler = h.accessLog(h.limits(h.mux))
 	return h, nil
@@ -181,13 +215,14 @@ func (h *Handler) index(w http.ResponseWriter, _ *http.Request) {
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := h.health.check(r.Context()); err != nil {
-		h.log.Warn("health check: session store unreachable", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = io.WriteString(w, "session store unreachable\n")
-		return
+	storeErr := h.health.check(r.Context())
+	if storeErr != nil {
+		h.log.Warn("health check: session store unreachable", "err", storeErr)
 	}
-	_, _ = io.WriteString(w, "ok\n")
+	dbErr, failing := h.dbHealth.check(r.Context())
+	status, body := h.healthAnswer(storeErr, dbErr, failing)
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
 }
 
 // counterResponse is the body of GET and POST /counter.

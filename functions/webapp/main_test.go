@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,8 @@ var (
 	ddb       *testsvc.DynamoDB
 	ddbClient *dynamodb.Client
 	rds       *redisServer
+	pg        *testsvc.Postgres
+	maria     *testsvc.MariaDB
 )
 
 // testTable is the session table created in DynamoDB Local, with the key
@@ -49,6 +52,22 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer rds.Stop()
+	if err := createDataTable(context.Background(), ddbClient, testDataTable); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	// The SQL servers start side by side: each takes seconds.
+	var pgErr, mariaErr error
+	done := make(chan struct{})
+	go func() { pg, pgErr = testsvc.StartPostgres(); close(done) }()
+	maria, mariaErr = testsvc.StartMariaDB()
+	<-done
+	defer pg.Stop()
+	defer maria.Stop()
+	if err := errors.Join(pgErr, mariaErr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 
@@ -71,6 +90,29 @@ func createSessionTable(ctx context.Context, c *dynamodb.Client, name string) er
 	})
 	if err != nil {
 		return fmt.Errorf("enable TTL on %s: %w", name, err)
+	}
+	return nil
+}
+
+// testDataTable is the DynamoDB data table, with the keys the ScaledWebTier
+// construct gives it (pk and sk, both String).
+const testDataTable = "gureum-data"
+
+func createDataTable(ctx context.Context, c *dynamodb.Client, name string) error {
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", name, err)
 	}
 	return nil
 }

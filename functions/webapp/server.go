@@ -53,8 +53,16 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
+	gb, err := OpenGuestbook(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer gb.Close()
 
 	h, err := NewHandler(Options{
+		Guestbook:      gb,
+		DatabaseLabel:  cfg.DB.EngineName,
+		DBHealthGrace:  cfg.DB.HealthGrace,
 		Store:          store,
 		InstanceID:     cfg.InstanceID,
 		Stage:          cfg.Stage,
@@ -81,9 +89,13 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	}
 	cancel()
 
+	if m, ok := gb.(migrator); ok && cfg.DB.Migrate {
+		go migrateUntilDone(ctx, m, log)
+	}
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "sessionTTL", cfg.SessionTTL.String())
+	log.Info("listening", "addr", ln.Addr().String(), "store", cfg.Store, "sessionTTL", cfg.SessionTTL.String(), "database", cfg.DB.EngineName)
 
 	select {
 	case err := <-serveErr:
@@ -102,4 +114,38 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// migrator is a guestbook with a schema to migrate.
+type migrator interface {
+	Migrate(ctx context.Context) error
+}
+
+// Backoff of migrateUntilDone.
+const (
+	migrateFirstRetry = time.Second
+	migrateMaxRetry   = 30 * time.Second
+)
+
+// migrateUntilDone migrates the schema in the background, trying again with
+// backoff while the database is unreachable, so that a server whose
+// database is not up yet still starts (the guestbook answers 503 meanwhile).
+func migrateUntilDone(ctx context.Context, m migrator, log *slog.Logger) {
+	wait := migrateFirstRetry
+	for {
+		mctx, cancel := context.WithTimeout(ctx, migrateLockWait+30*time.Second)
+		err := m.Migrate(mctx)
+		cancel()
+		if err == nil {
+			log.Info("database schema is up to date")
+			return
+		}
+		log.Warn("database migration failed; trying again", "err", err, "retryIn", wait.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, migrateMaxRetry)
+	}
 }

@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 )
@@ -187,4 +189,38 @@ func (s *MemoryStore) Ping(context.Context) error { return nil }
 func (s *MemoryStore) Close() error {
 	s.once.Do(func() { close(s.stop) })
 	return nil
+}
+
+// OpenGuestbook builds the guestbook that cfg.DB names. It connects lazily:
+// an unreachable database does not fail it. The AWS configuration (default
+// credential chain, region from AWS_REGION or instance metadata) is loaded
+// only when the guestbook needs AWS: DynamoDB, a Secrets Manager secret or
+// IAM authentication.
+func OpenGuestbook(ctx context.Context, cfg Config) (Guestbook, error) {
+	d := cfg.DB
+	if d.Engine == EngineMemory || d.Engine == "" {
+		return NewMemoryGuestbook(), nil
+	}
+	var awsCfg aws.Config
+	if d.Engine == EngineDynamoDB || d.SecretARN != "" || d.IAMAuth {
+		var err error
+		if awsCfg, err = config.LoadDefaultConfig(ctx, config.WithEC2IMDSRegion()); err != nil {
+			return nil, fmt.Errorf("webapp: load AWS configuration: %w", err)
+		}
+	}
+	switch d.Engine {
+	case EngineDynamoDB:
+		return NewDynamoDBGuestbook(dynamodb.NewFromConfig(awsCfg), d.Table)
+	case EnginePostgres, EngineMySQL:
+		var secrets SecretsAPI
+		if d.SecretARN != "" {
+			secrets = secretsmanager.NewFromConfig(awsCfg)
+		}
+		var token AuthTokenFunc
+		if d.IAMAuth {
+			token = IAMAuthToken(awsCfg)
+		}
+		return OpenSQLGuestbook(d, secrets, token)
+	}
+	return nil, fmt.Errorf("webapp: unknown database engine %q", d.Engine)
 }

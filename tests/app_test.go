@@ -30,6 +30,10 @@ var cloudAssembly cxapi.CloudAssembly
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// The golden templates are checked with aws-cdk-lib's built-in
+	// CloudFormation validation on, even when the shell exported
+	// CDK_VALIDATION=false for make synth-fast.
+	os.Setenv("CDK_VALIDATION", "true")
 	if os.Getenv("JSII_RUNTIME_PACKAGE_CACHE") == "" {
 		os.Setenv("JSII_RUNTIME_PACKAGE_CACHE", "enabled")
 	}

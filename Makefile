@@ -5,7 +5,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE := enabled
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: synth synth-fast test setup bench lint diagrams update
+.PHONY: synth synth-fast test setup bench bench-compare lint diagrams update
 
 setup:
 	@./scripts/setup
@@ -32,6 +32,11 @@ test: setup
 
 bench: setup
 	go test -run '^$$' -bench . -benchmem ./...
+
+# Time the Go synthesis against the same stacks in plain JavaScript CDK
+# (bench/app.js), interleaved; see the README's "Speed" section.
+bench-compare: setup
+	go run ./bench/compare
 
 lint:
 	gofmt -l $$(git ls-files '*.go') | (! grep .)

@@ -454,3 +454,36 @@ func TestHelperSynthesis(t *testing.T) {
 		fmt.Printf("binary %s %x\n", n, s)
 	}
 }
+
+// BenchmarkWarmCache is what an unchanged handler costs a synthesis: its
+// manifest checked (every dependency file hashed, every package directory
+// listed), its binary verified. Each iteration is a fresh builder, as in a
+// new synthesis, over the three voting handlers, which share most files:
+//
+//	go test ./constructs/internal/golambda -run '^$' -bench WarmCache
+func BenchmarkWarmCache(b *testing.B) {
+	cache := &diskCache{dir: b.TempDir(), max: DefaultCacheMaxMB << 20}
+	var pkgs []pkg
+	for _, h := range []string{"createpoll", "castvote", "getpoll"} {
+		p, err := resolve(filepath.Join(repoRoot, "functions", "voting", h))
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+		if _, err := newBuilder(cache).artifact(p, "arm64"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		bl := newBuilder(cache)
+		for _, p := range pkgs {
+			if _, err := bl.artifact(p, "arm64"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n := bl.goBuilds.Load() + bl.goLists.Load(); n != 0 {
+			b.Fatalf("%d go commands on a warm cache", n)
+		}
+	}
+}

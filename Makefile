@@ -5,7 +5,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE := enabled
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: synth test setup setup-synth bench lint diagrams update
+.PHONY: synth synth-fast test setup setup-synth bench bench-compare lint diagrams update
 
 # Everything the tests need (the npm packages, versitygw, Java, Redis, Graphviz).
 setup:
@@ -18,6 +18,20 @@ setup-synth:
 synth: setup-synth
 	go run .
 
+# The edit-synth loop: `make synth` without aws-cdk-lib's built-in
+# CloudFormation template validation (CDK_VALIDATION=false, which is what
+# `cdk synth --no-validation` sets); cdk-nag still runs, and CI and the
+# golden tests keep validation on. STACKS="GureumVoting GureumImages" builds
+# only those stacks' handlers (the aws:cdk:bundling-stacks context that
+# `cdk synth --exclusively` sets): every stack is still synthesized, the
+# others with placeholder asset hashes.
+synth-fast: setup-synth
+	CDK_VALIDATION=false $(if $(STACKS),CDK_CONTEXT_JSON='{"aws:cdk:bundling-stacks":$(stacks_json)}') go run .
+
+comma := ,
+stacks_json = [$(subst " ","$(comma)",$(patsubst %,"%",$(strip $(STACKS))))]
+
+
 # tests/consumer is a module of its own (an app that requires gureum), which
 # ./... leaves out: it is vetted and tested from its own directory.
 test: setup
@@ -27,6 +41,11 @@ test: setup
 
 bench: setup
 	go test -run '^$$' -bench . -benchmem ./...
+
+# Time the Go synthesis against the same stacks in plain JavaScript CDK
+# (bench/app.js), interleaved; see the README's "Speed" section.
+bench-compare: setup
+	go run ./bench/compare
 
 lint:
 	gofmt -l $$(git ls-files '*.go') | (! grep .)

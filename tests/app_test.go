@@ -31,7 +31,10 @@ var cloudAssembly cxapi.CloudAssembly
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	cdkapp.QuietJSII()
+	// The golden templates are checked with aws-cdk-lib's built-in
+	// CloudFormation validation on, even when the shell exported
+	// CDK_VALIDATION=false for make synth-fast.
+	cdkapp.Setenv(nil, map[string]string{"CDK_VALIDATION": "true"})
 	// The feature flags of cdk.json, as go run . and the CDK CLI use them.
 	appContext, err := cdkapp.Context("..")
 	if err != nil {

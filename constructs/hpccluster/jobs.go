@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
@@ -47,14 +46,8 @@ const efaDevice = "/dev/infiniband/uverbs0"
 // newJobs builds the workload, its role, log group and job definitions.
 func (h *HPCCluster) newJobs() {
 	c := h.cfg
-	bin, err := golambda.Build(c.Workload.Entry, c.goarch())
-	if err != nil {
-		panic(err)
-	}
-	h.Workload = awss3assets.NewAsset(h.Construct, jsii.String("Workload"), &awss3assets.AssetProps{
-		Path:        jsii.String(bin),
-		DisplayName: jsii.String("workload " + c.Workload.Entry + " linux/" + c.goarch()),
-	})
+	h.Workload = golambda.NewAsset(h.Construct, "Workload", c.Workload.Entry, c.goarch(),
+		"workload "+c.Workload.Entry+" linux/"+c.goarch())
 
 	h.JobRole = awsiam.NewRole(h.Construct, jsii.String("JobRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),

@@ -272,11 +272,7 @@ func (x *ScaledWebTier) appSubnets() *awsec2.SubnetSelection {
 // newApp builds the server binary as an asset, the instance role and the
 // servers' security group.
 func (x *ScaledWebTier) newApp(c *config) {
-	bin, err := golambda.Build(c.Entry, "arm64")
-	if err != nil {
-		panic(fmt.Errorf("scaledwebtier %q: Entry: %w", *x.Node().Path(), err))
-	}
-	x.AppAsset = awss3assets.NewAsset(x.Construct, jsii.String("App"), &awss3assets.AssetProps{Path: jsii.String(bin)})
+	x.AppAsset = golambda.NewAsset(x.Construct, "App", c.Entry, "arm64", "")
 
 	x.Role = awsiam.NewRole(x.Construct, jsii.String("InstanceRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),

@@ -22,6 +22,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/aws/jsii-runtime-go"
 )
 
 // Context returns the "context" object of dir/cdk.json: the feature flags
@@ -59,12 +61,32 @@ func Context(dir string) (map[string]any, error) {
 // before main runs: setting a variable afterwards does not reach it. So when
 // one is missing, QuietJSII sets them and executes the program again (on
 // Unix; elsewhere it only sets them). Call it first in main or TestMain.
-func QuietJSII() {
+func QuietJSII() { Setenv(nil, nil) }
+
+// Setenv is QuietJSII with more of the jsii runtime's environment: each of
+// defaults is set when unset (a value the user set is kept), each of forced
+// is set whatever the user set. aws-cdk-lib reads some switches from its
+// Node.js process's environment (CDK_VALIDATION, for one), which is fixed
+// when the CDK's Go packages initialize, so a change here executes the
+// program again, once, like QuietJSII.
+func Setenv(defaults, forced map[string]string) {
 	changed := setDefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", func() string { return "1" })
 	changed = setDefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", nodeMajor) || changed
 	changed = setDefault("JSII_RUNTIME_PACKAGE_CACHE", func() string { return "enabled" }) || changed
+	for k, v := range defaults {
+		changed = setDefault(k, func() string { return v }) || changed
+	}
+	for k, v := range forced {
+		if old, ok := os.LookupEnv(k); !ok || old != v {
+			os.Setenv(k, v)
+			changed = true
+		}
+	}
 	if changed && os.Getenv(reexecGuard) == "" {
 		os.Setenv(reexecGuard, "1")
+		// The runtime's files, unpacked when the CDK's packages
+		// initialized, go with the client this process will not use.
+		jsii.Close()
 		reexec()
 	}
 }

@@ -11,12 +11,15 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -29,6 +32,7 @@ import (
 	"github.com/gureum-cdk/gureum/constructs/gamefleet"
 	"github.com/gureum-cdk/gureum/constructs/hpccluster"
 	"github.com/gureum-cdk/gureum/constructs/imagepipeline"
+	"github.com/gureum-cdk/gureum/constructs/pushnotify"
 	"github.com/gureum-cdk/gureum/constructs/scaledwebtier"
 	"github.com/gureum-cdk/gureum/constructs/scheduledjob"
 	"github.com/gureum-cdk/gureum/constructs/serverlessapi"
@@ -126,6 +130,19 @@ var schedules = []gamefleet.ScaleSchedule{
 	{Name: "in", Expression: "cron(30 3 * * ? *)", MinSize: gamefleet.Int(0), DesiredCapacity: 0},
 }
 
+// pushProps are PushNotify's smallest props: an FCM application whose key
+// the app keeps in Secrets Manager, the app's notices topic and user pool.
+func pushProps(a *app, s awscdk.Stack, id string) *pushnotify.Props {
+	players := awscognito.NewUserPool(s, jsii.String(id+"Players"), nil)
+	notices := awssns.NewTopic(s, jsii.String(id+"Notices"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})
+	a.mine(false, players, notices)
+	return &pushnotify.Props{
+		FCM:     &pushnotify.FCM{Secret: awssecretsmanager.Secret_FromSecretNameV2(s, jsii.String(id+"FcmKey"), jsii.String("game/push/"+id))},
+		Notices: notices,
+		API:     pushnotify.API{UserPools: []awscognito.IUserPool{players}},
+	}
+}
+
 // twice makes each construct twice, with the smallest props, in a stack of
 // its own (all of them in one would pass CloudFormation's 500 resources).
 func twice(a *app) {
@@ -156,6 +173,7 @@ func twice(a *app) {
 			})
 		}},
 		{"DataLake", func(s awscdk.Stack, id string) { datalake.New(s, id, nil) }},
+		{"PushNotify", func(s awscdk.Stack, id string) { pushnotify.New(s, id, pushProps(a, s, id)) }},
 		{"GameFleet", func(s awscdk.Stack, id string) {
 			vpc := isolatedVpc(s, id+"Vpc")
 			a.mine(false, vpc)
@@ -240,6 +258,10 @@ var cases = []struct {
 		})
 	}},
 	{name: "datalake", build: func(a *app) { datalake.New(a.stack("DataLake", primary), "Lake", nil) }},
+	{name: "pushnotify", build: func(a *app) {
+		stack := a.stack("PushNotify", primary)
+		pushnotify.New(stack, "Push", pushProps(a, stack, "Push"))
+	}},
 	{name: "gamefleet", build: func(a *app) {
 		stack := a.stack("GameFleet", primary)
 		vpc := isolatedVpc(stack, "Vpc")

@@ -6,7 +6,6 @@ package cdktest
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,17 +15,17 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/gureum-cdk/gureum/internal/cdkapp"
 )
 
 func init() {
 	// Unit tests synthesize many small stacks: the built-in CloudFormation
 	// validator costs seconds each and the whole-app snapshot test keeps it on.
-	if os.Getenv("CDK_VALIDATION") == "" {
-		os.Setenv("CDK_VALIDATION", "false")
-	}
-	if os.Getenv("JSII_RUNTIME_PACKAGE_CACHE") == "" {
-		os.Setenv("JSII_RUNTIME_PACKAGE_CACHE", "enabled")
-	}
+	// The jsii runtime takes its environment when the CDK's packages
+	// initialize, before this: cdkapp.Setenv runs the test binary again
+	// when it has to change it.
+	cdkapp.Setenv(map[string]string{"CDK_VALIDATION": "false"}, nil)
 }
 
 // NewStack returns a stack in a fresh app with cdk-nag's AwsSolutions and

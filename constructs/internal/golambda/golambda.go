@@ -8,6 +8,15 @@
 // ("github.com/gureum-cdk/gureum/functions/crawler", from any app whose module
 // requires gureum); an import path is built inside the module that holds the
 // package, with that module's go.mod and go.sum.
+//
+// A handler's build starts in the background when its construct is created,
+// so compiling and linking overlap the rest of the app's construction, at
+// most one go command per CPU at a time. Only the stacks the CDK bundles
+// build their handlers: `cdk synth --exclusively GureumVoting` (the
+// aws:cdk:bundling-stacks context) builds GureumVoting's alone. Binaries are
+// kept across syntheses in a content-addressed cache (see CacheEnv): an
+// unchanged handler is copied from it, not built, and editing one handler
+// rebuilds that handler only.
 package golambda
 
 import (
@@ -98,6 +107,13 @@ func CheckEntry(entry string) error {
 // directory or an import path: see Props.Entry). It panics if the entry
 // cannot be resolved; constructs call CheckEntry first.
 func Code(entry string, x86 bool) awslambda.Code {
+	return code(nil, entry, x86)
+}
+
+// code is Code that, given the scope the function is created in, starts the
+// build right away when that scope's stack is bundled, so it runs while the
+// rest of the app is constructed.
+func code(scope constructs.Construct, entry string, x86 bool) awslambda.Code {
 	goarch := "arm64"
 	if x86 {
 		goarch = "amd64"
@@ -106,16 +122,55 @@ func Code(entry string, x86 bool) awslambda.Code {
 	if err != nil {
 		panic(fmt.Errorf("golambda: Entry: %w", err))
 	}
+	if scope != nil {
+		prestart(scope, p, goarch)
+	}
 	return awslambda.Code_FromAsset(jsii.String(p.Dir), &awss3assets.AssetOptions{
 		// Hash the binary, not the folder: a change in a package the handler
 		// imports from elsewhere in the module must redeploy it.
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
-		Bundling: &awscdk.BundlingOptions{
-			// Used only if local bundling declined, which it never does.
-			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
-			Local: &localBundling{pkg: p, goarch: goarch},
-		},
+		Bundling:      bundling(p, goarch, ""),
 	})
+}
+
+func bundling(p pkg, goarch string, output awscdk.BundlingOutput) *awscdk.BundlingOptions {
+	b := &awscdk.BundlingOptions{
+		// Used only if local bundling declined, which it never does.
+		Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
+		Local: &localBundling{pkg: p, goarch: goarch},
+		// What go build runs with. The CDK also reuses one bundling result
+		// for assets of the same directory and options within a synthesis:
+		// the target keeps an arm64 and an amd64 build of a package apart.
+		Environment: &map[string]*string{"GOOS": jsii.String("linux"), "GOARCH": jsii.String(goarch), "CGO_ENABLED": jsii.String("0")},
+	}
+	if output != "" {
+		b.OutputType = output
+	}
+	return b
+}
+
+// NewAsset creates an S3 file asset under scope/id whose object is the
+// binary of the Go main package entry names (see Props.Entry), built for
+// linux/goarch like a function's (see Build), for servers and batch jobs
+// that download their program. Like a function's code, it is built only
+// when its stack is bundled, starting now, and hashed by its output. It
+// panics if the entry cannot be resolved; constructs call CheckEntry first.
+// displayName names the asset in the CDK's messages ("" for the default).
+func NewAsset(scope constructs.Construct, id, entry, goarch, displayName string) awss3assets.Asset {
+	p, err := lookup(entry)
+	if err != nil {
+		panic(fmt.Errorf("golambda: Entry: %w", err))
+	}
+	prestart(scope, p, goarch)
+	props := &awss3assets.AssetProps{
+		Path:          jsii.String(p.Dir),
+		AssetHashType: awscdk.AssetHashType_OUTPUT,
+		Bundling:      bundling(p, goarch, awscdk.BundlingOutput_SINGLE_FILE),
+	}
+	if displayName != "" {
+		props.DisplayName = jsii.String(displayName)
+	}
+	return awss3assets.NewAsset(scope, jsii.String(id), props)
 }
 
 // New creates the function, its role and its log group under scope/id.
@@ -162,7 +217,7 @@ func New(scope constructs.Construct, id string, p Props) *Function {
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          arch,
 		Handler:               jsii.String("bootstrap"),
-		Code:                  Code(p.Entry, p.X86),
+		Code:                  code(c, p.Entry, p.X86),
 		MemorySize:            jsii.Number(float64(memory)),
 		Timeout:               awscdk.Duration_Millis(jsii.Number(float64(timeout.Milliseconds()))),
 		Tracing:               tracing,

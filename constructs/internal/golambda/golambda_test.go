@@ -49,30 +49,26 @@ func mustResolve(t *testing.T, entry string) pkg {
 	return p
 }
 
+// uncached builds p for goarch without the cache and returns the binary's
+// SHA-256.
+func uncached(t *testing.T, p pkg, goarch string) [32]byte {
+	t.Helper()
+	e, err := newBuilder(nil).artifact(p, goarch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum(t, e.Path)
+}
+
 // The asset hash is the binary's, so a rebuild of unchanged source must give
 // the same bytes, or every synthesis would redeploy every function.
 func TestBuildIsReproducible(t *testing.T) {
 	p := mustResolve(t, handler)
-	first, err := build(p, "arm64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := sum(t, first)
-	if err := os.Remove(first); err != nil {
-		t.Fatal(err)
-	}
-	second, err := build(p, "arm64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum(t, second) != a {
+	a := uncached(t, p, "arm64")
+	if uncached(t, p, "arm64") != a {
 		t.Error("two builds of the same source differ")
 	}
-	amd, err := build(p, "amd64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum(t, amd) == a {
+	if uncached(t, p, "amd64") == a {
 		t.Error("arm64 and amd64 builds are identical")
 	}
 	if cached, err := Build(handler, "arm64"); err != nil || sum(t, cached) != a {
@@ -80,11 +76,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	}
 	// The same package named by its import path is the same binary, so
 	// switching a default entry to an import path changes no asset hash.
-	byImport, err := build(mustResolve(t, handlerImport), "arm64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum(t, byImport) != a {
+	if uncached(t, mustResolve(t, handlerImport), "arm64") != a {
 		t.Error("the build by import path differs from the build by directory")
 	}
 }
@@ -97,15 +89,20 @@ func TestBuildReportsCompilerErrors(t *testing.T) {
 	if _, err := resolve(dir); err == nil || !strings.Contains(err.Error(), "is not in a Go module: no go.mod above") {
 		t.Errorf("resolve outside a module: %v, want an error naming go.mod", err)
 	}
-	files := map[string]string{"go.mod": "module broken\n\ngo 1.22\n", "main.go": "package main\n\nfunc main() { undefined() }\n"}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
+	for _, c := range []struct{ name, main, want string }{
+		// go list accepts it; go build does not.
+		{"type error", "package main\n\nfunc main() { undefined() }\n", "undefined: undefined"},
+		// go list fails too: go build still gives the message.
+		{"syntax error", "package main\n\nfunc main() {\n", "expected }"},
+		{"missing import", "package main\n\nimport _ \"example.com/absent\"\n\nfunc main() {}\n", "example.com/absent"},
+	} {
+		writeFiles(t, dir, map[string]string{"go.mod": "module broken\n\ngo 1.22\n", "main.go": c.main})
+		for _, cache := range []*diskCache{nil, testCache(t, 0)} {
+			_, err := newBuilder(cache).artifact(mustResolve(t, dir), "arm64")
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "linux/arm64") {
+				t.Errorf("%s (cache %v): %v, want the compiler's message and the target", c.name, cache != nil, err)
+			}
 		}
-	}
-	_, err := build(mustResolve(t, dir), "arm64")
-	if err == nil || !strings.Contains(err.Error(), "undefined: undefined") || !strings.Contains(err.Error(), "linux/arm64") {
-		t.Errorf("build of broken code: %v, want the compiler's message and the target", err)
 	}
 }
 
@@ -186,11 +183,7 @@ func TestImportPathFromAnotherModule(t *testing.T) {
 		t.Fatalf("go build in the app module: %v\n%s\nwant a missing go.sum entry", err, out)
 	}
 
-	inRepo, err := Build(handler, "arm64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := sum(t, inRepo)
+	want := uncached(t, mustResolve(t, handler), "arm64")
 
 	t.Chdir(app)
 	if err := CheckEntry("functions/crawler"); err == nil || !strings.Contains(err.Error(), "does not exist") {
@@ -208,11 +201,7 @@ func TestImportPathFromAnotherModule(t *testing.T) {
 	if p.Dir != handler || p.Module != repoRoot || !p.ImportPath {
 		t.Fatalf("resolve in the app = %+v, want %s in module %s", p, handler, repoRoot)
 	}
-	bin, err := build(p, "arm64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum(t, bin) != want {
+	if uncached(t, p, "arm64") != want {
 		t.Error("the handler built by import path from the app differs from the one built in the repository")
 	}
 }

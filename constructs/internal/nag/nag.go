@@ -3,6 +3,8 @@
 package nag
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -22,7 +24,7 @@ func Suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string)
 		list := make([]interface{}, 0, len(appliesTo))
 		for _, a := range appliesTo {
 			if len(a) > 2 && a[0] == '/' && a[len(a)-1] == '/' {
-				list = append(list, &cdknag.RegexAppliesTo{Regex: jsii.String(a)})
+				list = append(list, &cdknag.RegexAppliesTo{Regex: jsii.String(anyPartition(a))})
 				continue
 			}
 			list = append(list, a)
@@ -61,4 +63,12 @@ func Singleton(scope constructs.IConstruct, id string, create func()) (singleton
 	default:
 		return c, c.Node().TryFindChild(jsii.String(ownerMarkerID)) != nil, false
 	}
+}
+
+// anyPartition lets a regular expression that spells an ARN's partition as
+// the <AWS::Partition> token also match a literal partition ("aws",
+// "aws-cn", "aws-us-gov"): in a stack with a concrete region, aws-cdk-lib's
+// recommended feature flags write the partition out.
+func anyPartition(re string) string {
+	return strings.ReplaceAll(re, "arn:<AWS::Partition>:", "arn:(?:<AWS::Partition>|aws[-a-z]*):")
 }

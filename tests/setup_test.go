@@ -11,7 +11,8 @@ import (
 // TestSetupInstallsTestToolsOnlyForTests runs a copy of scripts/setup in an
 // empty project with go, npm, sudo and apt-get replaced by recorders:
 // `scripts/setup synth` (make synth) installs the npm packages and nothing
-// else; `scripts/setup test` (make test) also builds versitygw.
+// else; `scripts/setup test` (make test) also installs bench/'s npm packages
+// and builds versitygw.
 func TestSetupInstallsTestToolsOnlyForTests(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -26,13 +27,13 @@ func TestSetupInstallsTestToolsOnlyForTests(t *testing.T) {
 		want []string
 	}{
 		{"synth", []string{"npm ci"}},
-		{"test", []string{"npm ci", "go install github.com/versity/versitygw/cmd/versitygw@"}},
+		{"test", []string{"npm ci", "npm ci", "go install github.com/versity/versitygw/cmd/versitygw@"}},
 	} {
 		t.Run(tt.arg, func(t *testing.T) {
 			dir := t.TempDir()
 			bin := filepath.Join(dir, "bin")
 			log := filepath.Join(dir, "calls.log")
-			for _, d := range []string{"project/scripts", "bin"} {
+			for _, d := range []string{"project/scripts", "project/bench", "bin"} {
 				if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -41,6 +42,9 @@ func TestSetupInstallsTestToolsOnlyForTests(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(filepath.Join(dir, "project", "package-lock.json"), []byte("{}"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "project", "bench", "package-lock.json"), []byte("{}"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			recorder := "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> " + log + "\n"

@@ -70,6 +70,10 @@ func QuietJSII() { Setenv(nil, nil) }
 // when the CDK's Go packages initialize, so a change here executes the
 // program again, once, like QuietJSII.
 func Setenv(defaults, forced map[string]string) {
+	// A program run again keeps the guard out of the environment of the
+	// programs it starts: they are run again if they need to be.
+	again := os.Getenv(reexecGuard) != ""
+	os.Unsetenv(reexecGuard)
 	changed := setDefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", func() string { return "1" })
 	changed = setDefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", nodeMajor) || changed
 	changed = setDefault("JSII_RUNTIME_PACKAGE_CACHE", func() string { return "enabled" }) || changed
@@ -82,7 +86,7 @@ func Setenv(defaults, forced map[string]string) {
 			changed = true
 		}
 	}
-	if changed && os.Getenv(reexecGuard) == "" {
+	if changed && !again {
 		os.Setenv(reexecGuard, "1")
 		// The runtime's files, unpacked when the CDK's packages
 		// initialized, go with the client this process will not use.

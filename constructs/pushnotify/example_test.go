@@ -53,5 +53,5 @@ func ExampleNew() {
 	// Output:
 	// routes: [DELETE /devices/{token} PUT /devices]
 	// platform applications: [APNS from secret game/push/apns GCM from secret game/push/fcm]
-	// alarms: 6
+	// alarms: 7
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -68,6 +69,10 @@ type PushNotify struct {
 	Events    awssns.Topic
 	EventsKey awskms.Key
 	Cleanup   awslambda.Function
+	// CleanupFailures keeps the endpoint events that SNS could not deliver
+	// to Cleanup (the subscription's redrive policy) and those Cleanup
+	// failed on after Lambda's retries (its on-failure destination).
+	CleanupFailures awssqs.Queue
 	// DeliveryStatusRole lets SNS write the applications' delivery-status
 	// logs; DeliveryLogs are their log groups, created with a retention
 	// ("sns/<region>/<account>/app/<platform>/<name>" and ".../Failure").
@@ -164,7 +169,23 @@ func (x *PushNotify) newEvents(cfg *config) {
 		EnforceSSL:  jsii.Bool(true),
 	})
 	x.Cleanup = x.function(cfg, "Cleanup", cfg.entries.Cleanup, "Removes the devices of endpoints SNS disabled", 256, time.Minute, nil)
-	x.Events.AddSubscription(awssnssubscriptions.NewLambdaSubscription(x.Cleanup, nil))
+	x.CleanupFailures = awssqs.NewQueue(x.Construct, jsii.String("CleanupFailures"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+	})
+	why := "This queue is itself the dead-letter queue of the endpoint events' subscription and the on-failure destination of the cleanup function."
+	nag.Suppress(x.CleanupFailures, "AwsSolutions-SQS3", why)
+	nag.Suppress(x.CleanupFailures, "Serverless-SQSRedrivePolicy", why)
+	x.Events.AddSubscription(awssnssubscriptions.NewLambdaSubscription(x.Cleanup, &awssnssubscriptions.LambdaSubscriptionProps{
+		DeadLetterQueue: x.CleanupFailures,
+	}))
+	x.Cleanup.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+		OnFailure: awslambdadestinations.NewSqsDestination(x.CleanupFailures),
+	})
+	nag.Suppress(x.Cleanup, "Serverless-LambdaDLQ",
+		"An endpoint event the function failed on after Lambda's retries goes to CleanupFailures through the function's on-failure destination (EventInvokeConfig), which keeps the event and the error; a dead-letter queue on the function would keep the event only.")
 	x.Table.Grant(x.Cleanup, jsii.String("dynamodb:Query"), jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:DeleteItem"))
 	x.grantTableKey(x.Cleanup, true)
 }
@@ -221,6 +242,8 @@ func (x *PushNotify) newApplications(cfg *config) {
 		Timeout: time.Minute, LogRetention: cfg.logRetention,
 	})
 	x.PlatformAppFunction = fn.Function
+	nag.Suppress(fn.Function, "Serverless-LambdaDLQ",
+		"The provider framework invokes the handler synchronously for each custom resource event and reports a failure to CloudFormation, which fails the stack operation: no event is left for a dead-letter queue to keep.")
 	fn.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:    jsii.Strings("iam:PassRole"),
 		Resources:  &[]*string{x.DeliveryStatusRole.RoleArn()},
@@ -252,6 +275,12 @@ func (x *PushNotify) newApplications(cfg *config) {
 	if f := x.Provider.Node().TryFindChild(jsii.String("framework-onEvent")); f != nil {
 		nag.Suppress(f, "AwsSolutions-L1",
 			"The CDK's provider framework function pins the Node.js runtime its bundled code was built and tested for; it is upgraded with aws-cdk-lib.")
+		nag.Suppress(f, "Serverless-LambdaDefaultMemorySize",
+			"The CDK's provider framework function only relays custom resource events to the platform-application handler; the CDK sets its size and offers no prop for it.")
+		nag.Suppress(f, "Serverless-LambdaDLQ",
+			"CloudFormation invokes the provider framework for each custom resource event and waits for its answer; a failed event fails the stack operation, so no event is left for a dead-letter queue to keep.")
+		nag.Suppress(f, "Serverless-LambdaTracing",
+			"The CDK's provider framework function runs only during deployments; its log group (ProviderLogs) and the stack events report it.")
 	}
 
 	for _, a := range cfg.apps {
@@ -353,6 +382,8 @@ func (x *PushNotify) newFanOut(cfg *config) {
 		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
 	})
 	nag.Suppress(x.DeadLetterQueue, "AwsSolutions-SQS3", "This queue is itself the dead-letter queue of the fan-out queue.")
+	nag.Suppress(x.DeadLetterQueue, "Serverless-SQSRedrivePolicy",
+		"This queue is itself the dead-letter queue of the fan-out queue and of the notices' subscription.")
 	x.Queue = awssqs.NewQueue(x.Construct, jsii.String("FanOutQueue"), &awssqs.QueueProps{
 		Encryption: awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL: jsii.Bool(true),
@@ -374,8 +405,18 @@ func (x *PushNotify) newFanOut(cfg *config) {
 		BatchSize:               jsii.Number(1),
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
+	nag.Suppress(x.FanOut, "Serverless-LambdaDLQ",
+		"The function reads notices from Queue (an SQS event source, invoked synchronously by Lambda's poller); a notice that fails moves to the queue's dead-letter queue, DeadLetterQueue.")
+	for _, c := range *x.FanOut.Node().Children() {
+		if m, ok := c.(awslambda.EventSourceMapping); ok {
+			nag.Suppress(m, "Serverless-LambdaEventSourceMappingDestination",
+				"Lambda's on-failure destinations apply to stream and Kafka event sources, not to SQS: a failed notice moves to DeadLetterQueue (the queue's redrive policy).")
+		}
+	}
 	x.Queue.GrantSendMessages(x.FanOut)
-	cfg.notices.AddSubscription(awssnssubscriptions.NewSqsSubscription(x.Queue, nil))
+	cfg.notices.AddSubscription(awssnssubscriptions.NewSqsSubscription(x.Queue, &awssnssubscriptions.SqsSubscriptionProps{
+		DeadLetterQueue: x.DeadLetterQueue,
+	}))
 	x.Table.Grant(x.FanOut, jsii.String("dynamodb:Scan"), jsii.String("dynamodb:DeleteItem"))
 	x.grantTableKey(x.FanOut, true)
 }
@@ -464,5 +505,10 @@ func (x *PushNotify) newAlarms(cfg *config) {
 	x.Alarms["Cleanup Errors"] = alarms.New(x.Construct, "CleanupErrorsAlarm", alarms.Spec{
 		Metric: x.Cleanup.MetricErrors(sum), Threshold: 1,
 		Description: fmt.Sprintf("%s: the endpoint cleanup failed; disabled endpoints stay registered until it succeeds. Look at its log group.", path),
+	}, topic)
+	x.Alarms["Cleanup Failures"] = alarms.New(x.Construct, "CleanupFailuresAlarm", alarms.Spec{
+		Metric:      x.CleanupFailures.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: five}),
+		Threshold:   1,
+		Description: fmt.Sprintf("%s: endpoint events were not handled (SNS could not deliver them to the cleanup function, or it failed on them after its retries). Read them from the CleanupFailures queue and redrive them to the events topic's function once the cause is fixed.", path),
 	}, topic)
 }

@@ -75,8 +75,8 @@ type Props struct {
 	// one year.
 	LogRetention awslogs.RetentionDays
 	// DisableCloudWatchRole skips creating API Gateway's account-level role
-	// for execution logs, for accounts where it is already set. Default:
-	// false (created and retained).
+	// for a REST API's execution logs, for accounts where it is already set
+	// (an HTTP API needs none). Default: false (created and retained).
 	DisableCloudWatchRole bool
 	// Alarms tunes the alarms; Alarms.Topic receives their notifications.
 	Alarms Alarms
@@ -223,7 +223,10 @@ type Auth struct {
 
 // OpenAPI is the OpenAPI 3.0 document (JSON or YAML) that declares the
 // routes. Set exactly one of File and Document. The document must be
-// self-contained: a $ref to another file is refused.
+// self-contained: a $ref to another file is refused. What it declares
+// beyond paths, operations, parameters and request bodies is not read: its
+// security requirements (Auth and Route.Public authorize), servers (the
+// stage has its URL) and responses (the handlers answer).
 type OpenAPI struct {
 	// File is the document's path, read at synth time (relative to the
 	// directory the app runs in).

@@ -509,8 +509,8 @@ func routeIDFromKey(k string) string {
 
 // GrantInvoke lets grantee call routes of the API with IAM (SigV4)
 // authorization, the default: execute-api:Invoke on exactly those routes'
-// method ARNs in the deployed stage (a path parameter is a * in the ARN, as
-// IAM matches the request path). A route is named as in Functions, "METHOD
+// method (or HTTP route) ARNs in the deployed stage (a path parameter is a
+// * in the ARN, as IAM matches the request path). A route is named as in Functions, "METHOD
 // /path"; with no route, every IAM-authorized route is granted, each by its
 // own ARN. It panics, naming the construct, for a route the API does not
 // have or that is not IAM-authorized (a Public route takes no signature; a

@@ -101,13 +101,36 @@ var (
 // LogLevels are Lambda's application log levels (Function.LogLevel).
 var LogLevels = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
 
-// wafManagedRuleGroups are the AWS managed rule groups in the default web ACL,
-// in priority order.
-var wafManagedRuleGroups = []string{
+// WAFManagedRuleGroups are the AWS managed rule groups of the default web
+// ACL, in priority order after the per-IP rate limit: the IP-based lists
+// first (cheap, and they stop known-bad sources before the body is
+// inspected), then the request inspections. Their capacity (1,177 WCU
+// with the rate rule, 1,227 with Bot Control) stays under the 1,500 WCU a
+// web ACL's base price covers.
+var WAFManagedRuleGroups = []string{
 	"AWSManagedRulesAmazonIpReputationList",
+	"AWSManagedRulesAnonymousIpList",
 	"AWSManagedRulesCommonRuleSet",
 	"AWSManagedRulesKnownBadInputsRuleSet",
+	"AWSManagedRulesSQLiRuleSet",
 }
+
+// BotControlRuleGroup is the AWS managed Bot Control rule group that
+// WAF.BotControl adds last, at the common inspection level.
+const BotControlRuleGroup = "AWSManagedRulesBotControlRuleSet"
+
+// defaultCORSHeaders are the request headers CORS allows when
+// CORS.AllowHeaders is empty: the REST API's own default list, given to
+// an HTTP API too.
+var defaultCORSHeaders = []string{"Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key", "X-Amz-Security-Token", "X-Amz-User-Agent"}
+
+// httpAccessLogFormat is an HTTP API stage's access log line: one JSON
+// object per request, with the fields of the REST API's access logs.
+const httpAccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"caller":"$context.identity.caller","user":"$context.identity.user","requestTime":"$context.requestTime",` +
+	`"httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status",` +
+	`"protocol":"$context.protocol","responseLength":"$context.responseLength",` +
+	`"integrationError":"$context.integrationErrorMessage","authorizerError":"$context.authorizer.error"}`
 
 // config is Props with every default applied: withDefaults makes it once,
 // and validation and the builders read it. Each route's MemoryMB, Timeout
@@ -115,6 +138,22 @@ var wafManagedRuleGroups = []string{
 // the defaults.
 type config struct {
 	Props
+	// spec holds, for each of Routes, what the OpenAPI document declares
+	// (the zero routeSpec without OpenAPI).
+	spec []routeSpec
+}
+
+// routeSpec is what an OpenAPI operation declares for its route beyond its
+// method and path.
+type routeSpec struct {
+	// ref names the operation: the document and its JSON pointer.
+	ref string
+	// model is the JSON body's schema as API Gateway's JSON Schema draft 4
+	// (nil: none).
+	model map[string]any
+	// params are the query and header parameters, "method.request.querystring.q"
+	// or "method.request.header.h", mapped to whether they are required.
+	params map[string]bool
 }
 
 // withDefaults resolves every default of p.
@@ -129,6 +168,7 @@ func withDefaults(p *Props) *config {
 	f.Timeout = cmp.Or(f.Timeout, DefaultTimeout)
 	f.LogLevel = strings.ToUpper(f.LogLevel)
 	c.Routes = make([]Route, len(p.Routes))
+	c.spec = make([]routeSpec, len(p.Routes))
 	for i, r := range p.Routes {
 		r.MemoryMB = cmp.Or(r.MemoryMB, f.MemoryMB)
 		r.Timeout = cmp.Or(r.Timeout, f.Timeout)
@@ -152,11 +192,16 @@ func withDefaults(p *Props) *config {
 		}
 		c.APIKeys = &keys
 	}
+	if c.CORS != nil && len(c.CORS.AllowHeaders) == 0 && c.HTTPAPI {
+		cors := *c.CORS
+		cors.AllowHeaders = defaultCORSHeaders
+		c.CORS = &cors
+	}
 	if w := &c.WAF; !w.Disable && w.ExistingWebACLArn == "" {
 		w.RateLimit = cmp.Or(w.RateLimit, DefaultWAFRateLimit)
 		w.Window = cmp.Or(w.Window, DefaultWAFWindow)
 	}
-	if g := &c.GatewayErrors; !g.Disable {
+	if g := &c.GatewayErrors; !g.Disable && !c.HTTPAPI {
 		g.Template = cmp.Or(g.Template, DefaultGatewayErrorTemplate)
 	}
 	c.LogRetention = cmp.Or(c.LogRetention, DefaultLogRetention)

@@ -14,12 +14,40 @@ import (
 // Props configures a ServerlessAPI. The zero value of every field is the
 // secure default; only Routes is required.
 type Props struct {
-	// Routes maps HTTP routes to Go handler packages. Required.
+	// Routes maps HTTP routes to Go handler packages. Required. With
+	// OpenAPI, the document declares each route's method and path and a
+	// Route binds a handler to an operation by its OperationID.
 	Routes []Route
+	// HTTPAPI serves the routes with an HTTP API (API Gateway v2) instead of
+	// a REST API: the same routes, handlers (invoked with payload format 1.0,
+	// the REST proxy event they parse), IAM or Cognito (JWT) authorization,
+	// stage and route throttling, JSON access logs and CORS, at a lower price
+	// per request. What an HTTP API does not have is refused rather than
+	// dropped: AWS WAF cannot be associated with an HTTP API, so WAF.Disable
+	// must be set (put a CloudFront distribution with a web ACL in front of
+	// it, or keep the REST API); it has no request validation
+	// (Route.RequestSchema, OpenAPI), API keys, gateway response templates or
+	// canary. Default: false (REST API).
+	HTTPAPI bool
+	// OpenAPI declares the routes by an OpenAPI 3.0 document, validated at
+	// synth time: each operation is a route of the REST API, bound by its
+	// operationId to the Route with that OperationID, and requests are
+	// validated against the document (JSON request bodies against the
+	// operation's schema, required query and header parameters present).
+	// Default: nil (Routes declare the routes).
+	OpenAPI *OpenAPI
 	// StageName is the API Gateway stage (API staging: "dev", "prod", ...).
 	// Default: "prod".
 	StageName string
-	// Description of the REST API.
+	// StageVariables are the stage's variables, which handlers read from the
+	// request event (stageVariables). Names are letters, digits and
+	// underscores; values at most 512 of letters, digits and -._~:/?#&=,
+	// Default: none.
+	StageVariables map[string]string
+	// Canary sends a share of the REST stage's requests to a canary that
+	// differs by its stage variables. Default: nil (no canary).
+	Canary *Canary
+	// Description of the API.
 	Description string
 	// Throttle limits the whole stage. Default: 1,000 requests/s, burst 2,000.
 	Throttle *Throttle
@@ -47,8 +75,8 @@ type Props struct {
 	// one year.
 	LogRetention awslogs.RetentionDays
 	// DisableCloudWatchRole skips creating API Gateway's account-level role
-	// for execution logs, for accounts where it is already set. Default:
-	// false (created and retained).
+	// for a REST API's execution logs, for accounts where it is already set
+	// (an HTTP API needs none). Default: false (created and retained).
 	DisableCloudWatchRole bool
 	// Alarms tunes the alarms; Alarms.Topic receives their notifications.
 	Alarms Alarms
@@ -56,11 +84,17 @@ type Props struct {
 
 // Route is one HTTP method on one resource path, served by a Go handler.
 type Route struct {
-	// Method is GET, POST, PUT, PATCH, DELETE, HEAD or ANY. Required.
+	// Method is GET, POST, PUT, PATCH, DELETE, HEAD or ANY. Required, unless
+	// OpenAPI declares it.
 	Method string
 	// Path starts with "/", e.g. "/polls/{id}/votes". A segment is a literal
-	// or a {parameter}; {name+} is allowed as the last segment. Required.
+	// or a {parameter}; {name+} is allowed as the last segment. Required,
+	// unless OpenAPI declares it.
 	Path string
+	// OperationID binds the route to the OpenAPI document's operation of
+	// that operationId, which gives its Method, Path and request schema.
+	// Required with OpenAPI, refused without.
+	OperationID string
 	// Entry is the route's Go main package: a directory, or an import path
 	// (see golambda.Props.Entry). Required.
 	Entry string
@@ -81,8 +115,9 @@ type Route struct {
 	Throttle *Throttle
 	// Public serves the route without authorization. Default: false.
 	Public bool
-	// RequestSchema validates JSON request bodies before the function runs.
-	// Default: nil (path parameters are still required and validated).
+	// RequestSchema validates JSON request bodies before the function runs
+	// (REST API only; with OpenAPI the document's schema does). Default: nil
+	// (path parameters are still required and validated).
 	RequestSchema *awsapigateway.JsonSchema
 	// MemoryMB, Timeout and ReservedConcurrency override Props.Function for
 	// this route.
@@ -174,10 +209,50 @@ func (t TableProps) isZero() bool {
 
 // Auth chooses how callers are authorized. The zero value is IAM (SigV4).
 type Auth struct {
-	// UserPools switches authorization to a Cognito user pools authorizer.
+	// UserPools switches authorization to a Cognito user pools authorizer;
+	// an HTTP API takes one pool, as the issuer of its JWT authorizer.
 	UserPools []awscognito.IUserPool
+	// UserPoolClients are the app clients whose tokens the HTTP API's JWT
+	// authorizer accepts (its audience). Required with HTTPAPI and
+	// UserPools; refused for the REST API, whose Cognito authorizer accepts
+	// any client of the pools.
+	UserPoolClients []awscognito.IUserPoolClient
 	// Scopes are OAuth scopes the Cognito authorizer requires. Needs UserPools.
 	Scopes []string
+}
+
+// OpenAPI is the OpenAPI 3.0 document (JSON or YAML) that declares the
+// routes. Set exactly one of File and Document. The document must be
+// self-contained: a $ref to another file is refused. What it declares
+// beyond paths, operations, parameters and request bodies is not read: its
+// security requirements (Auth and Route.Public authorize), servers (the
+// stage has its URL) and responses (the handlers answer).
+type OpenAPI struct {
+	// File is the document's path, read at synth time (relative to the
+	// directory the app runs in).
+	File string
+	// Document is the document's text, e.g. from go:embed.
+	Document []byte
+}
+
+// Canary is a REST stage's canary: PercentTraffic of the requests are
+// served with the stage variables overridden by StageVariableOverrides, and
+// counted apart in the stage's metrics and logs (API Gateway's "Canary"
+// stage). CloudFormation keeps one deployment per API: the canary runs the
+// stage's current deployment (its CanarySetting.DeploymentId is the latest
+// deployment), so what it changes is what the handlers or integrations read
+// from the stage variables (a feature flag, a backend, a table suffix).
+// Promote a canary by moving its overrides into Props.StageVariables.
+type Canary struct {
+	// PercentTraffic is the share of requests, 0 to 100, the canary serves.
+	// 0 keeps the canary with no traffic: how to stop one, since removing
+	// Canary from the template leaves the canary on the stage (a known
+	// CloudFormation behaviour), and a later Canary updates it.
+	PercentTraffic float64
+	// StageVariableOverrides are the canary's stage variables, over (or
+	// beside) Props.StageVariables. Required: a canary without them would
+	// serve exactly what the stage serves.
+	StageVariableOverrides map[string]string
 }
 
 // APIKeys turns on API keys and a usage plan.
@@ -224,6 +299,29 @@ type WAF struct {
 	// CountOnly makes every rule count instead of block, for a trial period.
 	// Default: false (block).
 	CountOnly bool
+	// BotControl adds AWS WAF Bot Control (AWSManagedRulesBotControlRuleSet,
+	// common inspection level) after the other rules. AWS WAF charges it
+	// apart: a monthly subscription and a fee per million requests it
+	// inspects. Default: false.
+	BotControl bool
+	// RuleGroups tunes managed rule groups by name (one of
+	// WAFManagedRuleGroups, or BotControlRuleGroup with BotControl): a group
+	// can count instead of block, or have single rules excluded. Default:
+	// none (every group blocks what it matches).
+	RuleGroups map[string]RuleGroup
+}
+
+// RuleGroup tunes one managed rule group of the web ACL.
+type RuleGroup struct {
+	// CountOnly makes the whole group count its matches instead of blocking
+	// them (its override action). Default: false.
+	CountOnly bool
+	// ExcludedRules are rules of the group, by name (as AWS WAF's developer
+	// guide lists them, e.g. "SizeRestrictions_BODY" of the core rule set),
+	// whose action becomes Count: a rule action override, AWS WAF's way to
+	// exclude a rule that blocks legitimate traffic while still logging what
+	// it matches. Default: none.
+	ExcludedRules []string
 }
 
 // GatewayErrors shapes the responses API Gateway sends without calling a

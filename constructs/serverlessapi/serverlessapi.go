@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -23,24 +24,37 @@ import (
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
-	"github.com/gureum-cdk/gureum/constructs/internal/naming"
 	"github.com/gureum-cdk/gureum/constructs/internal/table"
 )
 
-// ServerlessAPI is an API Gateway REST API whose routes are Go Lambda
-// functions backed by a DynamoDB table. Every resource it made is exported.
+// ServerlessAPI is an API Gateway REST API (or HTTP API) whose routes are Go
+// Lambda functions backed by a DynamoDB table. Every resource it made is
+// exported.
 type ServerlessAPI struct {
 	constructs.Construct
-	// API is the REST API and Stage its deployed stage.
+	// API is the REST API and Stage its deployed stage (nil with
+	// Props.HTTPAPI).
 	API   awsapigateway.RestApi
 	Stage awsapigateway.Stage
+	// HTTPAPI is the HTTP API and HTTPStage its stage, HTTPRoutes its routes
+	// by "METHOD /path" and HTTPAuthorizer their JWT (Cognito) or IAM
+	// authorizer, with Props.HTTPAPI (nil otherwise; then the REST-only
+	// fields Methods, ExecutionLogs, GatewayResponses and RequestValidator
+	// are empty).
+	HTTPAPI        awsapigatewayv2.HttpApi
+	HTTPStage      awsapigatewayv2.HttpStage
+	HTTPRoutes     map[string]awsapigatewayv2.HttpRoute
+	HTTPAuthorizer awsapigatewayv2.IHttpRouteAuthorizer
 	// Table is the table the routes use (created, or Props.ExistingTable).
 	Table awsdynamodb.ITableV2
 	// Functions maps "METHOD /path" to the route's function; the function's
 	// role and log group are reachable through it. Methods maps the same
-	// keys to the API Gateway methods.
+	// keys to the API Gateway methods, and Models to the request models of
+	// the routes that have one (Route.RequestSchema, or the OpenAPI
+	// document's schema).
 	Functions map[string]awslambda.Function
 	Methods   map[string]awsapigateway.Method
+	Models    map[string]awsapigateway.Model
 	// AccessLogs receives the stage's JSON access logs; ExecutionLogs is the
 	// API-Gateway-Execution-Logs_{restApiId}/{stage} group API Gateway writes
 	// execution logs to, created here so it has a retention. (A stage that
@@ -93,6 +107,8 @@ func New(scope constructs.Construct, id string, props *Props) *ServerlessAPI {
 		Construct:        constructs.NewConstruct(scope, jsii.String(id)),
 		Functions:        map[string]awslambda.Function{},
 		Methods:          map[string]awsapigateway.Method{},
+		Models:           map[string]awsapigateway.Model{},
+		HTTPRoutes:       map[string]awsapigatewayv2.HttpRoute{},
 		Alarms:           map[string]awscloudwatch.Alarm{},
 		GatewayResponses: map[string]awsapigateway.GatewayResponse{},
 		AlarmTopic:       c.Alarms.Topic,
@@ -105,13 +121,29 @@ func New(scope constructs.Construct, id string, props *Props) *ServerlessAPI {
 	if s.Table == nil {
 		s.Table = newTable(s.Construct, c.Table)
 	}
-	s.newAPI(c)
-	for _, r := range c.Routes {
-		s.addRoute(c, r)
+	if c.HTTPAPI {
+		s.newHTTPAPI(c)
+	} else {
+		s.newAPI(c)
 	}
-	s.newWAF(c)
+	for i, r := range c.Routes {
+		s.addRoute(c, i, r)
+	}
+	if !c.HTTPAPI {
+		s.newCanary(c)
+		s.newWAF(c)
+	}
 	s.newAlarms(c)
+	s.scopePermissions()
 	return s
+}
+
+// URL is the stage's base URL.
+func (s *ServerlessAPI) URL() *string {
+	if s.HTTPStage != nil {
+		return s.HTTPStage.Url()
+	}
+	return s.API.Url()
 }
 
 // Validate reports every invalid prop of a ServerlessAPI that would be created
@@ -170,6 +202,9 @@ func (s *ServerlessAPI) newAPI(p *config) {
 			}),
 			MethodOptions: &methodOptions,
 		},
+	}
+	if len(p.StageVariables) > 0 {
+		props.DeployOptions.Variables = stringMap(p.StageVariables)
 	}
 	if p.Description != "" {
 		props.Description = jsii.String(p.Description)
@@ -249,7 +284,7 @@ func routeID(r Route) string {
 	return b.String()
 }
 
-func (s *ServerlessAPI) addRoute(p *config, r Route) {
+func (s *ServerlessAPI) addRoute(p *config, i int, r Route) {
 	key := routeKey(r)
 	env := map[string]string{"TABLE_NAME": *s.Table.TableName()}
 	for k, v := range r.Environment {
@@ -270,7 +305,17 @@ func (s *ServerlessAPI) addRoute(p *config, r Route) {
 		"API Gateway invokes the route's function synchronously: a failure is answered to the caller (5xx) and raises the function's errors alarm; there is no asynchronous event for a dead-letter queue to keep.")
 	s.grantTable(fn, r)
 	s.Functions[key] = fn.Function
+	if p.HTTPAPI {
+		s.addHTTPRoute(p, r, fn.Function)
+		return
+	}
+	s.addMethod(p, p.spec[i], r, fn.Function)
+}
 
+// addMethod serves the route with a REST API method whose Lambda proxy
+// integration invokes fn.
+func (s *ServerlessAPI) addMethod(p *config, spec routeSpec, r Route, fn awslambda.Function) {
+	key := routeKey(r)
 	opts := &awsapigateway.MethodOptions{
 		RequestValidator: s.RequestValidator,
 		ApiKeyRequired:   jsii.Bool(p.APIKeys != nil),
@@ -281,15 +326,25 @@ func (s *ServerlessAPI) addRoute(p *config, r Route) {
 			params["method.request.path."+strings.Trim(seg, "{}+")] = jsii.Bool(true)
 		}
 	}
+	for k, required := range spec.params {
+		params[k] = jsii.Bool(required)
+	}
 	if len(params) > 0 {
 		opts.RequestParameters = &params
 	}
-	if r.RequestSchema != nil {
-		model := s.API.AddModel(jsii.String(routeID(r)+"Model"), &awsapigateway.ModelOptions{
+	var model awsapigateway.Model
+	switch {
+	case r.RequestSchema != nil:
+		model = s.API.AddModel(jsii.String(routeID(r)+"Model"), &awsapigateway.ModelOptions{
 			ContentType: jsii.String("application/json"),
 			Schema:      r.RequestSchema,
 		})
+	case spec.model != nil:
+		model = s.addSchemaModel(routeID(r)+"Model", spec.model)
+	}
+	if model != nil {
 		opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
+		s.Models[key] = model
 	}
 	switch {
 	case r.Public:
@@ -307,7 +362,10 @@ func (s *ServerlessAPI) addRoute(p *config, r Route) {
 	if r.Path != "/" {
 		res = res.ResourceForPath(jsii.String(r.Path))
 	}
-	m := res.AddMethod(jsii.String(strings.ToUpper(r.Method)), awsapigateway.NewLambdaIntegration(fn.Function, nil), opts)
+	// No test-invoke-stage permission: the console's test button would
+	// invoke the function outside the stage, its throttling and its WAF.
+	integration := awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{AllowTestInvoke: jsii.Bool(false)})
+	m := res.AddMethod(jsii.String(strings.ToUpper(r.Method)), integration, opts)
 	s.Methods[key] = m
 	s.iamRoutes[key] = opts.AuthorizationType == awsapigateway.AuthorizationType_IAM
 	switch {
@@ -387,113 +445,24 @@ func (s *ServerlessAPI) newGatewayResponses(p *config) {
 	}
 }
 
-func (s *ServerlessAPI) newWAF(p *config) {
-	w := p.WAF
-	if w.Disable {
-		nag.Suppress(s.Stage, "AwsSolutions-APIG3", "WAF.Disable is set: the caller protects the stage another way.")
-		return
-	}
-	arn := w.ExistingWebACLArn
-	if arn == "" {
-		arn = s.newWebACL(w, p.LogRetention)
-	}
-	s.WebACLArn = arn
-	s.WebACLAssociation = awswafv2.NewCfnWebACLAssociation(s.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{
-		ResourceArn: s.Stage.StageArn(),
-		WebAclArn:   jsii.String(arn),
-	})
-	s.WebACLAssociation.Node().AddDependency(s.Stage)
-}
-
-func (s *ServerlessAPI) newWebACL(w WAF, retention awslogs.RetentionDays) string {
-	limit, window := w.RateLimit, w.Window
-	metric := naming.Unique(s.Construct, "", 100)
-	visibility := func(name string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
-		return &awswafv2.CfnWebACL_VisibilityConfigProperty{
-			CloudWatchMetricsEnabled: jsii.Bool(true),
-			SampledRequestsEnabled:   jsii.Bool(true),
-			MetricName:               jsii.String(metric + "-" + name),
-		}
-	}
-	override := &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}}
-	action := &awswafv2.CfnWebACL_RuleActionProperty{Block: map[string]any{}}
-	if w.CountOnly {
-		override = &awswafv2.CfnWebACL_OverrideActionProperty{Count: map[string]any{}}
-		action = &awswafv2.CfnWebACL_RuleActionProperty{Count: map[string]any{}}
-	}
-	rules := []any{&awswafv2.CfnWebACL_RuleProperty{
-		Name:     jsii.String("RateLimitPerIP"),
-		Priority: jsii.Number(0),
-		Action:   action,
-		Statement: &awswafv2.CfnWebACL_StatementProperty{
-			RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
-				AggregateKeyType:    jsii.String("IP"),
-				Limit:               jsii.Number(float64(limit)),
-				EvaluationWindowSec: jsii.Number(window.Seconds()),
-			},
-		},
-		VisibilityConfig: visibility("RateLimitPerIP"),
-	}}
-	for i, g := range wafManagedRuleGroups {
-		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
-			Name:           jsii.String(g),
-			Priority:       jsii.Number(float64(i + 1)),
-			OverrideAction: override,
-			Statement: &awswafv2.CfnWebACL_StatementProperty{
-				ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{
-					VendorName: jsii.String("AWS"),
-					Name:       jsii.String(g),
-				},
-			},
-			VisibilityConfig: visibility(g),
-		})
-	}
-	s.WebACL = awswafv2.NewCfnWebACL(s.Construct, jsii.String("WebACL"), &awswafv2.CfnWebACLProps{
-		Scope:            jsii.String("REGIONAL"),
-		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
-		VisibilityConfig: visibility("WebACL"),
-		Rules:            &rules,
-		Description:      jsii.String("Rate limit per client IP and AWS managed rules for " + *s.Node().Path()),
-	})
-	// WAF delivers logs only to log groups whose name starts with
-	// aws-waf-logs-, so the name cannot be generated by CloudFormation. The
-	// group is retained with the stack's other logs; the last group of the
-	// stack id's UUID makes the name new for every stack instance, so
-	// deleting and re-creating the stack never collides with the retained
-	// group.
-	stackUUID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), nil))
-	suffix := awscdk.Fn_Select(jsii.Number(4), awscdk.Fn_Split(jsii.String("-"), stackUUID, nil))
-	name := naming.Unique(s.Construct, "aws-waf-logs-", 512-len("-")-12) + "-" + *suffix
-	s.WAFLogs = loggroup.New(s.Construct, "WAFLogs", loggroup.Props{Name: name, Retention: retention})
-	s.WAFLogging = awswafv2.NewCfnLoggingConfiguration(s.Construct, jsii.String("WAFLogging"), &awswafv2.CfnLoggingConfigurationProps{
-		ResourceArn: s.WebACL.AttrArn(),
-		LogDestinationConfigs: &[]any{awscdk.Stack_Of(s.Construct).FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(name),
-			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-		})},
-		// Credentials and session cookies never reach the logs.
-		RedactedFields: &[]any{
-			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "authorization"}},
-			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "cookie"}},
-			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "x-api-key"}},
-		},
-	})
-	s.WAFLogging.Node().AddDependency(s.WAFLogs)
-	return *s.WebACL.AttrArn()
-}
-
 func (s *ServerlessAPI) newAlarms(p *config) {
 	rate, latency := p.Alarms.ServerErrorRate, p.Alarms.LatencyP99
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	path := *s.Node().Path()
+	serverErrors := func(o *awscloudwatch.MetricOptions) awscloudwatch.IMetric { return s.Stage.MetricServerError(o) }
+	latencyOf := func(o *awscloudwatch.MetricOptions) awscloudwatch.IMetric { return s.Stage.MetricLatency(o) }
+	if s.HTTPStage != nil {
+		serverErrors = func(o *awscloudwatch.MetricOptions) awscloudwatch.IMetric { return s.HTTPStage.MetricServerError(o) }
+		latencyOf = func(o *awscloudwatch.MetricOptions) awscloudwatch.IMetric { return s.HTTPStage.MetricLatency(o) }
+	}
 	s.Alarms["Api5xx"] = alarms.New(s.Construct, "Api5xxAlarm", alarms.Spec{
-		Metric:            s.Stage.MetricServerError(&awscloudwatch.MetricOptions{Statistic: jsii.String("Average"), Period: five}),
+		Metric:            serverErrors(&awscloudwatch.MetricOptions{Statistic: jsii.String("Average"), Period: five}),
 		Threshold:         rate,
 		EvaluationPeriods: 3, DatapointsToAlarm: 2,
 		Description: fmt.Sprintf("%s: more than %.1f%% of requests answered 5xx. Look at the access logs and the route functions' errors.", path, rate*100),
 	}, s.AlarmTopic)
 	s.Alarms["ApiLatencyP99"] = alarms.New(s.Construct, "ApiLatencyAlarm", alarms.Spec{
-		Metric:            s.Stage.MetricLatency(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: five}),
+		Metric:            latencyOf(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: five}),
 		Threshold:         float64(latency.Milliseconds()),
 		EvaluationPeriods: 3, DatapointsToAlarm: 2,
 		Description: fmt.Sprintf("%s: p99 latency above %s. Look at X-Ray traces and DynamoDB throttles.", path, latency),
@@ -540,8 +509,8 @@ func routeIDFromKey(k string) string {
 
 // GrantInvoke lets grantee call routes of the API with IAM (SigV4)
 // authorization, the default: execute-api:Invoke on exactly those routes'
-// method ARNs in the deployed stage (a path parameter is a * in the ARN, as
-// IAM matches the request path). A route is named as in Functions, "METHOD
+// method (or HTTP route) ARNs in the deployed stage (a path parameter is a
+// * in the ARN, as IAM matches the request path). A route is named as in Functions, "METHOD
 // /path"; with no route, every IAM-authorized route is granted, each by its
 // own ARN. It panics, naming the construct, for a route the API does not
 // have or that is not IAM-authorized (a Public route takes no signature; a
@@ -565,7 +534,7 @@ func (s *ServerlessAPI) GrantInvoke(grantee awsiam.IGrantable, routes ...string)
 		case !iam:
 			panic(fmt.Errorf("serverlessapi %q: GrantInvoke: route %q is not authorized with IAM (it is Public, or takes a Cognito token): its callers need no execute-api:Invoke grant", *s.Node().Path(), r))
 		}
-		arns = append(arns, s.Methods[key].MethodArn())
+		arns = append(arns, s.routeArn(key))
 	}
 	if len(arns) == 0 {
 		panic(fmt.Errorf("serverlessapi %q: GrantInvoke: the API has no IAM-authorized route", *s.Node().Path()))
@@ -586,10 +555,85 @@ func normalizeRouteKey(k string) string {
 
 // routeKeys are the API's route keys, sorted.
 func (s *ServerlessAPI) routeKeys() []string {
-	keys := make([]string, 0, len(s.Methods))
-	for k := range s.Methods {
-		keys = append(keys, k)
+	return sortedKeys(s.iamRoutes)
+}
+
+// routeArn is the execute-api ARN of a route in the stage, for IAM: the
+// REST method's ARN, or the HTTP route's built the same way (a path
+// parameter is a *, ANY is any method).
+func (s *ServerlessAPI) routeArn(key string) *string {
+	if s.HTTPAPI == nil {
+		return s.Methods[key].MethodArn()
 	}
-	sort.Strings(keys)
-	return keys
+	method, path, _ := strings.Cut(key, " ")
+	if method == "ANY" {
+		method = "*"
+	}
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, "{") {
+			segs[i] = "*"
+		}
+	}
+	return awscdk.Stack_Of(s.Construct).FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("execute-api"),
+		Resource:     s.HTTPAPI.ApiId(),
+		ResourceName: jsii.String(*s.HTTPStage.StageName() + "/" + method + strings.Join(segs, "/")),
+	})
+}
+
+// addSchemaModel adds a request model whose schema is a JSON Schema draft 4
+// document as a map (an OpenAPI operation's): the Model construct writes
+// its typed schema, so the map is set on the resource, and added to the
+// deployment's logical id so that a changed schema is deployed.
+func (s *ServerlessAPI) addSchemaModel(id string, schema map[string]any) awsapigateway.Model {
+	doc := map[string]any{"$schema": "http://json-schema.org/draft-04/schema#"}
+	for k, v := range schema {
+		doc[k] = v
+	}
+	model := s.API.AddModel(jsii.String(id), &awsapigateway.ModelOptions{
+		ContentType: jsii.String("application/json"),
+		Schema:      &awsapigateway.JsonSchema{},
+	})
+	model.Node().DefaultChild().(awsapigateway.CfnModel).AddPropertyOverride(jsii.String("Schema"), doc)
+	s.API.LatestDeployment().AddToLogicalId(map[string]any{"model": id, "schema": doc})
+	return model
+}
+
+// newCanary sets the REST stage's canary: the latest deployment, served
+// to Canary.PercentTraffic of the requests with its stage variable
+// overrides.
+func (s *ServerlessAPI) newCanary(p *config) {
+	k := p.Canary
+	if k == nil {
+		return
+	}
+	stage := s.Stage.Node().DefaultChild().(awsapigateway.CfnStage)
+	stage.SetCanarySetting(&awsapigateway.CfnStage_CanarySettingProperty{
+		DeploymentId:           s.API.LatestDeployment().DeploymentId(),
+		PercentTraffic:         jsii.Number(k.PercentTraffic),
+		StageVariableOverrides: stringMap(k.StageVariableOverrides),
+		UseStageCache:          jsii.Bool(false),
+	})
+}
+
+// scopePermissions gives every permission the construct made for API
+// Gateway to invoke a function the source account beside the source ARN,
+// so that only this account's API (never one of the same id elsewhere)
+// can invoke it.
+func (s *ServerlessAPI) scopePermissions() {
+	account := awscdk.Stack_Of(s.Construct).Account()
+	for _, c := range *s.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if perm, ok := c.(awslambda.CfnPermission); ok && perm.Principal() != nil && *perm.Principal() == "apigateway.amazonaws.com" {
+			perm.SetSourceAccount(account)
+		}
+	}
+}
+
+func stringMap(m map[string]string) *map[string]*string {
+	out := make(map[string]*string, len(m))
+	for k, v := range m {
+		out[k] = jsii.String(v)
+	}
+	return &out
 }

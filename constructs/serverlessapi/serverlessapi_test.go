@@ -177,10 +177,16 @@ func TestDefaultWAFProtectsTheStage(t *testing.T) {
 		`"Name":"AWSManagedRulesCommonRuleSet","VendorName":"AWS"`,
 		`"Name":"AWSManagedRulesKnownBadInputsRuleSet","VendorName":"AWS"`,
 		`"Name":"AWSManagedRulesAmazonIpReputationList","VendorName":"AWS"`,
+		`"Name":"AWSManagedRulesAnonymousIpList","VendorName":"AWS"`,
+		`"Name":"AWSManagedRulesSQLiRuleSet","VendorName":"AWS"`,
 	} {
 		if !strings.Contains(string(rules), want) {
 			t.Errorf("web ACL rules lack %s:\n%s", want, rules)
 		}
+	}
+	// Bot Control is paid per request: opt-in only.
+	if strings.Contains(string(rules), serverlessapi.BotControlRuleGroup) || strings.Contains(string(rules), `"RuleActionOverrides"`) || strings.Contains(string(rules), `"OverrideAction":{"Count":{}}`) {
+		t.Errorf("the default web ACL has Bot Control, an excluded rule or a counting group:\n%s", rules)
 	}
 	assoc := cdktest.Only(t, tpl.Resources("AWS::WAFv2::WebACLAssociation"))
 	b, _ := json.Marshal(assoc["Properties"])
@@ -726,7 +732,7 @@ func TestVariants(t *testing.T) {
 	t.Run("WAF counts instead of blocking", func(t *testing.T) {
 		acl := cdktest.Only(t, tpl.Resources("AWS::WAFv2::WebACL"))
 		rules := cdktest.JSON(acl["Properties"].(map[string]any)["Rules"])
-		if strings.Contains(rules, `"Block"`) || !strings.Contains(rules, `"Action":{"Count":{}}`) || strings.Count(rules, `"OverrideAction":{"Count":{}}`) != 3 {
+		if strings.Contains(rules, `"Block"`) || !strings.Contains(rules, `"Action":{"Count":{}}`) || strings.Count(rules, `"OverrideAction":{"Count":{}}`) != len(serverlessapi.WAFManagedRuleGroups) {
 			t.Errorf("CountOnly web ACL still blocks or does not count every rule: %s", rules)
 		}
 	})

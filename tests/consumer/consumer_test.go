@@ -40,6 +40,29 @@ import (
 	"github.com/gureum-cdk/gureum/constructs/webpipeline"
 )
 
+// pollsOpenAPI is the app's own OpenAPI document of two voting routes.
+const pollsOpenAPI = `{
+  "openapi": "3.0.3",
+  "info": {"title": "Polls", "version": "1"},
+  "paths": {
+    "/polls/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {"operationId": "getPoll", "responses": {"200": {"description": "the poll"}}}
+    },
+    "/polls/{id}/votes": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "post": {
+        "operationId": "castVote",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+          "type": "object", "required": ["option"], "additionalProperties": false,
+          "properties": {"option": {"type": "string", "minLength": 1, "maxLength": 100}}
+        }}}},
+        "responses": {"201": {"description": "counted"}}
+      }
+    }
+  }
+}`
+
 // functions is where gureum's handlers are, by import path: the only form
 // of Entry that builds from an app's own module.
 const functions = "github.com/gureum-cdk/gureum/functions/"
@@ -241,6 +264,54 @@ var cases = []struct {
 			{Method: "GET", Path: "/polls/{id}", Entry: functions + "voting/getpoll"},
 		}})
 	}},
+	{name: "serverlessapi http api", build: func(a *app) {
+		stack := a.stack("ServerlessHttpApi", primary)
+		voters := awscognito.NewUserPool(stack, jsii.String("Voters"), nil)
+		web := voters.AddClient(jsii.String("Web"), nil)
+		a.mine(false, voters)
+		serverlessapi.New(stack, "Jwt", &serverlessapi.Props{
+			HTTPAPI: true,
+			WAF:     serverlessapi.WAF{Disable: true},
+			Auth:    serverlessapi.Auth{UserPools: []awscognito.IUserPool{voters}, UserPoolClients: []awscognito.IUserPoolClient{web}},
+			Routes: []serverlessapi.Route{
+				{Method: "GET", Path: "/polls/{id}", Entry: functions + "voting/getpoll"},
+				{Method: "GET", Path: "/health", Entry: functions + "voting/getpoll", Public: true},
+			},
+		})
+		serverlessapi.New(stack, "Iam", &serverlessapi.Props{
+			HTTPAPI: true,
+			WAF:     serverlessapi.WAF{Disable: true},
+			Routes:  []serverlessapi.Route{{Method: "GET", Path: "/polls/{id}", Entry: functions + "voting/getpoll"}},
+		})
+	}},
+	{name: "serverlessapi http api with the default WAF", wantErr: `serverlessapi "ServerlessHttpApiWAF/Api": WAF: AWS WAF cannot be associated with an HTTP API`,
+		build: func(a *app) {
+			serverlessapi.New(a.stack("ServerlessHttpApiWAF", primary), "Api", &serverlessapi.Props{
+				HTTPAPI: true,
+				Routes:  []serverlessapi.Route{{Method: "GET", Path: "/polls/{id}", Entry: functions + "voting/getpoll"}},
+			})
+		}},
+	{name: "serverlessapi openapi", build: func(a *app) {
+		serverlessapi.New(a.stack("ServerlessOpenApi", primary), "Api", &serverlessapi.Props{
+			OpenAPI: &serverlessapi.OpenAPI{Document: []byte(pollsOpenAPI)},
+			Routes: []serverlessapi.Route{
+				{OperationID: "getPoll", Entry: functions + "voting/getpoll", Actions: []string{"dynamodb:GetItem"}},
+				{OperationID: "castVote", Entry: functions + "voting/castvote", Actions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}},
+			},
+			StageVariables: map[string]string{"ranking": "v1"},
+			Canary:         &serverlessapi.Canary{PercentTraffic: 10, StageVariableOverrides: map[string]string{"ranking": "v2"}},
+			WAF: serverlessapi.WAF{BotControl: true, RuleGroups: map[string]serverlessapi.RuleGroup{
+				"AWSManagedRulesCommonRuleSet": {ExcludedRules: []string{"SizeRestrictions_BODY"}},
+			}},
+		})
+	}},
+	{name: "serverlessapi openapi operation without a route", wantErr: `serverlessapi "ServerlessOpenApiUnbound/Api": OpenAPI.Document #/paths/~1polls~1{id}~1votes/post: operationId "castVote" has no Route`,
+		build: func(a *app) {
+			serverlessapi.New(a.stack("ServerlessOpenApiUnbound", primary), "Api", &serverlessapi.Props{
+				OpenAPI: &serverlessapi.OpenAPI{Document: []byte(pollsOpenAPI)},
+				Routes:  []serverlessapi.Route{{OperationID: "getPoll", Entry: functions + "voting/getpoll"}},
+			})
+		}},
 	{name: "imagepipeline", build: func(a *app) { imagepipeline.New(a.stack("ImagePipeline", primary), "Images", nil) }},
 	{name: "scheduledjob", build: func(a *app) {
 		scheduledjob.New(a.stack("ScheduledJob", primary), "Job", &scheduledjob.Props{

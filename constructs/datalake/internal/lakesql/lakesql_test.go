@@ -213,12 +213,12 @@ func TestMergeDeduplicatesAndIsIdempotent(t *testing.T) {
 	kill := event{"p-1", "kill", 120, t0, 25}
 	l.land(
 		kill, kill, kill, // a producer's retries: exact copies
-		event{"p-1", "kill", 90, t0, 25},       // the same key with another score
-		event{"p-2", "kill", 50, t0, 25},       // another player, same time
-		event{"p-1", "death", 0, t0, 25},       // another type
-		event{"", "kill", 7, t0, 25},           // no player: never promoted
-		event{"p-3", "kill", 1, t0, 24},        // another partition
-		event{"p-1", "kill", 120, t0, 26},      // a late copy, landed the next day
+		event{"p-1", "kill", 90, t0, 25},  // the same key with another score
+		event{"p-2", "kill", 50, t0, 25},  // another player, same time
+		event{"p-1", "death", 0, t0, 25},  // another type
+		event{"", "kill", 7, t0, 25},      // no player: never promoted
+		event{"p-3", "kill", 1, t0, 24},   // another partition
+		event{"p-1", "kill", 120, t0, 26}, // a late copy, landed the next day
 		event{"p-4", "kill", 3, t0.Add(time.Minute), 26},
 	)
 	l.promote(playEvents, 25)

@@ -30,10 +30,42 @@ const (
 // ("Lake") and a lake with every option ("Full") in one stack, plus a role
 // granted read and write through the lake's verbs.
 type fixture struct {
-	stack awscdk.Stack
-	lake  *datalake.DataLake
-	full  *datalake.DataLake
-	tpl   *cdktest.Template
+	stack  awscdk.Stack
+	lake   *datalake.DataLake
+	full   *datalake.DataLake
+	tables *datalake.DataLake // Iceberg tables, promotion, Parquet, Lake Formation mode
+	tpl    *cdktest.Template
+}
+
+// playColumns are the raw play events' columns, as the Hive JSON SerDe
+// reads the game servers' JSON (keys are matched case-insensitively).
+var playColumns = []datalake.Column{
+	{Name: "playerid", Type: "string"}, {Name: "eventtype", Type: "string"},
+	{Name: "score", Type: "bigint"}, {Name: "ts", Type: "timestamp"},
+}
+
+// tablesProps is a lake in Lake Formation mode whose stream lands play
+// events as Parquet in a raw table, promoted hourly into a curated Iceberg
+// table deduplicated by player, event type and time.
+func tablesProps() *datalake.Props {
+	return &datalake.Props{
+		DatabasePrefix: "game",
+		RawTables:      []datalake.RawTable{{Name: "play_events_raw", Format: "PARQUET", Columns: playColumns}},
+		Ingestion:      datalake.Ingestion{Table: "play_events_raw"},
+		Tables: []datalake.Table{{
+			Name: "play_events",
+			Columns: []datalake.Column{
+				{Name: "player_id", Type: "string", From: "playerid"}, {Name: "event_type", Type: "string", From: "eventtype"},
+				{Name: "score", Type: "bigint"}, {Name: "ts", Type: "timestamp", Comment: "when the event happened (UTC)"},
+			},
+			Partitions: []datalake.PartitionField{{Column: "ts", Transform: "day"}, {Column: "event_type"}},
+			Key:        []string{"player_id", "event_type", "ts"},
+			Promotion:  &datalake.Promotion{From: "play_events_raw"},
+		}},
+		LakeFormation: &datalake.LakeFormation{Register: true, Grants: []datalake.LakeFormationGrant{
+			{Principal: analyst, Zone: "curated", Table: "play_events"},
+		}},
+	}
 }
 
 var (
@@ -66,6 +98,19 @@ func synth(t *testing.T) *fixture {
 			},
 			LakeFormation: &datalake.LakeFormation{Register: true, Grants: []datalake.LakeFormationGrant{{Principal: analyst, Zone: "gold"}}},
 		})
+		f.tables = datalake.New(stack, "Tables", tablesProps())
+		lfReader := awsiam.NewRole(stack, jsii.String("LFReader"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+		lfWriter := awsiam.NewRole(stack, jsii.String("LFWriter"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+		f.tables.GrantRead("curated", lfReader)
+		f.tables.GrantTableWrite("play_events", lfWriter)
+		f.tables.GrantWrite("raw", lfWriter)
+		f.tables.AddPerMinuteQuery("PerMinute", datalake.PerMinute{
+			Name: "play-events-per-minute", Table: "play_events", Time: "ts", Group: "event_type", Value: "score", Distinct: "player_id",
+		})
+		for _, r := range []awsiam.Role{lfReader, lfWriter} {
+			nag.Suppress(r, "AwsSolutions-IAM5", "Test role: reads a zone through Lake Formation, or lands objects in the raw zone.",
+				"Resource::*", "/^Resource::<.*\\.Arn>\\/\\*$/", "/^Resource::arn:<AWS::Partition>:glue:.*:table\\/.*\\/\\*$/")
+		}
 		reader := awsiam.NewRole(stack, jsii.String("Reader"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 		writer := awsiam.NewRole(stack, jsii.String("Writer"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 		f.lake.GrantRead("curated", reader)

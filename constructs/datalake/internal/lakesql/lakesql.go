@@ -192,3 +192,14 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// OneLine folds a statement onto one line (each line break and the
+// indentation after it becomes one space), the form the state machine
+// definition carries.
+func OneLine(statement string) string {
+	lines := strings.Split(strings.TrimSpace(statement), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.Join(lines, " ")
+}

@@ -148,7 +148,7 @@ func (l *lake) exec(sql string, args ...any) {
 // promote runs m for one day partition, as the state machine does.
 func (l *lake) promote(m lakesql.Merge, day int) {
 	l.t.Helper()
-	l.exec(lakesql.Fill(m.SQL(), "2026", "11", fmt.Sprint(day)))
+	l.exec(lakesql.Fill(lakesql.OneLine(m.SQL()), "2026", "11", fmt.Sprint(day)))
 }
 
 // line joins a row's values with "|".

@@ -180,6 +180,6 @@ func (d *DataLake) grantTableIAM(zone, table, prefix string, grantee awsiam.IGra
 	}
 	g := grant(glue, d.glueArn("catalog"), d.glueArn("database/"+name), d.glueArn("table/"+name+"/"+table))
 	g = g.Combine(grant([]string{"s3:ListBucket", "s3:GetBucketLocation"}, *b.BucketArn()))
-	g = g.Combine(grant(objects, *b.ArnForObjects(jsii.String(prefix+"*"))))
+	g = g.Combine(grant(objects, *b.ArnForObjects(jsii.String(prefix + "*"))))
 	return g.Combine(grant(keyActions, *d.Key.KeyArn()))
 }

@@ -34,7 +34,27 @@ type fixture struct {
 	lake   *datalake.DataLake
 	full   *datalake.DataLake
 	tables *datalake.DataLake // Iceberg tables, promotion, Parquet, Lake Formation mode
+	iam    *datalake.DataLake // a JSON raw table promoted by version, IAM mode
 	tpl    *cdktest.Template
+}
+
+// versionedProps is a lake in IAM mode with a JSON raw table of player
+// profiles promoted daily into an Iceberg table, newest version first.
+func versionedProps() *datalake.Props {
+	return &datalake.Props{
+		DatabasePrefix: "profiles",
+		Ingestion:      datalake.Ingestion{Disable: true},
+		RawTables: []datalake.RawTable{{Name: "profile_updates", Prefix: "updates/", Columns: []datalake.Column{
+			{Name: "player", Type: "string"}, {Name: "level", Type: "int"}, {Name: "updated", Type: "bigint"},
+		}}},
+		Tables: []datalake.Table{{
+			Name: "profiles", Zone: "analytics",
+			Columns: []datalake.Column{{Name: "player_id", Type: "string", From: "player"}, {Name: "level", Type: "int"}, {Name: "updated", Type: "bigint"}},
+			Partitions: []datalake.PartitionField{{Column: "player_id", Transform: "bucket[16]"}},
+			Key:        []string{"player_id"},
+			Promotion: &datalake.Promotion{From: "profile_updates", Version: "updated", Schedule: "rate(1 day)", LookbackDays: 3, Disabled: true},
+		}},
+	}
 }
 
 // playColumns are the raw play events' columns, as the Hive JSON SerDe
@@ -99,6 +119,14 @@ func synth(t *testing.T) *fixture {
 			LakeFormation: &datalake.LakeFormation{Register: true, Grants: []datalake.LakeFormationGrant{{Principal: analyst, Zone: "gold"}}},
 		})
 		f.tables = datalake.New(stack, "Tables", tablesProps())
+		f.iam = datalake.New(stack, "Profiles", versionedProps())
+		iamReader := awsiam.NewRole(stack, jsii.String("IAMReader"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+		iamWriter := awsiam.NewRole(stack, jsii.String("IAMWriter"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+		f.iam.GrantTableRead("profiles", iamReader)
+		f.iam.GrantTableWrite("profiles", iamWriter)
+		for _, r := range []awsiam.Role{iamReader, iamWriter} {
+			nag.Suppress(r, "AwsSolutions-IAM5", "Test role: reads or writes the objects of one Iceberg table.", "/^Resource::<.*\\.Arn>\\/iceberg\\/profiles\\/\\*$/")
+		}
 		lfReader := awsiam.NewRole(stack, jsii.String("LFReader"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 		lfWriter := awsiam.NewRole(stack, jsii.String("LFWriter"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 		f.tables.GrantRead("curated", lfReader)

@@ -1,7 +1,6 @@
 package datalake
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -221,7 +220,9 @@ func (d *DataLake) newPromotionSchedule(j *PromotionJob, t Table, pr *Promotion)
 	j.StateMachine.GrantStartExecution(j.SchedulerRole)
 	j.DeadLetterQueue.GrantSendMessages(j.SchedulerRole)
 
-	input, _ := json.Marshal(map[string]string{"time": "<aws.scheduler.scheduled-time>"})
+	// Written by hand: encoding/json would escape < and >, and Scheduler
+	// would then not recognise its context attribute.
+	input := `{"time":"<aws.scheduler.scheduled-time>"}`
 	state := "ENABLED"
 	if pr.Disabled {
 		state = "DISABLED"
@@ -235,7 +236,7 @@ func (d *DataLake) newPromotionSchedule(j *PromotionJob, t Table, pr *Promotion)
 		Target: &awsscheduler.CfnSchedule_TargetProperty{
 			Arn:     j.StateMachine.StateMachineArn(),
 			RoleArn: j.SchedulerRole.RoleArn(),
-			Input:   jsii.String(string(input)),
+			Input:   jsii.String(input),
 			RetryPolicy: &awsscheduler.CfnSchedule_RetryPolicyProperty{
 				MaximumRetryAttempts:     jsii.Number(PromotionRetries),
 				MaximumEventAgeInSeconds: jsii.Number(pr.MaxEventAge.Seconds()),

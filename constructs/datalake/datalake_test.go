@@ -49,10 +49,10 @@ func versionedProps() *datalake.Props {
 		}}},
 		Tables: []datalake.Table{{
 			Name: "profiles", Zone: "analytics",
-			Columns: []datalake.Column{{Name: "player_id", Type: "string", From: "player"}, {Name: "level", Type: "int"}, {Name: "updated", Type: "bigint"}},
+			Columns:    []datalake.Column{{Name: "player_id", Type: "string", From: "player"}, {Name: "level", Type: "int"}, {Name: "updated", Type: "bigint"}},
 			Partitions: []datalake.PartitionField{{Column: "player_id", Transform: "bucket[16]"}},
 			Key:        []string{"player_id"},
-			Promotion: &datalake.Promotion{From: "profile_updates", Version: "updated", Schedule: "rate(1 day)", LookbackDays: 3, Disabled: true},
+			Promotion:  &datalake.Promotion{From: "profile_updates", Version: "updated", Schedule: "rate(1 day)", LookbackDays: 3, Disabled: true},
 		}},
 	}
 }

@@ -83,6 +83,8 @@ type DataLake struct {
 	AlarmTopic awssns.ITopic
 
 	cfg               *config
+	props             Props
+	scope             constructs.Construct
 	lakeFormationMode bool
 	alarmTopic        awssns.ITopic
 	lfGrants          int
@@ -94,6 +96,10 @@ func New(scope constructs.Construct, id string, props *Props) *DataLake {
 	p, err := resolve(scope, id, props)
 	if err != nil {
 		panic(err)
+	}
+	var original Props
+	if props != nil {
+		original = *props
 	}
 	d := &DataLake{
 		Construct:              constructs.NewConstruct(scope, jsii.String(id)),
@@ -109,8 +115,10 @@ func New(scope constructs.Construct, id string, props *Props) *DataLake {
 		Tables:                 map[string]awsglue.CfnTable{},
 		Promotions:             map[string]*PromotionJob{},
 		cfg:                    p,
+		scope:                  scope,
 		lakeFormationMode:      p.LakeFormation != nil && p.LakeFormation.Register,
 	}
+	d.props = original
 	d.Key = p.ExistingKey
 	if d.Key == nil {
 		d.Key = d.newKey()
@@ -150,6 +158,25 @@ func New(scope constructs.Construct, id string, props *Props) *DataLake {
 }
 
 func (d *DataLake) stack() awscdk.Stack { return awscdk.Stack_Of(d.Construct) }
+
+// AddIngestion creates the delivery stream of a lake made with
+// Ingestion.Disable, for a source made after the lake (a Kinesis stream
+// whose consumer writes to the lake, say). in is validated as
+// Props.Ingestion would be; it panics with a *validate.Error naming the
+// invalid settings, or if the lake already has a delivery stream.
+func (d *DataLake) AddIngestion(in Ingestion) awskinesisfirehose.DeliveryStream {
+	if d.DeliveryStream != nil {
+		panic(fmt.Sprintf("datalake %q: AddIngestion: the lake already has a delivery stream", *d.Node().Path()))
+	}
+	props := d.props
+	props.Ingestion = in
+	p, err := resolve(d.scope, *d.Node().Id(), &props)
+	if err != nil {
+		panic(err)
+	}
+	d.newIngestion(p)
+	return d.DeliveryStream
+}
 
 func (d *DataLake) newKey() awskms.Key {
 	key := awskms.NewKey(d.Construct, jsii.String("Key"), &awskms.KeyProps{

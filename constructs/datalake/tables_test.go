@@ -17,6 +17,7 @@ import (
 
 	"github.com/gureum-cdk/gureum/constructs/datalake"
 	"github.com/gureum-cdk/gureum/constructs/internal/cdktest"
+	"github.com/gureum-cdk/gureum/constructs/internal/validate"
 	"github.com/gureum-cdk/gureum/functions/lakepromote"
 )
 
@@ -729,4 +730,25 @@ func TestTableValidation(t *testing.T) {
 	if err := datalake.Validate(stack, "Lake", tablesProps()); err != nil {
 		t.Errorf("Validate(tablesProps) = %v", err)
 	}
+}
+
+func TestAddIngestion(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "AddIngestion: the lake already has a delivery stream") {
+			t.Errorf("a second delivery stream: panic %v", r)
+		}
+	}()
+	stack := cdktest.NewStack("AddIngestion")
+	lake := datalake.New(stack, "Lake", &datalake.Props{Ingestion: datalake.Ingestion{Disable: true}, RawTables: []datalake.RawTable{{Name: "e", Columns: playColumns}}})
+	err := validate.Catch(func() { lake.AddIngestion(datalake.Ingestion{Table: "nope", BufferSizeMiB: 500}) })
+	if err == nil || !strings.Contains(err.Error(), `Ingestion.Table: "nope" is not one of the RawTables`) || !strings.Contains(err.Error(), "Ingestion.BufferSizeMiB: 500") {
+		t.Errorf("AddIngestion with bad settings: %v", err)
+	}
+	if lake.DeliveryStream != nil {
+		t.Error("a stream was made from bad settings")
+	}
+	if s := lake.AddIngestion(datalake.Ingestion{Table: "e"}); s == nil || lake.DeliveryStream != s {
+		t.Errorf("AddIngestion returned %v", s)
+	}
+	lake.AddIngestion(datalake.Ingestion{})
 }

@@ -277,7 +277,10 @@ type Ingestion struct {
 // deploys the stack must be a Lake Formation data lake administrator.
 type LakeFormation struct {
 	// Register registers every zone bucket as a Lake Formation data location
-	// through a role the construct creates. Default: false.
+	// through a role the construct creates, and turns Lake Formation mode
+	// on: GrantRead, GrantTableRead and GrantTableWrite grant Lake
+	// Formation permissions instead of S3 and KMS access (see the package
+	// doc). Default: false.
 	Register bool
 	// Grants give principals permissions on a zone's database and its
 	// tables.

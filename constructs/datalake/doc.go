@@ -67,9 +67,9 @@
 // table does not hold, and, with a Version, replaces older rows; rows with
 // a NULL key are skipped. Re-running a day therefore yields the same table,
 // and so does a run that overlaps the previous one. The statement is
-// generated from the props (PromotionJob.SQL; golden-tested, and run on
-// PostgreSQL's MERGE, the same SQL:2008 statement as Trino's, in
-// internal/lakesql). The state machine logs every event and is traced;
+// generated from the props (PromotionJob.SQL; golden-tested, parsed with
+// Trino's grammar, and run on PostgreSQL's MERGE, the same SQL:2008
+// statement as Trino's, in internal/lakesql). The state machine logs every event and is traced;
 // alarms on failed, timed-out or aborted runs and on dead letters notify
 // Alarms.Topic or the stack's shared alarm topic. AddPerMinuteQuery saves
 // an Athena named query of per-minute aggregates. ExampleNew_promotion shows

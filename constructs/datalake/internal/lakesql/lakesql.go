@@ -1,9 +1,10 @@
 // Package lakesql writes the SQL a gureum data lake runs in Athena: the
 // MERGE INTO that promotes one raw partition into an Iceberg table,
 // deduplicated by the table's key, and the queries shipped as Athena named
-// queries. It has no AWS dependency, so its output is golden-tested and run
-// against a real SQL engine (PostgreSQL, whose MERGE is the same SQL:2008
-// statement as Trino's, the engine behind Athena v3) without the CDK.
+// queries. It has no AWS dependency, so its output is golden-tested, parsed
+// with Trino's grammar (dt-sql-parser, npm; Trino is the engine behind Athena
+// v3) and run against a real SQL engine (PostgreSQL, whose MERGE is the same
+// SQL:2008 statement as Trino's) without the CDK.
 //
 // The statements use the subset of SQL the two engines share: double-quoted
 // identifiers, ROW_NUMBER() OVER (PARTITION BY … ORDER BY … NULLS LAST),

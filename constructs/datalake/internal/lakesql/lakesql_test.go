@@ -1,11 +1,14 @@
 package lakesql_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -375,5 +378,55 @@ func TestPerMinuteQueryRuns(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("per-minute rows:\n got %q\nwant %q", got, want)
+	}
+}
+
+// trinoErrors parses statements with dt-sql-parser's Trino grammar (npm,
+// installed by scripts/setup) and returns each one's syntax errors.
+func trinoErrors(t *testing.T, statements ...string) [][]string {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join("..", "..", "..", "..", "node_modules", "dt-sql-parser")); err != nil {
+		t.Fatalf("dt-sql-parser is not installed in the project's node_modules: run scripts/setup (%v)", err)
+	}
+	in, _ := json.Marshal(statements)
+	cmd := exec.Command("node", "--import", "./register.mjs", "validate.mjs")
+	cmd.Dir = filepath.Join("testdata", "trino")
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node validate.mjs: %v\n%s", err, stderr.String())
+	}
+	var errs [][]string
+	if err := json.Unmarshal(out, &errs); err != nil || len(errs) != len(statements) {
+		t.Fatalf("validate.mjs wrote %q (%v)", out, err)
+	}
+	return errs
+}
+
+// The statements parse with Trino's grammar, the dialect of Athena engine
+// v3, as Step Functions fills them; and the parser rejects MERGEs Trino
+// rejects, so its silence means something.
+func TestTrinoGrammarAcceptsTheStatements(t *testing.T) {
+	var stmts []string
+	for _, m := range []lakesql.Merge{playEvents, versioned} {
+		stmts = append(stmts, lakesql.Fill(lakesql.OneLine(m.SQL()), "2026", "11", "25"), lakesql.Fill(m.SQL(), "2026", "1", "5"))
+	}
+	stmts = append(stmts, perMinute.SQL())
+	for i, errs := range trinoErrors(t, stmts...) {
+		if len(errs) > 0 {
+			t.Errorf("Trino's grammar rejects statement %d:\n%s\n%s", i, strings.Join(errs, "\n"), stmts[i])
+		}
+	}
+	bad := []string{
+		`MERGE INTO t USING s ON t.a = s.a WHEN NOT MATCHED THEN UPDATE SET a = 1`,
+		`MERGE INTO t USING s ON t.a = s.a WHEN MATCHED THEN INSERT (a) VALUES (s.a)`,
+		strings.Replace(playEvents.SQL(), "WHEN NOT MATCHED THEN", "WHEN NOT MATCHED", 1),
+	}
+	for i, errs := range trinoErrors(t, bad...) {
+		if len(errs) == 0 {
+			t.Errorf("Trino's grammar accepts the invalid statement %q", bad[i])
+		}
 	}
 }

@@ -73,7 +73,9 @@
 // alarms on failed, timed-out or aborted runs and on dead letters notify
 // Alarms.Topic or the stack's shared alarm topic. AddPerMinuteQuery saves
 // an Athena named query of per-minute aggregates. ExampleNew_promotion shows
-// the whole flow.
+// the whole flow. Athena writes an Iceberg table's files with the
+// workgroup's result encryption (SSE-KMS under the lake key), which the
+// zone's upload policy admits.
 //
 // # Lake Formation mode
 //

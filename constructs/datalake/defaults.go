@@ -178,6 +178,7 @@ func withDefaults(p *Props) *config {
 			resolved.Schedule = cmp.Or(resolved.Schedule, DefaultPromotionSchedule)
 			resolved.LookbackDays = cmp.Or(resolved.LookbackDays, DefaultLookbackDays)
 			resolved.MaxEventAge = cmp.Or(resolved.MaxEventAge, DefaultPromotionMaxEventAge)
+			resolved.PlannerEntry = cmp.Or(resolved.PlannerEntry, DefaultPromotionEntry)
 			t.Promotion = &resolved
 		}
 	}

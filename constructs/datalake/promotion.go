@@ -77,7 +77,7 @@ func (d *DataLake) newPromotion(c *config, t Table) *PromotionJob {
 	path := *j.Node().Path()
 
 	fn := golambda.New(j.Construct, "Planner", golambda.Props{
-		Entry:       DefaultPromotionEntry,
+		Entry:       pr.PlannerEntry,
 		Description: fmt.Sprintf("Plans the raw partitions each run of %s merges into %s", path, t.Name),
 		Environment: map[string]string{"LOOKBACK_DAYS": strconv.Itoa(pr.LookbackDays)},
 	})

@@ -162,6 +162,10 @@ type Promotion struct {
 	// MaxEventAge is how long Scheduler retries starting one run before it
 	// sends it to the dead-letter queue. Default: 1 hour.
 	MaxEventAge time.Duration
+	// PlannerEntry is the Go handler that plans a run's partitions (a
+	// directory or an import path, see functions/lakepromote for the
+	// contract). Default: DefaultPromotionEntry.
+	PlannerEntry string
 }
 
 // Zone is one storage zone of the lake.

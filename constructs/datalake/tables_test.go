@@ -3,6 +3,7 @@ package datalake_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -684,7 +685,7 @@ func TestTableValidation(t *testing.T) {
 		{"promotion", &datalake.Props{RawTables: []datalake.RawTable{raw}, Tables: []datalake.Table{
 			{Name: "a", Columns: []datalake.Column{{Name: "id", Type: "bigint"}, {Name: "w", Type: "double"}, {Name: "ts", Type: "timestamp", From: "time"}},
 				Promotion: &datalake.Promotion{From: "src", Version: "id", Schedule: "every hour", LookbackDays: -1, MaxEventAge: 25 * 60 * 60 * 1e9}},
-			{Name: "b", Columns: cols, Key: []string{"id"}, Promotion: &datalake.Promotion{From: "nope", Schedule: "cron(0 * * * *)"}},
+			{Name: "b", Columns: cols, Key: []string{"id"}, Promotion: &datalake.Promotion{From: "nope", Schedule: "cron(0 * * * *)", PlannerEntry: "functions/nope"}},
 		}}, []string{
 			`Tables[0].Key: is required with Promotion: it is what the promotion deduplicates by`,
 			`Tables[0].Columns[0].Type: bigint differs from the type of src.id (string)`,
@@ -695,6 +696,10 @@ func TestTableValidation(t *testing.T) {
 			`Tables[0].Promotion.MaxEventAge: 25h0m0s is outside Scheduler's 1m..24h`,
 			`Tables[1].Promotion.From: "nope" is not one of the RawTables`,
 			`Tables[1].Promotion.Schedule: "cron(0 * * * *)" has 5 fields`,
+			`Tables[1].Promotion.PlannerEntry: `,
+		}},
+		{"ingestion disabled with a table", &datalake.Props{RawTables: []datalake.RawTable{raw}, Ingestion: datalake.Ingestion{Disable: true, Table: "src"}}, []string{
+			`Ingestion.Disable: is set together with other Ingestion settings`,
 		}},
 		{"ingestion and grants", &datalake.Props{RawTables: []datalake.RawTable{raw},
 			Ingestion:     datalake.Ingestion{Table: "other", Prefix: "x/"},
@@ -708,16 +713,16 @@ func TestTableValidation(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := datalake.Validate(stack, "Lake", c.props)
-			if err == nil {
-				t.Fatal("no error")
+			var verr *validate.Error
+			if !errors.As(err, &verr) {
+				t.Fatalf("Validate = %v, want a *validate.Error", err)
 			}
-			got := err.Error()
-			lines := strings.Split(got, "\n")[1:]
+			lines := verr.Problems
 			if len(lines) != len(c.want) {
-				t.Errorf("%d problems, want %d:\n%s", len(lines), len(c.want), got)
+				t.Errorf("%d problems, want %d:\n%s", len(lines), len(c.want), strings.Join(lines, "\n"))
 			}
 			for i, want := range c.want {
-				if i < len(lines) && !strings.HasPrefix(strings.TrimPrefix(lines[i], "  - "), want) {
+				if i < len(lines) && !strings.HasPrefix(lines[i], want) {
 					t.Errorf("problem %d:\n got %s\nwant %s", i, lines[i], want)
 				}
 			}

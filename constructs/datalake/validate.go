@@ -10,6 +10,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/gureum-cdk/gureum/constructs/datalake/internal/lakesql"
+	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/validate"
 )
 
@@ -103,7 +104,7 @@ func resolve(scope constructs.Construct, id string, props *Props) (*config, erro
 
 	in := p.Ingestion
 	if in.Disable {
-		v.Check(in.Zone == "" && in.Prefix == "" && in.SourceStream == nil && in.BufferInterval == 0 && in.BufferSizeMiB == 0 && in.LogRetention == "",
+		v.Check(in.Zone == "" && in.Prefix == "" && in.SourceStream == nil && in.BufferInterval == 0 && in.BufferSizeMiB == 0 && in.LogRetention == "" && in.Table == "",
 			"Ingestion.Disable", "is set together with other Ingestion settings")
 	} else {
 		v.Check(in.Zone == "" || contains(zones, in.Zone), "Ingestion.Zone", "%q is not one of the zones %s", in.Zone, strings.Join(zones, ", "))
@@ -413,6 +414,11 @@ func checkTables(v *validate.Problems, c *config, zones []string) {
 			v.Check(scheduleRE.MatchString(pr.Schedule), pp+".Schedule", "%q is not rate(N unit) or a cron expression", pr.Schedule)
 		}
 		v.Check(pr.LookbackDays >= 0 && pr.LookbackDays < 366, pp+".LookbackDays", "%d is outside 0..365", pr.LookbackDays)
+		if pr.PlannerEntry != "" {
+			if err := golambda.CheckEntry(pr.PlannerEntry); err != nil {
+				v.Addf(pp+".PlannerEntry", "%v", err)
+			}
+		}
 		v.Check(pr.MaxEventAge >= time.Minute && pr.MaxEventAge <= 24*time.Hour, pp+".MaxEventAge", "%s is outside Scheduler's 1m..24h", pr.MaxEventAge)
 	}
 }

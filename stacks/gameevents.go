@@ -17,6 +17,8 @@ package stacks
 //	    (the data lake's raw zone, SSE-KMS) ─▶ S3 notification ─▶ indexer (Go, in the VPC)
 //	    ─▶ OpenSearch (VPC, multi-AZ, FGAC)
 //	raw zone ─▶ Glue crawler (daily) ─▶ Glue Data Catalog ─▶ Athena
+//	Kinesis ─▶ Firehose (Parquet) ─▶ raw play_events_raw ─▶ hourly Athena MERGE (Step
+//	    Functions) ─▶ curated Iceberg play_events ─▶ Athena per-minute query
 //
 // The publisher job is one scheduledjob with two schedules and two payloads.
 
@@ -47,12 +49,9 @@ func NewGameEventsStack(scope constructs.Construct, id string, o Options) awscdk
 	alarms := alarmtopic.New(stack, "Alarms", nil)
 
 	// The aggregates land in a data lake's raw zone, which its crawler
-	// catalogs for Athena. The processor is the zone's only writer: no
-	// Firehose stream, and no curated or analytics zones yet.
-	lake := datalake.New(stack, "Lake", &datalake.Props{
-		Zones:     []datalake.Zone{{Name: "raw"}},
-		Ingestion: datalake.Ingestion{Disable: true},
-	})
+	// catalogs for Athena; the play events themselves land there too and
+	// are promoted into a curated Iceberg table (gameevents_lake.go).
+	lake := datalake.New(stack, "Lake", playEventsLakeProps(alarms.Topic))
 
 	// Play events: Kinesis -> processor -> raw zone -> indexer -> OpenSearch.
 	// The pipeline's VPC also hosts the game servers.
@@ -82,6 +81,7 @@ func NewGameEventsStack(scope constructs.Construct, id string, o Options) awscdk
 	})
 	kinesisEndpoint.Connections().AllowDefaultPortFrom(fleet.SecurityGroup, jsii.String("HTTPS from the game servers"))
 	pipeline.Stream.GrantWrite(fleet.Role)
+	landPlayEvents(lake, pipeline.Stream)
 
 	// 13:00 and 18:00: one job, two schedules, two payloads.
 	playersKey := awskms.NewKey(stack, jsii.String("PlayersKey"), &awskms.KeyProps{

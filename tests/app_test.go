@@ -174,6 +174,7 @@ var statefulTypes = map[string]bool{
 	"AWS::ElastiCache::ReplicationGroup": true, "AWS::ElastiCache::ServerlessCache": true,
 	"AWS::Cognito::UserPool": true, "AWS::SecretsManager::Secret": true, "AWS::Logs::LogGroup": true,
 	"AWS::SQS::Queue": true, "AWS::Backup::BackupVault": true, "AWS::Glue::Database": true,
+	"AWS::Glue::Table": true,
 }
 
 const statefulRegistry = "testdata/stateful-resources.json"

@@ -15,9 +15,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslakeformation"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
 	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 	"github.com/gureum-cdk/gureum/constructs/internal/naming"
@@ -66,6 +68,26 @@ type DataLake struct {
 	LakeFormationRole        awsiam.Role
 	LakeFormationResources   map[string]awslakeformation.CfnResource
 	LakeFormationPermissions []awslakeformation.CfnPermissions
+	// LakeFormationGrants holds the Lake Formation permissions of the
+	// per-table grants (LakeFormationGrant.Table), of the promotions and of
+	// the Grant verbs in Lake Formation mode.
+	LakeFormationGrants []awslakeformation.CfnPrincipalPermissions
+	// RawTables and Tables hold the declared Glue tables by name (raw Hive
+	// tables and Apache Iceberg tables); Promotions the job of each
+	// promoted Iceberg table.
+	RawTables  map[string]awsglue.CfnTable
+	Tables     map[string]awsglue.CfnTable
+	Promotions map[string]*PromotionJob
+	// AlarmTopic receives the lake's alarms (Props.Alarms.Topic or the
+	// stack's shared alarm topic); nil while the lake has no alarm.
+	AlarmTopic awssns.ITopic
+
+	cfg               *config
+	props             Props
+	scope             constructs.Construct
+	lakeFormationMode bool
+	alarmTopic        awssns.ITopic
+	lfGrants          int
 }
 
 // New creates a DataLake. It panics with a *validate.Error that names every
@@ -74,6 +96,10 @@ func New(scope constructs.Construct, id string, props *Props) *DataLake {
 	p, err := resolve(scope, id, props)
 	if err != nil {
 		panic(err)
+	}
+	var original Props
+	if props != nil {
+		original = *props
 	}
 	d := &DataLake{
 		Construct:              constructs.NewConstruct(scope, jsii.String(id)),
@@ -85,7 +111,14 @@ func New(scope constructs.Construct, id string, props *Props) *DataLake {
 		Crawlers:               map[string]awsglue.CfnCrawler{},
 		CrawlerRoles:           map[string]awsiam.Role{},
 		LakeFormationResources: map[string]awslakeformation.CfnResource{},
+		RawTables:              map[string]awsglue.CfnTable{},
+		Tables:                 map[string]awsglue.CfnTable{},
+		Promotions:             map[string]*PromotionJob{},
+		cfg:                    p,
+		scope:                  scope,
+		lakeFormationMode:      p.LakeFormation != nil && p.LakeFormation.Register,
 	}
+	d.props = original
 	d.Key = p.ExistingKey
 	if d.Key == nil {
 		d.Key = d.newKey()
@@ -97,16 +130,53 @@ func New(scope constructs.Construct, id string, props *Props) *DataLake {
 	}
 	d.newCatalog(p)
 	d.newQuery(p.Query)
+	for _, r := range p.RawTables {
+		d.RawTables[r.Name] = d.newRawTable(r)
+	}
+	for _, t := range p.Tables {
+		d.Tables[t.Name] = d.newIcebergTable(t)
+	}
 	if !p.Ingestion.Disable {
 		d.newIngestion(p)
 	}
 	if p.LakeFormation != nil {
 		d.newLakeFormation(*p.LakeFormation)
 	}
+	for _, t := range p.Tables {
+		if t.Promotion != nil {
+			if d.alarmTopic == nil {
+				d.alarmTopic = p.Alarms.Topic
+				if d.alarmTopic == nil {
+					d.alarmTopic = alarmtopic.Shared(d.Construct).Topic
+				}
+				d.AlarmTopic = d.alarmTopic
+			}
+			d.Promotions[t.Name] = d.newPromotion(p, t)
+		}
+	}
 	return d
 }
 
 func (d *DataLake) stack() awscdk.Stack { return awscdk.Stack_Of(d.Construct) }
+
+// AddIngestion creates the delivery stream of a lake made with
+// Ingestion.Disable, for a source made after the lake (a Kinesis stream
+// whose consumer writes to the lake, say). in is validated as
+// Props.Ingestion would be; it panics with a *validate.Error naming the
+// invalid settings, or if the lake already has a delivery stream.
+func (d *DataLake) AddIngestion(in Ingestion) awskinesisfirehose.DeliveryStream {
+	if d.DeliveryStream != nil {
+		panic(fmt.Sprintf("datalake %q: AddIngestion: the lake already has a delivery stream", *d.Node().Path()))
+	}
+	props := d.props
+	props.Ingestion = in
+	p, err := resolve(d.scope, *d.Node().Id(), &props)
+	if err != nil {
+		panic(err)
+	}
+	d.newIngestion(p)
+	return d.DeliveryStream
+}
 
 func (d *DataLake) newKey() awskms.Key {
 	key := awskms.NewKey(d.Construct, jsii.String("Key"), &awskms.KeyProps{
@@ -379,7 +449,7 @@ func (d *DataLake) newCatalog(p *config) {
 			Description:  jsii.String("Catalogs the " + zone + " zone into " + name),
 			Targets: &awsglue.CfnCrawler_TargetsProperty{S3Targets: &[]any{&awsglue.CfnCrawler_S3TargetProperty{
 				Path:       jsii.String("s3://" + *b.BucketName() + "/"),
-				Exclusions: jsii.Strings("errors/**"),
+				Exclusions: jsii.Strings(crawlerExclusions(p, zone)...),
 			}}},
 			Schedule:                     schedule,
 			CrawlerSecurityConfiguration: d.SecurityConfiguration.Ref(),
@@ -471,7 +541,7 @@ func (d *DataLake) newIngestion(p *config) {
 	in := p.Ingestion
 	zone, prefix, interval, size, retention := in.Zone, in.Prefix, in.BufferInterval, in.BufferSizeMiB, in.LogRetention
 	d.DeliveryLogs = loggroup.New(d.Construct, "DeliveryLogs", loggroup.Props{Retention: retention})
-	dest := awskinesisfirehose.NewS3Bucket(d.Buckets[zone], &awskinesisfirehose.S3BucketProps{
+	s3props := &awskinesisfirehose.S3BucketProps{
 		DataOutputPrefix:  jsii.String(prefix + partitionLayout),
 		ErrorOutputPrefix: jsii.String(errorPrefix),
 		Compression:       awskinesisfirehose.Compression_GZIP(),
@@ -479,7 +549,31 @@ func (d *DataLake) newIngestion(p *config) {
 		BufferingSize:     awscdk.Size_Mebibytes(jsii.Number(float64(size))),
 		EncryptionKey:     d.Key,
 		LoggingConfig:     awskinesisfirehose.NewEnableLogging(d.DeliveryLogs),
-	})
+	}
+	if raw := rawTable(p, in.Table); raw != nil && raw.Format == "PARQUET" {
+		// Record format conversion: Firehose reads the JSON records against
+		// the raw table's schema and writes Snappy Parquet (which compresses
+		// itself: the object-level GZIP is off).
+		var parsers []awskinesisfirehose.TimestampParser
+		for _, f := range raw.TimestampFormats {
+			if f == "millis" {
+				parsers = append(parsers, awskinesisfirehose.TimestampParser_EPOCH_MILLIS())
+			} else {
+				parsers = append(parsers, awskinesisfirehose.TimestampParser_FromFormatString(jsii.String(f)))
+			}
+		}
+		s3props.Compression = nil
+		s3props.DataFormatConversion = &awskinesisfirehose.DataFormatConversionProps{
+			InputFormat: awskinesisfirehose.NewHiveJsonInputFormat(&awskinesisfirehose.HiveJsonInputFormatProps{TimestampParsers: &parsers}),
+			OutputFormat: awskinesisfirehose.NewParquetOutputFormat(&awskinesisfirehose.ParquetOutputFormatProps{
+				Compression: awskinesisfirehose.ParquetCompression_SNAPPY(),
+			}),
+			SchemaConfiguration: awskinesisfirehose.SchemaConfiguration_FromCfnTable(d.RawTables[raw.Name], nil),
+		}
+		// Parquet needs at least 64 MiB buffers.
+		s3props.BufferingSize = awscdk.Size_Mebibytes(jsii.Number(float64(max(size, 64))))
+	}
+	dest := awskinesisfirehose.NewS3Bucket(d.Buckets[zone], s3props)
 	props := &awskinesisfirehose.DeliveryStreamProps{Destination: dest}
 	if in.SourceStream != nil {
 		props.Source = awskinesisfirehose.NewKinesisStreamSource(in.SourceStream)
@@ -499,6 +593,11 @@ func (d *DataLake) newIngestion(p *config) {
 			Id:     jsii.String("CloudFormation-Validate::W7001"),
 			Reason: jsii.String("The Firehose construct's CIDR-block mapping is referenced only when the stream's connections are used."),
 		})
+	}
+	if s3props.DataFormatConversion != nil {
+		nag.Suppress(d.DeliveryStream, "AwsSolutions-IAM5",
+			"Record format conversion: the Firehose L2 grants glue:GetSchemaVersion, which has no resource-level permission, beside glue:GetTable* on the raw table itself.",
+			"Resource::*")
 	}
 	if in.SourceStream != nil {
 		nag.Suppress(d.DeliveryStream, "AwsSolutions-KDF1",
@@ -552,13 +651,18 @@ func (d *DataLake) newLakeFormation(lf LakeFormation) {
 			}},
 			Permissions: jsii.Strings(dbPerms...),
 		})
+		tables := &awslakeformation.CfnPermissions_TableResourceProperty{CatalogId: st.Account(), DatabaseName: db.Ref(), TableWildcard: map[string]any{}}
+		if g.Table != "" {
+			tables = &awslakeformation.CfnPermissions_TableResourceProperty{CatalogId: st.Account(), DatabaseName: db.Ref(), Name: jsii.String(g.Table)}
+		}
 		tableGrant := awslakeformation.NewCfnPermissions(d.Construct, jsii.String(fmt.Sprintf("Grant%dTables", i)), &awslakeformation.CfnPermissionsProps{
 			DataLakePrincipal: principal,
-			Resource: &awslakeformation.CfnPermissions_ResourceProperty{TableResource: &awslakeformation.CfnPermissions_TableResourceProperty{
-				CatalogId: st.Account(), DatabaseName: db.Ref(), TableWildcard: map[string]any{},
-			}},
-			Permissions: jsii.Strings(tablePerms...),
+			Resource:          &awslakeformation.CfnPermissions_ResourceProperty{TableResource: tables},
+			Permissions:       jsii.Strings(tablePerms...),
 		})
+		if g.Table != "" {
+			tableGrant.Node().AddDependency(d.table(g.Table))
+		}
 		d.LakeFormationPermissions = append(d.LakeFormationPermissions, dbGrant, tableGrant)
 	}
 }
@@ -572,9 +676,16 @@ func (d *DataLake) bucket(zone string) awss3.Bucket {
 }
 
 // GrantRead lets grantee list and read the objects of zone, and decrypt them
-// with the lake key. It panics if the lake has no such zone.
+// with the lake key. In Lake Formation mode (LakeFormation.Register) it
+// grants, as Lake Formation expects, DESCRIBE on the zone's database and
+// SELECT and DESCRIBE on every table of it, with the catalog reads and
+// lakeformation:GetDataAccess in IAM, and no S3 or KMS access: Lake
+// Formation vends the credentials. It panics if the lake has no such zone.
 func (d *DataLake) GrantRead(zone string, grantee awsiam.IGrantable) awsiam.Grant {
 	b := d.bucket(zone)
+	if d.lakeFormationMode {
+		return d.grantLakeFormation(zone, "", grantee, []string{"SELECT", "DESCRIBE"})
+	}
 	g := awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
 		Actions:      jsii.Strings("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation"),
@@ -587,7 +698,11 @@ func (d *DataLake) GrantRead(zone string, grantee awsiam.IGrantable) awsiam.Gran
 
 // GrantWrite lets grantee land objects in zone the way functions/lakeloader
 // does (PutObject, multipart uploads and their clean-up) with SSE-KMS under
-// the lake key. It panics if the lake has no such zone.
+// the lake key. Objects landed in S3 are not mediated by Lake Formation, so
+// in Lake Formation mode these grants stay, and Lake Formation's
+// DATA_LOCATION_ACCESS on the zone is added (the writer may then create
+// tables and partitions over what it lands). It panics if the lake has no
+// such zone.
 func (d *DataLake) GrantWrite(zone string, grantee awsiam.IGrantable) awsiam.Grant {
 	b := d.bucket(zone)
 	g := awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
@@ -595,9 +710,13 @@ func (d *DataLake) GrantWrite(zone string, grantee awsiam.IGrantable) awsiam.Gra
 		Actions:      jsii.Strings("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:ListBucketMultipartUploads"),
 		ResourceArns: jsii.Strings(*b.BucketArn(), *b.ArnForObjects(jsii.String("*"))),
 	})
-	return g.Combine(awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+	g = g.Combine(awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee: grantee, Actions: jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"), ResourceArns: jsii.Strings(*d.Key.KeyArn()),
 	}))
+	if d.lakeFormationMode {
+		d.lfLocationGrant(grantee, zone)
+	}
+	return g
 }
 
 // GrantQuery lets grantee run queries in the lake's Athena workgroup: start,

@@ -30,10 +30,62 @@ const (
 // ("Lake") and a lake with every option ("Full") in one stack, plus a role
 // granted read and write through the lake's verbs.
 type fixture struct {
-	stack awscdk.Stack
-	lake  *datalake.DataLake
-	full  *datalake.DataLake
-	tpl   *cdktest.Template
+	stack  awscdk.Stack
+	lake   *datalake.DataLake
+	full   *datalake.DataLake
+	tables *datalake.DataLake // Iceberg tables, promotion, Parquet, Lake Formation mode
+	iam    *datalake.DataLake // a JSON raw table promoted by version, IAM mode
+	tpl    *cdktest.Template
+}
+
+// versionedProps is a lake in IAM mode with a JSON raw table of player
+// profiles promoted daily into an Iceberg table, newest version first.
+func versionedProps() *datalake.Props {
+	return &datalake.Props{
+		DatabasePrefix: "profiles",
+		Ingestion:      datalake.Ingestion{Disable: true},
+		RawTables: []datalake.RawTable{{Name: "profile_updates", Prefix: "updates/", Columns: []datalake.Column{
+			{Name: "player", Type: "string"}, {Name: "level", Type: "int"}, {Name: "updated", Type: "bigint"},
+		}}},
+		Tables: []datalake.Table{{
+			Name: "profiles", Zone: "analytics",
+			Columns:    []datalake.Column{{Name: "player_id", Type: "string", From: "player"}, {Name: "level", Type: "int"}, {Name: "updated", Type: "bigint"}},
+			Partitions: []datalake.PartitionField{{Column: "player_id", Transform: "bucket[16]"}},
+			Key:        []string{"player_id"},
+			Promotion:  &datalake.Promotion{From: "profile_updates", Version: "updated", Schedule: "rate(1 day)", LookbackDays: 3, Disabled: true},
+		}},
+	}
+}
+
+// playColumns are the raw play events' columns, as the Hive JSON SerDe
+// reads the game servers' JSON (keys are matched case-insensitively).
+var playColumns = []datalake.Column{
+	{Name: "playerid", Type: "string"}, {Name: "eventtype", Type: "string"},
+	{Name: "score", Type: "bigint"}, {Name: "ts", Type: "timestamp"},
+}
+
+// tablesProps is a lake in Lake Formation mode whose stream lands play
+// events as Parquet in a raw table, promoted hourly into a curated Iceberg
+// table deduplicated by player, event type and time.
+func tablesProps() *datalake.Props {
+	return &datalake.Props{
+		DatabasePrefix: "game",
+		RawTables:      []datalake.RawTable{{Name: "play_events_raw", Format: "PARQUET", Columns: playColumns}},
+		Ingestion:      datalake.Ingestion{Table: "play_events_raw"},
+		Tables: []datalake.Table{{
+			Name: "play_events",
+			Columns: []datalake.Column{
+				{Name: "player_id", Type: "string", From: "playerid"}, {Name: "event_type", Type: "string", From: "eventtype"},
+				{Name: "score", Type: "bigint"}, {Name: "ts", Type: "timestamp", Comment: "when the event happened (UTC)"},
+			},
+			Partitions: []datalake.PartitionField{{Column: "ts", Transform: "day"}, {Column: "event_type"}},
+			Key:        []string{"player_id", "event_type", "ts"},
+			Promotion:  &datalake.Promotion{From: "play_events_raw"},
+		}},
+		LakeFormation: &datalake.LakeFormation{Register: true, Grants: []datalake.LakeFormationGrant{
+			{Principal: analyst, Zone: "curated", Table: "play_events"},
+		}},
+	}
 }
 
 var (
@@ -66,6 +118,27 @@ func synth(t *testing.T) *fixture {
 			},
 			LakeFormation: &datalake.LakeFormation{Register: true, Grants: []datalake.LakeFormationGrant{{Principal: analyst, Zone: "gold"}}},
 		})
+		f.tables = datalake.New(stack, "Tables", tablesProps())
+		f.iam = datalake.New(stack, "Profiles", versionedProps())
+		iamReader := awsiam.NewRole(stack, jsii.String("IAMReader"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+		iamWriter := awsiam.NewRole(stack, jsii.String("IAMWriter"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+		f.iam.GrantTableRead("profiles", iamReader)
+		f.iam.GrantTableWrite("profiles", iamWriter)
+		for _, r := range []awsiam.Role{iamReader, iamWriter} {
+			nag.Suppress(r, "AwsSolutions-IAM5", "Test role: reads or writes the objects of one Iceberg table.", "/^Resource::<.*\\.Arn>\\/iceberg\\/profiles\\/\\*$/")
+		}
+		lfReader := awsiam.NewRole(stack, jsii.String("LFReader"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+		lfWriter := awsiam.NewRole(stack, jsii.String("LFWriter"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+		f.tables.GrantRead("curated", lfReader)
+		f.tables.GrantTableWrite("play_events", lfWriter)
+		f.tables.GrantWrite("raw", lfWriter)
+		f.tables.AddPerMinuteQuery("PerMinute", datalake.PerMinute{
+			Name: "play-events-per-minute", Table: "play_events", Time: "ts", Group: "event_type", Value: "score", Distinct: "player_id",
+		})
+		for _, r := range []awsiam.Role{lfReader, lfWriter} {
+			nag.Suppress(r, "AwsSolutions-IAM5", "Test role: reads a zone through Lake Formation, or lands objects in the raw zone.",
+				"Resource::*", "/^Resource::<.*\\.Arn>\\/\\*$/", "/^Resource::arn:<AWS::Partition>:glue:.*:table\\/.*\\/\\*$/")
+		}
 		reader := awsiam.NewRole(stack, jsii.String("Reader"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 		writer := awsiam.NewRole(stack, jsii.String("Writer"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 		f.lake.GrantRead("curated", reader)

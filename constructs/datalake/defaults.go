@@ -48,6 +48,37 @@ const (
 	MaxBufferSizeMiB  = 128
 )
 
+// Defaults of declared tables and their promotion.
+const (
+	// DefaultRawFormat is the format of a RawTable's objects.
+	DefaultRawFormat = "JSON"
+	// DefaultCuratedZone holds a Table when the lake has it and Table.Zone
+	// is empty; otherwise the last zone does.
+	DefaultCuratedZone = "curated"
+	// IcebergPrefix starts the key prefix of every Iceberg table
+	// ("iceberg/<name>/"); the crawlers skip it.
+	IcebergPrefix = "iceberg/"
+	// DefaultPromotionSchedule runs each promotion hourly, 20 minutes past
+	// (after Firehose's 5-minute buffers of the hour before have landed).
+	DefaultPromotionSchedule = "cron(20 * * * ? *)"
+	// DefaultLookbackDays is how many days before its own a promotion run
+	// merges again.
+	DefaultLookbackDays = 1
+	// DefaultPromotionMaxEventAge is how long Scheduler retries starting a
+	// run.
+	DefaultPromotionMaxEventAge = time.Hour
+	// PromotionRetries is how many times Scheduler retries starting a run.
+	PromotionRetries = 5
+	// PromotionTimeout bounds one run of a promotion state machine.
+	PromotionTimeout = 6 * time.Hour
+	// DefaultPromotionEntry is the handler that plans a run's partitions.
+	DefaultPromotionEntry = "github.com/gureum-cdk/gureum/functions/lakepromote/partitions"
+)
+
+// DefaultTimestampFormats parse a RawTable's JSON timestamps: RFC 3339 with
+// or without milliseconds ("Z" or an offset), and Unix milliseconds.
+var DefaultTimestampFormats = []string{"yyyy-MM-dd'T'HH:mm:ss.SSSZZ", "yyyy-MM-dd'T'HH:mm:ssZZ", "millis"}
+
 // DefaultLogRetention applies to the delivery stream's error logs.
 const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
 
@@ -106,6 +137,50 @@ func withDefaults(p *Props) *config {
 		in.BufferInterval = cmp.Or(in.BufferInterval, DefaultBufferInterval)
 		in.BufferSizeMiB = cmp.Or(in.BufferSizeMiB, DefaultBufferSizeMiB)
 		in.LogRetention = cmp.Or(in.LogRetention, DefaultLogRetention)
+	}
+	c.RawTables = append([]RawTable(nil), c.RawTables...)
+	for i := range c.RawTables {
+		r := &c.RawTables[i]
+		r.Zone = cmp.Or(r.Zone, c.Zones[0].Name)
+		r.Prefix = cmp.Or(r.Prefix, r.Name+"/")
+		r.Format = cmp.Or(r.Format, DefaultRawFormat)
+		if len(r.TimestampFormats) == 0 {
+			r.TimestampFormats = DefaultTimestampFormats
+		}
+	}
+	if in := &c.Ingestion; !in.Disable && in.Table != "" {
+		for _, r := range c.RawTables {
+			if r.Name == in.Table {
+				in.Zone, in.Prefix = r.Zone, r.Prefix
+			}
+		}
+	}
+	curated := c.Zones[len(c.Zones)-1].Name
+	for _, z := range c.Zones {
+		if z.Name == DefaultCuratedZone {
+			curated = z.Name
+		}
+	}
+	c.Tables = append([]Table(nil), c.Tables...)
+	for i := range c.Tables {
+		t := &c.Tables[i]
+		t.Zone = cmp.Or(t.Zone, curated)
+		t.Columns = append([]Column(nil), t.Columns...)
+		for j := range t.Columns {
+			t.Columns[j].From = cmp.Or(t.Columns[j].From, t.Columns[j].Name)
+		}
+		t.Partitions = append([]PartitionField(nil), t.Partitions...)
+		for j := range t.Partitions {
+			t.Partitions[j].Transform = cmp.Or(t.Partitions[j].Transform, "identity")
+		}
+		if pr := t.Promotion; pr != nil {
+			resolved := *pr
+			resolved.Schedule = cmp.Or(resolved.Schedule, DefaultPromotionSchedule)
+			resolved.LookbackDays = cmp.Or(resolved.LookbackDays, DefaultLookbackDays)
+			resolved.MaxEventAge = cmp.Or(resolved.MaxEventAge, DefaultPromotionMaxEventAge)
+			resolved.PlannerEntry = cmp.Or(resolved.PlannerEntry, DefaultPromotionEntry)
+			t.Promotion = &resolved
+		}
 	}
 	if lf := c.LakeFormation; lf != nil {
 		resolved := *lf

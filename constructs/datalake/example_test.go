@@ -2,6 +2,7 @@ package datalake_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -51,4 +52,46 @@ func ExampleNew() {
 	// Output:
 	// zones: [raw curated analytics]
 	// delivery stream: true
+}
+
+// Play events land raw (Firehose converts their JSON to Parquet), are
+// promoted hourly into a curated Apache Iceberg table with one row per
+// player, event type and time, and are summed per minute by a saved Athena
+// query: the flow of the GureumDataLake and GureumGameEvents stacks.
+func ExampleNew_promotion() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Game"), nil)
+	lake := datalake.New(stack, "Lake", &datalake.Props{
+		DatabasePrefix: "game",
+		RawTables: []datalake.RawTable{{Name: "play_events_raw", Format: "PARQUET", Columns: []datalake.Column{
+			{Name: "playerid", Type: "string"}, {Name: "eventtype", Type: "string"},
+			{Name: "score", Type: "bigint"}, {Name: "ts", Type: "timestamp"},
+		}}},
+		Ingestion: datalake.Ingestion{Table: "play_events_raw"},
+		Tables: []datalake.Table{{
+			Name: "play_events",
+			Columns: []datalake.Column{
+				{Name: "player_id", Type: "string", From: "playerid"}, {Name: "event_type", Type: "string", From: "eventtype"},
+				{Name: "score", Type: "bigint"}, {Name: "ts", Type: "timestamp"},
+			},
+			Partitions: []datalake.PartitionField{{Column: "ts", Transform: "day"}},
+			Key:        []string{"player_id", "event_type", "ts"},
+			Promotion:  &datalake.Promotion{From: "play_events_raw"},
+		}},
+	})
+	lake.AddPerMinuteQuery("PerMinute", datalake.PerMinute{
+		Name: "play-events-per-minute", Table: "play_events",
+		Time: "ts", Group: "event_type", Value: "score", Distinct: "player_id",
+	})
+	analyst := awsiam.NewRole(stack, jsii.String("Analyst"), &awsiam.RoleProps{AssumedBy: awsiam.NewAccountRootPrincipal()})
+	lake.GrantTableRead("play_events", analyst)
+	lake.GrantQuery(analyst)
+	app.Synth(nil)
+
+	job := lake.Promotions["play_events"]
+	fmt.Println(strings.SplitN(job.SQL, "\n", 2)[0])
+	fmt.Println("schedule:", *job.Schedule.ScheduleExpression())
+	// Output:
+	// MERGE INTO "game_curated"."play_events" AS t
+	// schedule: cron(20 * * * ? *)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 )
 
 // Props configures a DataLake. The zero value of every field is the secure
@@ -43,6 +44,128 @@ type Props struct {
 	// LakeFormation registers the zones with AWS Lake Formation and grants
 	// permissions on their databases. Default: nil (IAM-only access).
 	LakeFormation *LakeFormation
+	// RawTables declares Glue tables over the objects landed in a zone
+	// (JSON or Parquet, partitioned year=/month=/day= with partition
+	// projection, so no crawler is needed for new days). Default: none.
+	RawTables []RawTable
+	// Tables declares Apache Iceberg tables, each optionally promoted from
+	// a raw table on a schedule. Default: none.
+	Tables []Table
+	// Alarms routes the promotion alarms.
+	Alarms Alarms
+}
+
+// Alarms routes the lake's alarm notifications.
+type Alarms struct {
+	// Topic receives every alarm and recovery. Default: the stack's shared
+	// alarm topic (alarmtopic.Shared), encrypted, created once per stack.
+	Topic awssns.ITopic
+}
+
+// Column is one column of a raw or Iceberg table.
+type Column struct {
+	// Name: lowercase letters, digits and underscores, starting with a
+	// letter. Required.
+	Name string
+	// Type is one of string, int, bigint, float, double, boolean, date,
+	// timestamp or decimal(P,S). Required.
+	Type string
+	// Comment describes the column in the catalog.
+	Comment string
+	// From is, in a promoted Table, the source raw table's column this one
+	// is read from (of the same type). Default: Name.
+	From string
+}
+
+// RawTable is a Glue (Hive) table over objects landed under
+// "<Prefix>year=YYYY/month=MM/day=DD/" in a zone: Firehose's layout and
+// functions/lakeloader's. The partition columns year, month and day are int
+// and projected (Athena computes the partitions; nothing registers them), so
+// the crawlers leave the table's prefix alone.
+type RawTable struct {
+	// Name of the Glue table: lowercase letters, digits and underscores.
+	// Required.
+	Name string
+	// Zone holds the objects. Default: the first zone.
+	Zone string
+	// Prefix is the key prefix before the partition; it ends with "/".
+	// Default: "<Name>/".
+	Prefix string
+	// Format is "JSON" (one JSON object a line, GZIP'd or not) or
+	// "PARQUET". Default: "JSON".
+	Format string
+	// Columns of each record (the partition columns are added). Required.
+	Columns []Column
+	// TimestampFormats parse the timestamp columns of JSON records (Joda
+	// patterns, or "millis" for Unix milliseconds), both when Athena reads
+	// JSON and when Firehose converts it to Parquet.
+	// Default: DefaultTimestampFormats (RFC 3339 with or without
+	// milliseconds, and Unix milliseconds).
+	TimestampFormats []string
+}
+
+// Table is an Apache Iceberg table (format version 2) in the Glue Data
+// Catalog, with its data and metadata under "iceberg/<Name>/" in its zone.
+// It is retained on stack deletion.
+type Table struct {
+	// Name of the Glue table: lowercase letters, digits and underscores.
+	// Required.
+	Name string
+	// Zone holds the table. Default: "curated" if the lake has that zone,
+	// else the last zone.
+	Zone string
+	// Columns of the table, in order. Required.
+	Columns []Column
+	// Partitions is the Iceberg partition spec. Default: unpartitioned.
+	Partitions []PartitionField
+	// Key names the columns that identify a record: the Iceberg identifier
+	// fields (required, not float or double), and what the promotion
+	// deduplicates by. Required with Promotion.
+	Key []string
+	// Promotion merges a raw table into this one on a schedule. Default:
+	// nil (the table is written by other means).
+	Promotion *Promotion
+}
+
+// PartitionField is one field of an Iceberg partition spec.
+type PartitionField struct {
+	// Column is the source column. Required.
+	Column string
+	// Transform is identity, year, month, day, hour, bucket[N] or
+	// truncate[W]. Default: identity.
+	Transform string
+}
+
+// Promotion merges the records of a raw table into an Iceberg table: a Step
+// Functions state machine, started by EventBridge Scheduler, plans the raw
+// partitions (days) of the run and runs one Athena MERGE INTO per partition,
+// which keeps one copy of each Key (the newest by Version, if set) and
+// inserts only keys the table does not hold yet. Re-running a partition
+// yields the same table.
+type Promotion struct {
+	// From names the raw table (Props.RawTables) read. Required.
+	From string
+	// Version names a column whose greater value is the newer copy of a
+	// record: the newest copy replaces an older row. Default: "" (the first
+	// promoted copy of a key stays).
+	Version string
+	// Schedule is an EventBridge Scheduler expression, "rate(...)" or
+	// "cron(...)" in UTC. Default: hourly at 20 minutes past.
+	Schedule string
+	// LookbackDays is how many days before a run's own day it merges
+	// again, for records that land late. Default: 1.
+	LookbackDays int
+	// Disabled creates the schedule disabled (runs only when started by
+	// hand, e.g. a backfill {"from": "2026-11-01", "to": "2026-11-25"}).
+	// Default: false.
+	Disabled bool
+	// MaxEventAge is how long Scheduler retries starting one run before it
+	// sends it to the dead-letter queue. Default: 1 hour.
+	MaxEventAge time.Duration
+	// PlannerEntry is the Go handler that plans a run's partitions (a
+	// directory or an import path, see functions/lakepromote for the
+	// contract). Default: DefaultPromotionEntry.
+	PlannerEntry string
 }
 
 // Zone is one storage zone of the lake.
@@ -145,6 +268,12 @@ type Ingestion struct {
 	BufferSizeMiB int
 	// LogRetention of the delivery error logs. Default: one year.
 	LogRetention awslogs.RetentionDays
+	// Table names the raw table (Props.RawTables) the stream lands records
+	// in: its zone and prefix replace Zone and Prefix, and a PARQUET table
+	// makes Firehose convert the JSON records to Parquet against the
+	// table's schema (record format conversion). Default: "" (GZIP'd JSON
+	// under Prefix).
+	Table string
 }
 
 // LakeFormation registers the zones with Lake Formation and grants
@@ -152,7 +281,10 @@ type Ingestion struct {
 // deploys the stack must be a Lake Formation data lake administrator.
 type LakeFormation struct {
 	// Register registers every zone bucket as a Lake Formation data location
-	// through a role the construct creates. Default: false.
+	// through a role the construct creates, and turns Lake Formation mode
+	// on: GrantRead, GrantTableRead and GrantTableWrite grant Lake
+	// Formation permissions instead of S3 and KMS access (see the package
+	// doc). Default: false.
 	Register bool
 	// Grants give principals permissions on a zone's database and its
 	// tables.
@@ -167,7 +299,10 @@ type LakeFormationGrant struct {
 	Zone string
 	// DatabasePermissions on the database. Default: DESCRIBE.
 	DatabasePermissions []string
-	// TablePermissions on every table of the database. Default: SELECT,
-	// DESCRIBE.
+	// TablePermissions on every table of the database, or on Table.
+	// Default: SELECT, DESCRIBE.
 	TablePermissions []string
+	// Table limits TablePermissions to one declared table of the zone (a
+	// RawTables or Tables name). Default: "" (every table).
+	Table string
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/gureum-cdk/gureum/constructs/datalake/internal/lakesql"
+	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/validate"
 )
 
@@ -102,7 +104,7 @@ func resolve(scope constructs.Construct, id string, props *Props) (*config, erro
 
 	in := p.Ingestion
 	if in.Disable {
-		v.Check(in.Zone == "" && in.Prefix == "" && in.SourceStream == nil && in.BufferInterval == 0 && in.BufferSizeMiB == 0 && in.LogRetention == "",
+		v.Check(in.Zone == "" && in.Prefix == "" && in.SourceStream == nil && in.BufferInterval == 0 && in.BufferSizeMiB == 0 && in.LogRetention == "" && in.Table == "",
 			"Ingestion.Disable", "is set together with other Ingestion settings")
 	} else {
 		v.Check(in.Zone == "" || contains(zones, in.Zone), "Ingestion.Zone", "%q is not one of the zones %s", in.Zone, strings.Join(zones, ", "))
@@ -116,6 +118,12 @@ func resolve(scope constructs.Construct, id string, props *Props) (*config, erro
 		v.Check(in.BufferSizeMiB >= 0 && in.BufferSizeMiB <= MaxBufferSizeMiB, "Ingestion.BufferSizeMiB", "%d is outside Firehose's range 1..128 MiB", in.BufferSizeMiB)
 	}
 
+	if !in.Disable && in.Table != "" {
+		v.Check(in.Zone == "" && in.Prefix == "", "Ingestion.Table", "is set together with Ingestion.Zone or Ingestion.Prefix: the table's zone and prefix are where the stream lands")
+		v.Check(rawTable(c, in.Table) != nil, "Ingestion.Table", "%q is not one of the RawTables", in.Table)
+	}
+	checkTables(v, c, zones)
+
 	if lf := p.LakeFormation; lf != nil {
 		v.Check(lf.Register || len(lf.Grants) > 0, "LakeFormation", "is set without Register or Grants")
 		for i, g := range lf.Grants {
@@ -127,6 +135,9 @@ func resolve(scope constructs.Construct, id string, props *Props) (*config, erro
 			}
 			for _, perm := range g.TablePermissions {
 				v.Check(tablePerms[perm], prop+".TablePermissions", "%q is not one of ALL, SELECT, ALTER, DROP, DELETE, INSERT, DESCRIBE", perm)
+			}
+			if g.Table != "" {
+				v.Check(tableZone(c, g.Table) == g.Zone, prop+".Table", "%q is not a table declared in the %s zone (RawTables or Tables)", g.Table, g.Zone)
 			}
 		}
 	}
@@ -228,4 +239,186 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+var (
+	tableNameRE  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,254}$`)
+	columnNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
+	decimalRE    = regexp.MustCompile(`^decimal\((\d{1,2}),(\d{1,2})\)$`)
+	transformRE  = regexp.MustCompile(`^(identity|year|month|day|hour|bucket\[([1-9]\d{0,5})\]|truncate\[([1-9]\d{0,5})\])$`)
+	scheduleRE   = regexp.MustCompile(`^rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\)$`)
+	simpleTypes  = map[string]bool{"string": true, "int": true, "bigint": true, "float": true, "double": true, "boolean": true, "date": true, "timestamp": true}
+	rawFormats   = map[string]bool{"JSON": true, "PARQUET": true}
+	// partitionColumns are the projected partition columns of a raw table.
+	partitionColumns = []string{"year", "month", "day"}
+)
+
+// checkType returns what is wrong with a column type, or "".
+func checkType(t string) string {
+	if simpleTypes[t] {
+		return ""
+	}
+	if m := decimalRE.FindStringSubmatch(t); m != nil {
+		p, s := atoi(m[1]), atoi(m[2])
+		if p >= 1 && p <= 38 && s <= p {
+			return ""
+		}
+		return "has a precision outside 1..38 or a scale above its precision"
+	}
+	return "is not one of string, int, bigint, float, double, boolean, date, timestamp, decimal(P,S)"
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func checkColumns(v *validate.Problems, prop string, cols []Column, reserved ...string) map[string]Column {
+	byName := map[string]Column{}
+	v.Check(len(cols) > 0, prop, "is empty: a table needs at least one column")
+	for i, col := range cols {
+		cp := fmt.Sprintf("%s[%d]", prop, i)
+		if v.Check(columnNameRE.MatchString(col.Name), cp+".Name", "%q must be 1-128 lowercase letters, digits or underscores, starting with a letter", col.Name) {
+			if _, dup := byName[col.Name]; dup {
+				v.Addf(cp+".Name", "%q is declared twice", col.Name)
+			}
+			v.Check(!contains(reserved, col.Name), cp+".Name", "%q is reserved (%s)", col.Name, strings.Join(reserved, ", "))
+			byName[col.Name] = col
+		}
+		if err := checkType(col.Type); err != "" {
+			v.Addf(cp+".Type", "%q %s", col.Type, err)
+		}
+	}
+	return byName
+}
+
+func rawTable(c *config, name string) *RawTable {
+	for i := range c.RawTables {
+		if c.RawTables[i].Name == name {
+			return &c.RawTables[i]
+		}
+	}
+	return nil
+}
+
+// tableZone returns the zone of a declared raw or Iceberg table, or "".
+func tableZone(c *config, name string) string {
+	if r := rawTable(c, name); r != nil {
+		return r.Zone
+	}
+	for _, t := range c.Tables {
+		if t.Name == name {
+			return t.Zone
+		}
+	}
+	return ""
+}
+
+func checkTables(v *validate.Problems, c *config, zones []string) {
+	names := map[string]string{}
+	checkName := func(prop, name string) {
+		if !v.Check(tableNameRE.MatchString(name), prop+".Name", "%q must be 1-255 lowercase letters, digits or underscores, starting with a letter", name) {
+			return
+		}
+		if other, dup := names[name]; dup {
+			v.Addf(prop+".Name", "%q is also the name of %s", name, other)
+		}
+		names[name] = prop
+	}
+	for i, r := range c.RawTables {
+		prop := fmt.Sprintf("RawTables[%d]", i)
+		checkName(prop, r.Name)
+		v.Check(contains(zones, r.Zone), prop+".Zone", "%q is not one of the zones %s", r.Zone, strings.Join(zones, ", "))
+		if err := checkPrefix(r.Prefix); err != "" {
+			v.Addf(prop+".Prefix", "%q %s", r.Prefix, err)
+		} else {
+			v.Check(!strings.HasPrefix(r.Prefix, IcebergPrefix), prop+".Prefix", "%q must not start with %q: the Iceberg tables live there", r.Prefix, IcebergPrefix)
+		}
+		v.Check(rawFormats[r.Format], prop+".Format", "%q is not JSON or PARQUET", r.Format)
+		checkColumns(v, prop+".Columns", r.Columns, partitionColumns...)
+		for j, f := range r.TimestampFormats {
+			v.Check(strings.TrimSpace(f) != "" && !strings.Contains(f, ","), fmt.Sprintf("%s.TimestampFormats[%d]", prop, j), "%q is empty or holds a comma", f)
+		}
+	}
+	for i, t := range c.Tables {
+		prop := fmt.Sprintf("Tables[%d]", i)
+		checkName(prop, t.Name)
+		v.Check(contains(zones, t.Zone), prop+".Zone", "%q is not one of the zones %s", t.Zone, strings.Join(zones, ", "))
+		cols := checkColumns(v, prop+".Columns", t.Columns, lakesql.RankColumn)
+		for j, pf := range t.Partitions {
+			pp := fmt.Sprintf("%s.Partitions[%d]", prop, j)
+			col, ok := cols[pf.Column]
+			if !v.Check(ok, pp+".Column", "%q is not a column of the table", pf.Column) {
+				continue
+			}
+			m := transformRE.FindStringSubmatch(pf.Transform)
+			if !v.Check(m != nil, pp+".Transform", "%q is not identity, year, month, day, hour, bucket[N] or truncate[W]", pf.Transform) {
+				continue
+			}
+			var fits bool
+			switch {
+			case pf.Transform == "hour":
+				fits = col.Type == "timestamp"
+			case pf.Transform == "year" || pf.Transform == "month" || pf.Transform == "day":
+				fits = col.Type == "timestamp" || col.Type == "date"
+			case strings.HasPrefix(pf.Transform, "truncate"):
+				fits = col.Type == "string" || col.Type == "int" || col.Type == "bigint" || strings.HasPrefix(col.Type, "decimal")
+			case strings.HasPrefix(pf.Transform, "bucket"):
+				fits = col.Type != "float" && col.Type != "double" && col.Type != "boolean"
+			default:
+				fits = true
+			}
+			v.Check(fits, pp+".Transform", "%s does not apply to the %s column %q", pf.Transform, col.Type, pf.Column)
+		}
+		seen := map[string]bool{}
+		for j, k := range t.Key {
+			kp := fmt.Sprintf("%s.Key[%d]", prop, j)
+			col, ok := cols[k]
+			if !v.Check(ok, kp, "%q is not a column of the table", k) {
+				continue
+			}
+			v.Check(!seen[k], kp, "%q is named twice", k)
+			seen[k] = true
+			v.Check(col.Type != "float" && col.Type != "double", kp, "%q is a %s column: Iceberg identifier fields cannot be float or double", k, col.Type)
+		}
+		pr := t.Promotion
+		if pr == nil {
+			continue
+		}
+		pp := prop + ".Promotion"
+		v.Check(len(t.Key) > 0, prop+".Key", "is required with Promotion: it is what the promotion deduplicates by")
+		if raw := rawTable(c, pr.From); v.Check(raw != nil, pp+".From", "%q is not one of the RawTables", pr.From) {
+			rawCols := map[string]Column{}
+			for _, rc := range raw.Columns {
+				rawCols[rc.Name] = rc
+			}
+			for j, col := range t.Columns {
+				rc, ok := rawCols[col.From]
+				if v.Check(ok, fmt.Sprintf("%s.Columns[%d].From", prop, j), "%q is not a column of the raw table %s", col.From, raw.Name) {
+					v.Check(rc.Type == col.Type, fmt.Sprintf("%s.Columns[%d].Type", prop, j), "%s differs from the type of %s.%s (%s)", col.Type, raw.Name, rc.Name, rc.Type)
+				}
+			}
+		}
+		if pr.Version != "" {
+			_, ok := cols[pr.Version]
+			v.Check(ok && !seen[pr.Version], pp+".Version", "%q is not a column of the table outside its Key", pr.Version)
+		}
+		if strings.HasPrefix(pr.Schedule, "cron(") {
+			if err := checkCron(pr.Schedule); err != "" {
+				v.Addf(pp+".Schedule", "%q %s", pr.Schedule, err)
+			}
+		} else {
+			v.Check(scheduleRE.MatchString(pr.Schedule), pp+".Schedule", "%q is not rate(N unit) or a cron expression", pr.Schedule)
+		}
+		v.Check(pr.LookbackDays >= 0 && pr.LookbackDays < 366, pp+".LookbackDays", "%d is outside 0..365", pr.LookbackDays)
+		if pr.PlannerEntry != "" {
+			if err := golambda.CheckEntry(pr.PlannerEntry); err != nil {
+				v.Addf(pp+".PlannerEntry", "%v", err)
+			}
+		}
+		v.Check(pr.MaxEventAge >= time.Minute && pr.MaxEventAge <= 24*time.Hour, pp+".MaxEventAge", "%s is outside Scheduler's 1m..24h", pr.MaxEventAge)
+	}
 }

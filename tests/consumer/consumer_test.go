@@ -329,6 +329,17 @@ var cases = []struct {
 		})
 	}},
 	{name: "datalake", build: func(a *app) { datalake.New(a.stack("DataLake", primary), "Lake", nil) }},
+	{name: "datalake with a promoted Iceberg table in Lake Formation mode", build: func(a *app) {
+		cols := []datalake.Column{{Name: "id", Type: "string"}, {Name: "ts", Type: "timestamp"}, {Name: "n", Type: "bigint"}}
+		datalake.New(a.stack("DataLakeTables", primary), "Lake", &datalake.Props{
+			RawTables: []datalake.RawTable{{Name: "events_raw", Format: "PARQUET", Columns: cols}},
+			Ingestion: datalake.Ingestion{Table: "events_raw"},
+			Tables: []datalake.Table{{Name: "events", Columns: cols, Key: []string{"id", "ts"},
+				Partitions: []datalake.PartitionField{{Column: "ts", Transform: "day"}},
+				Promotion:  &datalake.Promotion{From: "events_raw"}}},
+			LakeFormation: &datalake.LakeFormation{Register: true},
+		})
+	}},
 	{name: "pushnotify", build: func(a *app) {
 		stack := a.stack("PushNotify", primary)
 		pushnotify.New(stack, "Push", pushProps(a, stack, "Push"))

@@ -7,7 +7,9 @@ package stacks
 //	1 SingleServer     browser ─▶ Elastic IP ─▶ EC2 (Graviton, HTTP :80, sessions in memory)
 //	2 SplitDatabase    browser ─▶ Elastic IP ─▶ EC2 ─▶ Aurora Serverless v2 (isolated subnets)
 //	3 HighlyAvailable  browser ─▶ ALB (HTTPS, 2 AZs) ─▶ Auto Scaling group (min 2) ─▶ Aurora writer + reader
-//	4 Elastic          + target tracking, CloudFront ─▶ S3 for /static/, sessions in DynamoDB, 2 Aurora readers
+//	4 Elastic          + target tracking, CloudFront ─▶ S3 for /static/, sessions in DynamoDB, RDS Proxy ─▶ Aurora
+//	                   (2 readers, replica auto scaling), servers above the on-demand base on Spot, a weekday
+//	                   morning schedule
 //	5 Global           Route 53 latency routing ─▶ the elastic tier in ap-northeast-2 and ap-northeast-1,
 //	                   DynamoDB global tables, Aurora Global Database
 //
@@ -18,8 +20,10 @@ package stacks
 //
 // From stage 3 the group's scaling events go to the alarm topic; the
 // construct lets Auto Scaling use the topic's KMS key
-// (alarmtopic.AllowAutoScaling). The hosted zone is a placeholder: pass a
-// real one to deploy.
+// (alarmtopic.AllowAutoScaling), and a web ACL guards the load balancer.
+// Every stage with a database reads and writes its guestbook: directly
+// over TLS at stages 2-3, through RDS Proxy from stage 4. The hosted zone
+// is a placeholder: pass a real one to deploy.
 
 import (
 	"fmt"
@@ -120,6 +124,16 @@ func newWebTier(stack awscdk.Stack, o Options, stage scaledwebtier.Stage, name, 
 		Name:   name,
 		Domain: &scaledwebtier.Domain{Name: domain, HostedZone: webZone(stack)},
 		Alarms: scaledwebtier.Alarms{Topic: alarmtopic.New(stack, "Alarms", nil).Topic},
+	}
+	if stage == scaledwebtier.Elastic {
+		// The group's floor (Capacity.Min) stays on-demand; what target
+		// tracking adds runs on Spot across three Graviton types. The
+		// weekday morning peak starts with four servers.
+		props.Capacity.Spot = &scaledwebtier.Spot{InstanceTypes: []string{"t4g.small", "m7g.medium", "c7g.medium"}}
+		props.Capacity.Schedules = []scaledwebtier.Schedule{
+			{Name: "weekday-morning", Cron: "30 8 * * 1-5", TimeZone: "Asia/Seoul", Min: scaledwebtier.Int(4)},
+			{Name: "weekday-evening", Cron: "0 20 * * 1-5", TimeZone: "Asia/Seoul", Min: scaledwebtier.Int(2)},
+		}
 	}
 	if stage == scaledwebtier.Global {
 		props.Regions = []string{webPrimaryRegion, webSecondaryRegion}

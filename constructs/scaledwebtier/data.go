@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticache"
@@ -29,6 +30,7 @@ func (x *ScaledWebTier) newDatabase(c *config) {
 // and sk, named from Name so every region finds it at stage 5.
 func (x *ScaledWebTier) newDataTable(c *config) {
 	name := x.Name + "-data"
+	x.AppEnvironment["DB_ENGINE"] = string(DynamoDB)
 	x.AppEnvironment["DATA_TABLE"] = name
 	x.grantItems(name, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 		"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem")
@@ -134,18 +136,36 @@ func (x *ScaledWebTier) newAurora(c *config) {
 		CloudwatchLogsExports:   jsii.Strings(logs...),
 		Backup:                  &awsrds.BackupProps{Retention: days(d.BackupRetention)},
 	}
+	if !d.DisablePerformanceInsights {
+		// Performance Insights' data is encrypted with the tier's key (7
+		// days, the free tier).
+		props.EnablePerformanceInsights = jsii.Bool(true)
+		props.PerformanceInsightEncryptionKey = x.Key
+		props.PerformanceInsightRetention = awsrds.PerformanceInsightRetention_DEFAULT
+	}
+	if d.MonitoringInterval > 0 {
+		props.MonitoringInterval = awscdk.Duration_Seconds(jsii.Number(d.MonitoringInterval.Seconds()))
+	}
 	if forward && d.Engine == AuroraMySQL {
 		// Aurora MySQL forwards nothing while aurora_replica_read_consistency
-		// is empty (its default).
+		// is empty (its default). Behind RDS Proxy, SESSION is not
+		// supported: GLOBAL also reads a session's own writes.
+		consistency, why := WriteForwardingConsistency, "sessions read their own forwarded writes"
+		if c.proxy {
+			consistency, why = ProxyWriteForwardingConsistency, "statements read every write committed before them (RDS Proxy does not support SESSION)"
+		}
 		x.DatabaseParameterGroup = awsrds.NewParameterGroup(x.Construct, jsii.String("DatabaseParameters"), &awsrds.ParameterGroupProps{
 			Engine:      engine,
-			Description: jsii.String("Write forwarding of " + *x.Node().Path() + ": sessions read their own forwarded writes"),
-			Parameters:  &map[string]*string{"aurora_replica_read_consistency": jsii.String(WriteForwardingConsistency)},
+			Description: jsii.String("Write forwarding of " + *x.Node().Path() + ": " + why),
+			Parameters:  &map[string]*string{"aurora_replica_read_consistency": jsii.String(consistency)},
 		})
 		props.ParameterGroup = x.DatabaseParameterGroup
 	}
 	if x.Primary {
-		opts := &awsrds.CredentialsBaseOptions{SecretName: jsii.String(secretName)}
+		// The secret is encrypted with the tier's key: a change of KmsKeyId
+		// updates a secret in place, and Secrets Manager re-encrypts its
+		// versions with the new key.
+		opts := &awsrds.CredentialsBaseOptions{SecretName: jsii.String(secretName), EncryptionKey: x.Key}
 		if r := c.replicas; len(r) > 0 {
 			list := make([]*awssecretsmanager.ReplicaRegion, 0, len(r))
 			for _, region := range r {
@@ -159,7 +179,12 @@ func (x *ScaledWebTier) newAurora(c *config) {
 	for _, lg := range x.DatabaseLogGroups {
 		x.Database.Node().AddDependency(lg)
 	}
-	x.Database.Connections().AllowDefaultPortFrom(x.ServerSecurityGroup, jsii.String("Web servers"))
+	if !c.proxy {
+		x.Database.Connections().AllowDefaultPortFrom(x.ServerSecurityGroup, jsii.String("Web servers"))
+	}
+	if d.MonitoringInterval > 0 {
+		x.suppressMonitoringRole()
+	}
 	nag.Suppress(x.Database, "AwsSolutions-RDS11",
 		"The database is in isolated subnets and its security group admits the web servers only; a non-default port adds no protection and breaks client defaults.")
 	if d.Engine == AuroraMySQL {
@@ -167,10 +192,12 @@ func (x *ScaledWebTier) newAurora(c *config) {
 			"Backtrack cannot be enabled on a cluster that is part of an Aurora Global Database, which this cluster becomes at stage 5; point-in-time restore from backups covers recovery.")
 	}
 	x.AppEnvironment["DB_ENGINE"] = string(d.Engine)
-	if readers > 0 {
-		// Reads scale out behind the reader endpoint (this region's readers
-		// at stage 5); the writer's host is in the secret.
-		x.AppEnvironment["DB_READER_HOST"] = *x.Database.ClusterReadEndpoint().Hostname()
+	x.AppEnvironment["DB_NAME"] = databaseName(d.Engine)
+	x.AppEnvironment["DB_TLS"] = "verify-full"
+	if !c.proxy {
+		// The cluster presents an RDS CA certificate, which the system
+		// roots do not hold.
+		x.AppEnvironment["DB_TLS_CA_FILE"] = RDSCABundleFile
 	}
 
 	if !x.Primary {
@@ -181,27 +208,42 @@ func (x *ScaledWebTier) newAurora(c *config) {
 		cfn.AddPropertyDeletionOverride(jsii.String("MasterUsername"))
 		cfn.AddPropertyDeletionOverride(jsii.String("MasterUserPassword"))
 		x.Database.Node().TryRemoveChild(jsii.String("Secret"))
-		if forward {
-			// Writes sent to this region's instances are forwarded to the
-			// primary's writer; the replicated secret's host is that writer,
-			// in another region's VPC, so the servers write here instead.
-			cfn.SetEnableGlobalWriteForwarding(jsii.Bool(true))
-			x.AppEnvironment["DB_WRITER_HOST"] = *x.Database.ClusterReadEndpoint().Hostname()
-		}
-		// The primary replicates its secret here under the same name.
+		// The primary replicates its secret here under the same name,
+		// encrypted with this region's aws/secretsmanager key: a
+		// customer-managed key of this region would have to exist before
+		// the primary's stack replicates into it, and this stack deploys
+		// after the primary's.
 		partial := *x.stack().FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"), ResourceName: jsii.String(secretName),
 			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		})
 		x.AppEnvironment["DB_SECRET_ARN"] = partial
-		x.grantSecret(partial + "-??????")
+		x.grantSecret(partial+"-??????", nil)
+		if c.proxy {
+			// RDS Proxy takes the secret's complete ARN, whose suffix
+			// Secrets Manager chose in the primary's region.
+			x.DatabaseSecret = awssecretsmanager.Secret_FromSecretCompleteArn(x.Construct, jsii.String("ReplicaSecret"), jsii.String(x.lookUpReplicaSecret(secretName, partial)))
+		}
+		if forward {
+			// Writes sent to this region's instances are forwarded to the
+			// primary's writer; the replicated secret's host is that writer,
+			// in another region's VPC, so the servers write here instead.
+			cfn.SetEnableGlobalWriteForwarding(jsii.Bool(true))
+		}
+		x.connectApp(c, forward)
 		return
 	}
 	x.DatabaseSecret = x.Database.Secret()
 	// The generated secret holds the only copy of the master password.
 	x.Database.Node().FindChild(jsii.String("Secret")).Node().DefaultChild().(awscdk.CfnResource).ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	x.AppEnvironment["DB_SECRET_ARN"] = *x.DatabaseSecret.SecretArn()
-	x.grantSecret(*x.DatabaseSecret.SecretArn())
+	x.grantSecret(*x.DatabaseSecret.SecretArn(), x.Key)
+	x.connectApp(c, false)
+	if d.ReaderScaling.MaxReaders > 0 {
+		// The primary's cluster only: Aurora Auto Scaling needs a cluster
+		// with a writer, which a secondary has not.
+		x.newReaderScaling(c)
+	}
 
 	// Rotation runs in the isolated subnets and reaches Secrets Manager
 	// through an interface endpoint open to the rotation function only.
@@ -250,6 +292,144 @@ func (x *ScaledWebTier) newAurora(c *config) {
 		})
 		x.GlobalDatabase.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	}
+}
+
+// connectApp points the servers at the database: through RDS Proxy from
+// stage 4 (the proxy's read-only endpoint on a stage-5 secondary, whose
+// cluster has no writer: its readers forward the writes), or directly (the
+// secret's host, the writer; this region's reader endpoint on a secondary
+// that forwards writes). Behind the proxy the app sets no consistency
+// itself (a SET would pin its connections): the cluster's parameters and
+// the proxy's initialization query do.
+func (x *ScaledWebTier) connectApp(c *config, forward bool) {
+	d := c.Database
+	if c.proxy {
+		x.newProxy(c, forward)
+		host := x.DatabaseProxy.Endpoint()
+		if x.DatabaseProxyEndpoint != nil {
+			host = x.DatabaseProxyEndpoint.Endpoint()
+		}
+		x.AppEnvironment["DB_HOST"] = *host
+		x.AppEnvironment["DB_PORT"] = fmt.Sprint(enginePort(d.Engine))
+		if d.IAMAuth {
+			x.AppEnvironment["DB_IAM_AUTH"] = "true"
+			x.DatabaseProxy.GrantConnect(x.Role, jsii.String(DatabaseUser))
+		}
+		if !x.Primary {
+			// DDL is not forwarded: the primary region migrates.
+			x.AppEnvironment["DB_MIGRATE"] = "false"
+		}
+		return
+	}
+	if forward {
+		x.AppEnvironment["DB_HOST"] = *x.Database.ClusterReadEndpoint().Hostname()
+		x.AppEnvironment["DB_PORT"] = fmt.Sprint(enginePort(d.Engine))
+		x.AppEnvironment["DB_WRITE_FORWARDING"] = "session"
+	} else if !x.Primary {
+		x.AppEnvironment["DB_MIGRATE"] = "false"
+	}
+}
+
+// newProxy puts RDS Proxy in front of the cluster: TLS required, the secret
+// read by the proxy (IAM authentication from the servers with
+// Database.IAMAuth), in the isolated subnets, open to the servers only.
+func (x *ScaledWebTier) newProxy(c *config, forward bool) {
+	d := c.Database
+	x.ProxySecurityGroup = awsec2.NewSecurityGroup(x.Construct, jsii.String("ProxySecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              x.Vpc,
+		Description:      jsii.String("Database proxy of " + *x.Node().Path() + ": from the web servers only"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	props := &awsrds.DatabaseProxyProps{
+		ProxyTarget:           awsrds.ProxyTarget_FromCluster(x.Database),
+		DbProxyName:           jsii.String(x.Name + "-proxy"),
+		Secrets:               &[]awssecretsmanager.ISecret{x.DatabaseSecret},
+		Vpc:                   x.Vpc,
+		VpcSubnets:            x.isolatedSubnets(),
+		SecurityGroups:        &[]awsec2.ISecurityGroup{x.ProxySecurityGroup},
+		RequireTLS:            jsii.Bool(true),
+		IamAuth:               jsii.Bool(d.IAMAuth),
+		DebugLogging:          jsii.Bool(false),
+		MaxConnectionsPercent: jsii.Number(ProxyMaxConnectionsPercent),
+	}
+	if forward && d.Engine == AuroraMySQL {
+		props.InitQuery = jsii.String("SET aurora_replica_read_consistency = '" + ProxyWriteForwardingConsistency + "'")
+	}
+	x.DatabaseProxy = awsrds.NewDatabaseProxy(x.Construct, jsii.String("DatabaseProxy"), props)
+	x.Database.Connections().AllowDefaultPortFrom(x.ProxySecurityGroup, jsii.String("Database proxy"))
+	x.ProxySecurityGroup.AddIngressRule(x.ServerSecurityGroup, awsec2.Port_Tcp(jsii.Number(float64(enginePort(d.Engine)))), jsii.String("Web servers"), nil)
+	if !x.Primary {
+		// A secondary cluster has no writer: the proxy's default
+		// (read/write) endpoint answers "The target group doesn't have any
+		// associated read/write instances"; its readers forward writes.
+		x.DatabaseProxyEndpoint = x.DatabaseProxy.AddEndpoint(jsii.String("ReadOnly"), &awsrds.DatabaseProxyEndpointOptions{
+			Vpc:            x.Vpc,
+			VpcSubnets:     x.isolatedSubnets(),
+			SecurityGroups: &[]awsec2.ISecurityGroup{x.ProxySecurityGroup},
+			TargetRole:     awsrds.ProxyEndpointTargetRole_READ_ONLY,
+		})
+	}
+}
+
+// newReaderScaling adds Aurora replica auto scaling (stage 4 and above):
+// Application Auto Scaling keeps the readers' average CPU (or connections)
+// at the target, between Readers and MaxReaders readers. It uses its
+// service-linked role for RDS clusters.
+func (x *ScaledWebTier) newReaderScaling(c *config) {
+	d := c.Database
+	r := d.ReaderScaling
+	x.ReaderScalingTarget = awsapplicationautoscaling.NewCfnScalableTarget(x.Construct, jsii.String("ReaderScaling"), &awsapplicationautoscaling.CfnScalableTargetProps{
+		ServiceNamespace:  jsii.String("rds"),
+		ScalableDimension: jsii.String("rds:cluster:ReadReplicaCount"),
+		ResourceId:        jsii.String("cluster:" + *x.Database.ClusterIdentifier()),
+		MinCapacity:       jsii.Number(float64(d.Readers)),
+		MaxCapacity:       jsii.Number(float64(r.MaxReaders)),
+	})
+	// The cluster's own readers exist before scaling starts.
+	x.ReaderScalingTarget.Node().AddDependency(x.Database)
+	metric := "RDSReaderAverageCPUUtilization"
+	if r.Metric == ReaderConnections {
+		metric = "RDSReaderAverageDatabaseConnections"
+	}
+	x.ReaderScalingPolicy = awsapplicationautoscaling.NewCfnScalingPolicy(x.Construct, jsii.String("ReaderScalingPolicy"), &awsapplicationautoscaling.CfnScalingPolicyProps{
+		PolicyName:      jsii.String(x.Name + "-readers"),
+		PolicyType:      jsii.String("TargetTrackingScaling"),
+		ScalingTargetId: x.ReaderScalingTarget.Ref(),
+		TargetTrackingScalingPolicyConfiguration: &awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingScalingPolicyConfigurationProperty{
+			TargetValue:                   jsii.Number(r.Target),
+			PredefinedMetricSpecification: &awsapplicationautoscaling.CfnScalingPolicy_PredefinedMetricSpecificationProperty{PredefinedMetricType: jsii.String(metric)},
+			ScaleInCooldown:               jsii.Number(600),
+			ScaleOutCooldown:              jsii.Number(300),
+		},
+	})
+}
+
+// suppressMonitoringRole records why the enhanced monitoring role the CDK
+// made for the cluster uses AWS's managed policy.
+func (x *ScaledWebTier) suppressMonitoringRole() {
+	if role := x.Database.Node().TryFindChild(jsii.String("MonitoringRole")); role != nil {
+		nag.Suppress(role, "AwsSolutions-IAM4",
+			"AmazonRDSEnhancedMonitoringRole is the documented policy of the RDS enhanced monitoring role: it writes the OS metrics to the RDSOSMetrics log group only.",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+	}
+}
+
+// databaseName is the database the app uses: PostgreSQL's "postgres",
+// which Aurora always has, or on MySQL "gureum", which the app's migration
+// creates.
+func databaseName(e DatabaseEngine) string {
+	if e == AuroraMySQL {
+		return "gureum"
+	}
+	return "postgres"
+}
+
+// enginePort is the engine's default port, the cluster's and the proxy's.
+func enginePort(e DatabaseEngine) int {
+	if e == AuroraMySQL {
+		return 3306
+	}
+	return 5432
 }
 
 // writeForwarding tells whether the secondary clusters of stage 5 forward
@@ -304,7 +484,7 @@ func (x *ScaledWebTier) newCache(c *config) {
 	})
 	nag.Suppress(x.CacheAuthToken, "AwsSolutions-SMG4",
 		"ElastiCache AUTH tokens rotate through ModifyReplicationGroup (AuthTokenUpdateStrategy ROTATE then SET), which Secrets Manager rotation does not drive; rotate by updating this secret and redeploying.")
-	x.grantSecret(*x.CacheAuthToken.SecretArn())
+	x.grantSecret(*x.CacheAuthToken.SecretArn(), nil)
 
 	x.CacheSecurityGroup = awsec2.NewSecurityGroup(x.Construct, jsii.String("CacheSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              x.Vpc,

@@ -85,6 +85,40 @@ const (
 	// sticky sessions are on.
 	DefaultStickySessionDuration = 24 * time.Hour
 
+	// DefaultMaxReaders is the most Aurora readers replica auto scaling
+	// adds up to from stage 4 (Database.ReaderScaling).
+	DefaultMaxReaders = 5
+	// DefaultReaderCPUTarget and DefaultReaderConnectionsTarget are the
+	// targets of reader auto scaling on CPU (percent) and on connections
+	// (per reader).
+	DefaultReaderCPUTarget         = 60
+	DefaultReaderConnectionsTarget = 300
+	// DefaultMonitoringInterval is the enhanced monitoring granularity of
+	// the Aurora instances.
+	DefaultMonitoringInterval = time.Minute
+	// ProxyMaxConnectionsPercent is the share of the cluster's
+	// max_connections RDS Proxy may open: the rest is kept for the secret
+	// rotation function, operators and, on a stage-5 secondary, write
+	// forwarding (aurora_fwd_writer_max_connections_pct, 10% by default).
+	ProxyMaxConnectionsPercent = 90
+	// RDSCABundleFile is where the servers keep the RDS CA bundle that a
+	// direct connection to Aurora verifies the cluster's certificate
+	// against (DB_TLS_CA_FILE). The proxy's certificates are ACM's, which
+	// the system roots verify.
+	RDSCABundleFile = "/etc/gureum/rds-ca-bundle.pem"
+	// RDSCABundleURL is where the user data downloads the bundle.
+	RDSCABundleURL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+	// OriginVerifyHeader is the header CloudFront adds to every request to
+	// the load balancer with CDN.Dynamic; the listener forwards only
+	// requests that carry the secret value.
+	OriginVerifyHeader = "X-Gureum-Origin-Verify"
+	// CloudFrontOriginFacingPrefixList names the managed prefix list of
+	// CloudFront's origin-facing addresses.
+	CloudFrontOriginFacingPrefixList = "com.amazonaws.global.cloudfront.origin-facing"
+	// LaunchHookName is the lifecycle hook that holds a new server of a
+	// group with a warm pool until its user data completes the action.
+	LaunchHookName = "gureum-app-installed"
+
 	// Alarm thresholds.
 	DefaultAlarmCPUPercent       = 80
 	DefaultAlarm5xxPer5Min       = 10
@@ -108,10 +142,20 @@ const (
 )
 
 // WriteForwardingConsistency is aurora_replica_read_consistency on the
-// Aurora MySQL secondary clusters of stage 5 (write forwarding on): each
-// session reads its own forwarded writes. Aurora MySQL forwards no write
-// while the parameter is empty, its default.
+// Aurora MySQL secondary clusters of stage 5 (write forwarding on) that the
+// servers reach directly: each session reads its own forwarded writes.
+// Aurora MySQL forwards no write while the parameter is empty, its default.
 const WriteForwardingConsistency = "SESSION"
+
+// ProxyWriteForwardingConsistency is aurora_replica_read_consistency on an
+// Aurora MySQL secondary behind RDS Proxy (stage 5 with the proxy): RDS
+// Proxy does not support SESSION with write forwarding (Aurora User Guide,
+// "Using RDS Proxy with Aurora global databases"), so every statement reads
+// what was committed before it started, in every region, own writes
+// included. The cluster's parameter group sets it, and so does the proxy's
+// initialization query for each connection it opens: a SET from the app
+// would pin its connection to one database connection.
+const ProxyWriteForwardingConsistency = "GLOBAL"
 
 // DefaultRouting is Route 53's routing policy at stage 5.
 const DefaultRouting = LatencyRouting
@@ -145,6 +189,19 @@ type config struct {
 	// globalLag raises the global replication lag alarm of a stage-5
 	// secondary: five times Alarms.ReplicaLag.
 	globalLag time.Duration
+	// aurora is an Aurora engine from stage 2.
+	aurora bool
+	// proxy puts RDS Proxy in front of Aurora (stage 4 and above).
+	proxy bool
+	// key is whether the tier has a KMS key of its own (or ExistingKey):
+	// Aurora from stage 2, the static bucket from stage 4.
+	key bool
+	// waf is the load balancer's new web ACL (stage 3 and above, neither
+	// disabled nor existing); cdnWAF the distribution's, made in a
+	// us-east-1 stack without CDN.WebACLArn.
+	waf, cdnWAF bool
+	// onDemandBase is Capacity.Spot's on-demand base.
+	onDemandBase int
 }
 
 // withDefaults resolves every default of p, a Props whose Stage is valid,
@@ -200,6 +257,25 @@ func withDefaults(scope constructs.Construct, id string, p *Props) *config {
 			k.TargetCPUPercent = cmp.Or(k.TargetCPUPercent, DefaultTargetCPUPercent)
 			k.RequestsPerTarget = cmp.Or(k.RequestsPerTarget, DefaultRequestsPerTarget)
 		}
+		if k.Spot != nil {
+			c.onDemandBase = k.Min
+			if k.Spot.OnDemandBase != nil {
+				c.onDemandBase = *k.Spot.OnDemandBase
+			}
+		}
+		if w := k.WarmPool; w != nil {
+			wp := *w
+			wp.State = cmp.Or(wp.State, WarmStopped)
+			wp.MaxPreparedCapacity = cmp.Or(wp.MaxPreparedCapacity, k.Max)
+			k.WarmPool = &wp
+		}
+		if k.Updates == "" {
+			k.Updates = RollingUpdate
+			if k.WarmPool != nil {
+				k.Updates = InstanceRefresh
+			}
+		}
+		c.waf = !c.WAF.Disable && c.WAF.ExistingWebACLArn == ""
 	}
 
 	if s >= SplitDatabase {
@@ -221,8 +297,23 @@ func withDefaults(scope constructs.Construct, id string, p *Props) *config {
 			if d.Readers == 0 && s >= Elastic {
 				d.Readers = DefaultElasticReaders
 			}
+			c.aurora = true
+			c.proxy = s >= Elastic && !d.DisableProxy
+			if !d.DisableEnhancedMonitoring {
+				d.MonitoringInterval = cmp.Or(d.MonitoringInterval, DefaultMonitoringInterval)
+			}
+			if r := &d.ReaderScaling; s >= Elastic && !r.Disable {
+				r.MaxReaders = cmp.Or(r.MaxReaders, max(DefaultMaxReaders, d.Readers))
+				r.Metric = cmp.Or(r.Metric, ReaderCPU)
+				target := float64(DefaultReaderCPUTarget)
+				if r.Metric == ReaderConnections {
+					target = DefaultReaderConnectionsTarget
+				}
+				r.Target = cmp.Or(r.Target, target)
+			}
 		}
 	}
+	c.key = c.aurora || s >= Elastic
 
 	if s >= Elastic {
 		ss := &c.Sessions
@@ -236,6 +327,7 @@ func withDefaults(scope constructs.Construct, id string, p *Props) *config {
 		if c.StaticDir == "" {
 			c.StaticDir, c.staticErr = defaultStaticDir(p.Entry)
 		}
+		c.cdnWAF = c.CDN.NewWebACL
 	}
 
 	if s == Global {

@@ -7,9 +7,12 @@
 //
 //	Stage 1 SingleServer     one instance, Elastic IP, HTTP on port 80, sessions in memory
 //	Stage 2 SplitDatabase    + Aurora Serverless v2 (or DynamoDB) in isolated subnets, generated and rotated secret
-//	Stage 3 HighlyAvailable  + HTTPS ALB across 2+ AZs, Auto Scaling group (min 2), NAT per AZ, Aurora reader in another AZ
+//	                           encrypted with the tier's KMS key, Performance Insights, enhanced monitoring
+//	Stage 3 HighlyAvailable  + HTTPS ALB across 2+ AZs with a WAF web ACL and deletion protection, Auto Scaling
+//	                           group (min 2), NAT per AZ, Aurora reader in another AZ
 //	Stage 4 Elastic          + target tracking on CPU and requests, static files on S3 behind CloudFront,
-//	                           sessions in DynamoDB (or ElastiCache for Valkey), more Aurora readers
+//	                           sessions in DynamoDB (or ElastiCache for Valkey), RDS Proxy, Aurora replica
+//	                           auto scaling; optionally CloudFront in front of the whole tier (CDN.Dynamic)
 //	Stage 5 Global           + a stack per region, Route 53 latency (or failover) routing with health checks,
 //	                           DynamoDB global tables, Aurora Global Database with write forwarding
 //
@@ -82,6 +85,38 @@
 // the app's. The memory size also names the deployment's custom resource:
 // a stack built before that handler creates the new custom resource (which
 // copies the same files) and drops the old one, whose files are retained.
+//
+// The web app's guestbook uses the database from stage 2; the construct
+// writes its DB_* environment (functions/webapp's contract, held to it by a
+// test that feeds every stage's environment to the app's LoadConfig).
+// Stages 2-3 connect to the cluster directly over TLS, verified against the
+// RDS CA bundle the user data downloads (RDSCABundleFile); from stage 4
+// the servers reach RDS Proxy only (DB_HOST), which reads the secret, with
+// IAM tokens when Database.IAMAuth is set. A stage-5 secondary uses its
+// proxy's read-only endpoint (the cluster has no writer; its readers
+// forward writes) and does not migrate; on Aurora MySQL its forwarded
+// writes are read with GLOBAL consistency (ProxyWriteForwardingConsistency),
+// as RDS Proxy does not support SESSION with write forwarding.
+//
+// The tier's Key (or ExistingKey) encrypts the database secret,
+// Performance Insights and the static bucket; the log buckets stay SSE-S3,
+// which S3 and load balancer log delivery require. The key's policy allows
+// kms:CreateGrant only for AWS resources, and CloudFront may decrypt the
+// static files for the tier's distribution only (the bucket names the key
+// through StaticKeyAlias, which breaks the cycle between the key, the
+// distribution and the bucket). Changing a secret's key updates it in
+// place; Secrets Manager re-encrypts its versions.
+//
+// From stage 3 a REGIONAL web ACL guards the load balancer, built by the
+// rule set gureum's distributions share (NewCDNWebACL builds the
+// CLOUDFRONT-scope one in us-east-1). Capacity adds Spot (a mixed instances
+// policy over an on-demand base), a warm pool (with a launch hook its
+// servers complete on every boot, and instance refreshes in place of
+// CloudFormation's rolling update, which would skip the pool), scheduled
+// actions and instance refresh on launch template changes. The AWS API
+// calls made at deploy time (the CloudFront prefix list, a stage-5
+// secondary's replicated secret ARN, starting an instance refresh) run on
+// the CDK's AwsCustomResource handler, each with a policy of its own.
 //
 // Defaults live in defaults.go; a field set in Props always wins over the
 // default. Network.ExistingVpc replaces the VPC the construct would create,

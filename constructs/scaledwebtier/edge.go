@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -15,13 +17,17 @@ import (
 
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 	"github.com/gureum-cdk/gureum/constructs/internal/securebucket"
+	"github.com/gureum-cdk/gureum/constructs/internal/webacl"
 )
 
 // newCDN serves the app's static/ folder from S3 through CloudFront (stage
 // 4 and above): origin access control, HTTPS only, compression, the managed
-// CachingOptimized policy, security headers and standard logs.
+// CachingOptimized policy, security headers and standard logs. With
+// CDN.Dynamic the distribution also fronts the load balancer, for every
+// path but /static/*, under Domain's name.
 func (x *ScaledWebTier) newCDN(c *config) {
 	x.StaticBucket = securebucket.New(x.Construct, "Static", securebucket.Props{AccessLogs: x.AccessLogsBucket})
+	x.encryptStatic()
 	x.CdnLogsBucket = securebucket.New(x.Construct, "CdnLogs", securebucket.Props{
 		AccessLogs:      x.AccessLogsBucket,
 		ObjectWriterACL: true,
@@ -30,16 +36,17 @@ func (x *ScaledWebTier) newCDN(c *config) {
 			Expiration: days(c.AccessLogExpiry),
 		}},
 	})
+	static := &awscloudfront.BehaviorOptions{
+		Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(x.StaticBucket, nil),
+		ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+		AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+		CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
+		ResponseHeadersPolicy: awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS(),
+		Compress:              jsii.Bool(true),
+	}
 	props := &awscloudfront.DistributionProps{
-		Comment: jsii.String("Static content of " + *x.Node().Path()),
-		DefaultBehavior: &awscloudfront.BehaviorOptions{
-			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(x.StaticBucket, nil),
-			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
-			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
-			ResponseHeadersPolicy: awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS(),
-			Compress:              jsii.Bool(true),
-		},
+		Comment:         jsii.String("Static content of " + *x.Node().Path()),
+		DefaultBehavior: static,
 		// No MinimumProtocolVersion: on the default cloudfront.net
 		// certificate CloudFront fixes the viewer security policy (TLSv1),
 		// and the CDK ignores the prop there with a warning. It takes a
@@ -49,17 +56,53 @@ func (x *ScaledWebTier) newCDN(c *config) {
 		LogBucket:     x.CdnLogsBucket,
 		LogFilePrefix: jsii.String("cdn/"),
 	}
-	if c.CDN.WebACLArn != "" {
+	if c.CDN.Dynamic {
+		props.Comment = jsii.String("The web tier " + *x.Node().Path())
+		props.DefaultBehavior = &awscloudfront.BehaviorOptions{
+			Origin: awscloudfrontorigins.NewLoadBalancerV2Origin(x.LoadBalancer, &awscloudfrontorigins.LoadBalancerV2OriginProps{
+				ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+				OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
+				CustomHeaders:      &map[string]*string{OriginVerifyHeader: x.OriginSecret.SecretValue().UnsafeUnwrap()},
+			}),
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
+			// Nothing dynamic is cached; every viewer header (Host
+			// included, which the load balancer's certificate matches),
+			// cookie and query string reaches the servers.
+			CachePolicy:           awscloudfront.CachePolicy_CACHING_DISABLED(),
+			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER(),
+			ResponseHeadersPolicy: awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS(),
+			Compress:              jsii.Bool(true),
+		}
+		props.AdditionalBehaviors = &map[string]*awscloudfront.BehaviorOptions{"/static/*": static}
+		props.DomainNames = jsii.Strings(strings.TrimSuffix(c.Domain.Name, "."))
+		props.Certificate = c.CDN.Certificate
+		props.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+	}
+	switch {
+	case c.CDN.WebACLArn != "":
 		props.WebAclId = jsii.String(c.CDN.WebACLArn)
+	case c.cdnWAF:
+		x.CDNWebACL = newWebACL(x.Construct, "CdnWebACL", webacl.CloudFront, c, false)
+		props.WebAclId = x.CDNWebACL.ACL.AttrArn()
 	}
 	x.Distribution = awscloudfront.NewDistribution(x.Construct, jsii.String("Cdn"), props)
+	x.allowDistribution()
 	nag.Suppress(x.Distribution, "AwsSolutions-CFR1",
-		"The static files are public and served worldwide; there is no country to restrict.")
-	nag.Suppress(x.Distribution, "AwsSolutions-CFR4",
-		"The distribution serves public static files on its cloudfront.net name, whose default certificate CloudFront manages (its viewer TLS policy cannot be chosen without a custom certificate); no cookies or credentials travel on it.")
-	if c.CDN.WebACLArn == "" {
-		nag.Suppress(x.Distribution, "AwsSolutions-CFR2",
-			"The distribution serves cached public static files only (GET/HEAD); set CDN.WebACLArn to attach a us-east-1 web ACL.")
+		"The web site is public and served worldwide; there is no country to restrict.")
+	if !c.CDN.Dynamic {
+		nag.Suppress(x.Distribution, "AwsSolutions-CFR4",
+			"The distribution serves public static files on its cloudfront.net name, whose default certificate CloudFront manages (its viewer TLS policy cannot be chosen without a custom certificate); no cookies or credentials travel on it.")
+	}
+	if props.WebAclId == nil {
+		reason := "The distribution serves cached public static files only (GET/HEAD); set CDN.WebACLArn to attach a us-east-1 web ACL (NewCDNWebACL builds the load balancer's rule set)."
+		if c.CDN.Dynamic {
+			reason = "The load balancer behind the distribution has its own web ACL (WAF), which inspects every request CloudFront forwards; set CDN.WebACLArn to a us-east-1 web ACL (NewCDNWebACL) for the client-address rules (rate limit, IP reputation, anonymous IPs), which the load balancer cannot apply behind CloudFront."
+			if c.WAF.Disable {
+				reason = "WAF.Disable is set: the caller protects the tier another way."
+			}
+		}
+		nag.Suppress(x.Distribution, "AwsSolutions-CFR2", reason)
 	}
 	handler, ours, created := nag.Singleton(x.Construct, StaticDeploymentHandlerID, func() {
 		x.StaticDeployment = awss3deployment.NewBucketDeployment(x.Construct, jsii.String("StaticFiles"), &awss3deployment.BucketDeploymentProps{
@@ -80,6 +123,57 @@ func (x *ScaledWebTier) newCDN(c *config) {
 	if ours {
 		x.suppressStaticDeployment(handler, created)
 	}
+	if x.StaticDeployment != nil {
+		x.allowStaticDeployment()
+	}
+}
+
+// encryptStatic encrypts the static bucket with the tier's key, named by
+// an alias (StaticKeyAlias): the key's policy names the distribution (see
+// allowDistribution), which names the bucket, so the bucket cannot name
+// the key by its ARN without a cycle. The alias resolves to the key when
+// S3 encrypts an object; the deployment that writes the files waits for
+// it.
+func (x *ScaledWebTier) encryptStatic() {
+	name := "gureum/" + x.Name + "/static"
+	x.StaticKeyAlias = awskms.NewAlias(x.Construct, jsii.String("StaticKeyAlias"), &awskms.AliasProps{
+		AliasName: jsii.String("alias/" + name),
+		TargetKey: x.Key,
+	})
+	arn := x.stack().FormatArn(&awscdk.ArnComponents{Service: jsii.String("kms"), Resource: jsii.String("alias"), ResourceName: jsii.String(name)})
+	cfn := x.StaticBucket.Node().DefaultChild().(awss3.CfnBucket)
+	cfn.AddPropertyOverride(jsii.String("BucketEncryption.ServerSideEncryptionConfiguration"), []any{map[string]any{
+		"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn},
+		"BucketKeyEnabled":              true,
+	}})
+}
+
+// allowDistribution lets the distribution (and only it) decrypt the static
+// files through origin access control: kms:Decrypt for
+// cloudfront.amazonaws.com with the distribution's ARN as the source. An
+// imported ExistingKey is left as it is: its policy must allow it.
+func (x *ScaledWebTier) allowDistribution() {
+	x.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudFrontToReadStaticFiles" + *x.Node().Addr()),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudfront.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"AWS:SourceArn": x.stack().FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudfront"), Region: jsii.String(""), Resource: jsii.String("distribution"), ResourceName: x.Distribution.DistributionId(),
+		})}},
+	}), jsii.Bool(true))
+}
+
+// allowStaticDeployment lets the bucket deployment handler encrypt the
+// files it writes into the static bucket with the tier's key, through S3
+// only, once the alias exists.
+func (x *ScaledWebTier) allowStaticDeployment() {
+	x.StaticDeployment.HandlerRole().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
+		Resources:  jsii.Strings(*x.Key.KeyArn()),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + *x.stack().Region() + ".amazonaws.com"}},
+	}))
+	x.StaticDeployment.Node().AddDependency(x.StaticKeyAlias)
 }
 
 // StaticDeploymentMemoryMiB is the memory of the Lambda function that copies
@@ -139,6 +233,9 @@ func (x *ScaledWebTier) newDNS(c *config) {
 		props.Ttl = awscdk.Duration_Minutes(jsii.Number(1))
 	} else {
 		props.Target = awsroute53.RecordTarget_FromAlias(awsroute53targets.NewLoadBalancerTarget(x.LoadBalancer, &evaluateTargetHealth{}))
+	}
+	if c.CDN.Dynamic {
+		props.Target = awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(x.Distribution))
 	}
 	if c.Stage == Global {
 		region := *x.stack().Region()

@@ -156,8 +156,24 @@ type Props struct {
 	// StickySessionDuration is the load balancer cookie's lifetime when
 	// sticky sessions are on (1s to 7 days). Default: 24h.
 	StickySessionDuration time.Duration
-	// CDN configures CloudFront for static content (stage 4 and above).
+	// CDN configures CloudFront for static content (stage 4 and above) and,
+	// with CDN.Dynamic, in front of the whole tier.
 	CDN CDN
+	// WAF configures the web ACL of the internet-facing load balancer
+	// (stage 3 and above).
+	WAF WAF
+	// DisableLoadBalancerDeletionProtection lets CloudFormation (or anyone)
+	// delete the load balancer, whose DNS name the domain's record and
+	// every client resolve to. Default: false (deletion protection on from
+	// stage 3).
+	DisableLoadBalancerDeletionProtection bool
+	// ExistingKey encrypts the tier's data instead of a new key: the
+	// database secret, Performance Insights and the static bucket. A key of
+	// this app gets the statements the tier needs (CloudFront reading the
+	// static bucket, Secrets Manager); an imported key's policy cannot be
+	// changed and must already admit them. Default: nil (a new key with
+	// yearly rotation, retained, from stage 2 with Aurora and from stage 4).
+	ExistingKey awskms.IKey
 
 	// Regions lists the regions of the global tier (stage 5 only; at least
 	// two). The stack's region must be one of them.
@@ -229,6 +245,21 @@ type Capacity struct {
 	Min int
 	// Max servers. Default: 4 at stage 3, 20 from stage 4.
 	Max int
+	// Spot runs the servers above an on-demand base on Spot capacity, over
+	// several instance types. Default: nil (on-demand InstanceType only).
+	Spot *Spot
+	// WarmPool keeps stopped (or running) pre-initialized servers beside the
+	// group, so a scale-out skips the boot. Default: nil (no warm pool).
+	WarmPool *WarmPool
+	// Schedules change the group's capacity at set times (a known daily
+	// peak, a sale): scheduled actions, on top of target tracking. Default:
+	// none.
+	Schedules []Schedule
+	// Updates is how a change of the launch template (user data, instance
+	// type, AMI) reaches running servers. Default: RollingUpdate, or
+	// InstanceRefresh with a WarmPool (a rolling update replaces the
+	// servers in service only, not those in the pool).
+	Updates Updates
 	// TargetCPUPercent is the average CPU the stage-4 policy keeps. Default:
 	// 50.
 	TargetCPUPercent float64
@@ -236,6 +267,85 @@ type Capacity struct {
 	// stage-4 policy keeps. Default: 1,000.
 	RequestsPerTarget int
 }
+
+// Spot runs part of the group on Spot capacity: a mixed instances policy
+// whose on-demand base (and percentage above it) keeps serving when Spot
+// capacity is reclaimed, with the price-capacity-optimized allocation
+// strategy and capacity rebalancing.
+type Spot struct {
+	// InstanceTypes the group launches, in priority order for on-demand
+	// capacity: at least 2 Graviton types of similar size (e.g. t4g.small,
+	// m7g.medium, c7g.medium), so Spot has several pools to choose from. The
+	// launch template keeps InstanceType. Required.
+	InstanceTypes []string
+	// OnDemandBase is how many servers are always on-demand. Default (nil):
+	// Capacity.Min, so the group's floor never depends on Spot. Set it to 0
+	// for Spot from the first server.
+	OnDemandBase *int
+	// OnDemandPercentAboveBase is the percentage of on-demand servers above
+	// OnDemandBase (0-100). Default: 0 (all Spot above the base).
+	OnDemandPercentAboveBase int
+}
+
+// WarmPool keeps pre-initialized servers beside the group. Its servers run
+// the user data (download and start the app) before they stop; a launch
+// lifecycle hook holds each new server until its user data says it is done.
+type WarmPool struct {
+	// MinSize servers are kept in the pool. Default: 0 (the pool holds
+	// MaxPreparedCapacity minus the group's desired capacity).
+	MinSize int
+	// MaxPreparedCapacity bounds the servers in the pool and in service
+	// together. Default: Capacity.Max.
+	MaxPreparedCapacity int
+	// State of the servers in the pool: WarmStopped (the default: only
+	// their volumes cost), WarmRunning or WarmHibernated.
+	State WarmState
+	// ReuseOnScaleIn returns servers to the pool on scale-in instead of
+	// terminating them. Default: false.
+	ReuseOnScaleIn bool
+}
+
+// WarmState is the state of the servers in a warm pool.
+type WarmState string
+
+const (
+	WarmStopped    WarmState = "Stopped"
+	WarmRunning    WarmState = "Running"
+	WarmHibernated WarmState = "Hibernated"
+)
+
+// Schedule is a scheduled action of the Auto Scaling group. At least one of
+// Min, Max and Desired is set; the others keep their value.
+type Schedule struct {
+	// Name identifies the action (letters, digits and hyphens), unique in
+	// Capacity.Schedules. Required.
+	Name string
+	// Cron is a Unix cron expression of 5 fields (minute hour day month
+	// weekday), e.g. "0 8 * * 1-5". Required.
+	Cron string
+	// TimeZone is the IANA time zone of Cron, e.g. "Asia/Seoul". Default:
+	// UTC.
+	TimeZone string
+	// Min, Max and Desired are the group's capacity from the action on.
+	// Default: unchanged.
+	Min, Max, Desired *int
+}
+
+// Updates is how launch template changes reach the servers.
+type Updates string
+
+const (
+	// RollingUpdate has CloudFormation replace the servers in service one
+	// at a time during the stack update, keeping Capacity.Min in service,
+	// and roll the stack back if a new server fails to come up.
+	RollingUpdate Updates = "rolling-update"
+	// InstanceRefresh starts an EC2 Auto Scaling instance refresh when the
+	// launch template changes: servers (those in a warm pool too) are
+	// replaced launch-before-terminate, keeping 100% healthy capacity, and
+	// servers already on the new template are skipped. The stack update
+	// ends when the refresh starts; follow it in the group's activity.
+	InstanceRefresh Updates = "instance-refresh"
+)
 
 // Database configures the database from stage 2.
 type Database struct {
@@ -277,7 +387,57 @@ type Database struct {
 	// is forwarded: DDL (migrations) runs against the primary. Stage 5 with
 	// an Aurora engine only.
 	DisableWriteForwarding bool
+
+	// DisableProxy connects the servers to the cluster directly from stage 4,
+	// without RDS Proxy (Aurora engines). By default RDS Proxy pools the
+	// servers' connections from stage 4 (connection storms are what breaks
+	// first at scale), requires TLS and reads the secret itself; stages 2-3
+	// connect directly, verifying the cluster's certificate against the RDS
+	// CA bundle, which the user data downloads. Default: false.
+	DisableProxy bool
+	// IAMAuth makes the proxy require IAM authentication: the servers log in
+	// with short-lived tokens (rds-db:connect on the proxy for DatabaseUser)
+	// instead of the secret's password, which only the proxy reads. Needs
+	// the proxy (stage 4 and above). Default: false (the proxy accepts the
+	// secret's password).
+	IAMAuth bool
+	// ReaderScaling adds and removes Aurora readers with load (Aurora
+	// replica auto scaling), from stage 4. Default: on, between Readers and
+	// DefaultMaxReaders readers, on the readers' average CPU.
+	ReaderScaling ReaderScaling
+	// DisablePerformanceInsights turns Performance Insights off. Default:
+	// false (on, 7 days, encrypted with the tier's key).
+	DisablePerformanceInsights bool
+	// MonitoringInterval is the enhanced monitoring granularity: 1, 5, 10,
+	// 15, 30 or 60 seconds. Default: 60s.
+	MonitoringInterval time.Duration
+	// DisableEnhancedMonitoring turns enhanced monitoring (the instances'
+	// OS metrics) off. Default: false (on).
+	DisableEnhancedMonitoring bool
 }
+
+// ReaderScaling is Aurora replica auto scaling.
+type ReaderScaling struct {
+	// Disable keeps the number of readers at Readers. Default: false.
+	Disable bool
+	// MaxReaders is the most readers (up to 15). Default: DefaultMaxReaders,
+	// or Readers if it is higher.
+	MaxReaders int
+	// Metric is what scaling tracks: ReaderCPU (the default) or
+	// ReaderConnections.
+	Metric ReaderMetric
+	// Target is the metric's target: a CPU percentage (default 60) or the
+	// average connections per reader (default 300).
+	Target float64
+}
+
+// ReaderMetric is the metric Aurora replica auto scaling tracks.
+type ReaderMetric string
+
+const (
+	ReaderCPU         ReaderMetric = "cpu"
+	ReaderConnections ReaderMetric = "connections"
+)
 
 // Sessions configures the shared session store from stage 4.
 type Sessions struct {
@@ -302,9 +462,68 @@ type Sessions struct {
 // CDN configures the CloudFront distribution for static content (stage 4
 // and above).
 type CDN struct {
-	// WebACLArn associates a global (us-east-1) AWS WAF web ACL. Default:
-	// none (the distribution serves public static files only).
+	// WebACLArn associates a global (CLOUDFRONT-scope, us-east-1) AWS WAF
+	// web ACL, such as one NewCDNWebACL builds with the load balancer's rule
+	// set in a us-east-1 stack. Default: none.
 	WebACLArn string
+	// NewWebACL makes the distribution's web ACL from WAF's rule set, in
+	// this stack, which must be in us-east-1 (AWS WAF keeps CLOUDFRONT-scope
+	// ACLs there); elsewhere build it with NewCDNWebACL in a us-east-1 stack
+	// and give its ARN as WebACLArn. Default: false.
+	NewWebACL bool
+	// Dynamic puts the distribution in front of the whole tier (stage 4):
+	// Domain resolves to CloudFront, which serves /static/ from S3 and
+	// everything else from the load balancer (nothing cached, every viewer
+	// header, cookie and query string forwarded, HTTPS to the origin). The
+	// load balancer then admits CloudFront only: its security group opens
+	// 443 to the com.amazonaws.global.cloudfront.origin-facing prefix list,
+	// and its listener forwards only requests that carry the secret origin
+	// header CloudFront adds (OriginSecret); others get 403. Not at stage 5,
+	// whose regions each answer for Domain. Default: false.
+	Dynamic bool
+	// Certificate is the ACM certificate, in us-east-1, that CloudFront
+	// serves for Domain.Name. Required with Dynamic.
+	Certificate awscertificatemanager.ICertificate
+	// OriginPrefixListID is the region's CloudFront origin-facing managed
+	// prefix list (pl-...). Default: looked up at deploy time by name.
+	OriginPrefixListID string
+}
+
+// WAF configures the load balancer's web ACL (stage 3 and above): a rate
+// limit per client IP and AWS managed rule groups (IP reputation, anonymous
+// IPs, the common rule set, known bad inputs, SQL injection). The same rule
+// set builds the distribution's ACL (NewCDNWebACL). With CDN.Dynamic the
+// load balancer sees CloudFront's addresses, so its ACL keeps the groups
+// that inspect the request and leaves the rate limit and the address-based
+// groups to the distribution's ACL.
+type WAF struct {
+	// Disable turns the load balancer's web ACL off. Default: false (on).
+	Disable bool
+	// ExistingWebACLArn associates this REGIONAL web ACL instead of a new
+	// one.
+	ExistingWebACLArn string
+	// RateLimit is how many requests one client IP may send per Window
+	// before it is blocked (10 or more). Default: 2,000.
+	RateLimit int
+	// Window is the rate limit's window: 1, 2, 5 or 10 minutes. Default: 5
+	// minutes.
+	Window time.Duration
+	// Groups replace the default managed rule groups, in priority order.
+	Groups []WAFGroup
+	// CountOnly makes every rule count instead of block, for a trial
+	// period. Default: false (block).
+	CountOnly bool
+}
+
+// WAFGroup is an AWS managed rule group of the web ACL.
+type WAFGroup struct {
+	// Name of the AWS managed rule group, e.g.
+	// "AWSManagedRulesCommonRuleSet". Required.
+	Name string
+	// CountOnly counts the group's matches instead of blocking them.
+	CountOnly bool
+	// CountRules are rules of the group that count instead of block.
+	CountRules []string
 }
 
 // Alarms tunes the alarms.
@@ -334,3 +553,6 @@ type Alarms struct {
 	// CacheCPUPercent raises the Valkey engine CPU alarm. Default: 80.
 	CacheCPUPercent float64
 }
+
+// Int returns a pointer to n, for the optional counts of Schedule and Spot.
+func Int(n int) *int { return &n }

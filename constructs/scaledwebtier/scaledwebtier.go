@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
@@ -25,6 +26,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -96,6 +99,36 @@ type ScaledWebTier struct {
 	LoadBalancerLogsBucket    awss3.Bucket
 	CPUScalingPolicy          awsautoscaling.TargetTrackingScalingPolicy
 	RequestCountScalingPolicy awsautoscaling.TargetTrackingScalingPolicy
+	// WarmPool, LaunchHook (which holds a new server until its user data
+	// completes it), ScheduledActions (by Schedule.Name) and
+	// InstanceRefresh (the custom resource that starts a refresh when the
+	// launch template changes) follow Capacity; nil when not configured.
+	WarmPool         awsautoscaling.WarmPool
+	LaunchHook       awsautoscaling.LifecycleHook
+	ScheduledActions map[string]awsautoscaling.ScheduledAction
+	InstanceRefresh  customresources.AwsCustomResource
+	// WebACL is the load balancer's web ACL (nil when WAF.Disable or
+	// WAF.ExistingWebACLArn), WebACLArn the associated ACL's ARN and
+	// WebACLAssociation ties it to the load balancer.
+	WebACL            *WebACL
+	WebACLArn         string
+	WebACLAssociation awswafv2.CfnWebACLAssociation
+	// CDNWebACL is the distribution's web ACL (CDN.NewWebACL).
+	CDNWebACL *WebACL
+	// OriginSecret is the value of OriginVerifyHeader (CDN.Dynamic), and
+	// OriginPrefixListID the CloudFront origin-facing prefix list (a token
+	// of OriginPrefixListLookup when CDN.OriginPrefixListID is unset).
+	OriginSecret           awssecretsmanager.Secret
+	OriginPrefixListID     string
+	OriginPrefixListLookup customresources.AwsCustomResource
+
+	// Key encrypts the tier's data (Props.ExistingKey, or a key the tier
+	// made, with yearly rotation, retained): the database secret,
+	// Performance Insights and the static bucket. Nil before stage 2, and
+	// at stages 2-3 with DynamoDB. StaticKeyAlias names it in the static
+	// bucket's default encryption (see newCDN).
+	Key            awskms.IKey
+	StaticKeyAlias awskms.Alias
 
 	// Database is the Aurora cluster (stage 2 and above, Aurora engines); at
 	// stage 5 outside PrimaryRegion it is the global database's secondary
@@ -107,8 +140,21 @@ type ScaledWebTier struct {
 	// Aurora MySQL secondary cluster that forwards writes (stage 5, outside
 	// PrimaryRegion); nil elsewhere (the engine's default group).
 	DatabaseParameterGroup awsrds.ParameterGroup
-	// DatabaseSecret holds the generated master credentials (primary only).
+	// DatabaseSecret holds the generated master credentials, encrypted with
+	// Key; outside PrimaryRegion at stage 5 it is the primary's replica,
+	// imported.
 	DatabaseSecret awssecretsmanager.ISecret
+	// DatabaseProxy pools the servers' connections (stage 4 and above,
+	// unless Database.DisableProxy) in ProxySecurityGroup;
+	// DatabaseProxyEndpoint is its read-only endpoint on a stage-5
+	// secondary, whose cluster has no writer.
+	DatabaseProxy         awsrds.DatabaseProxy
+	DatabaseProxyEndpoint awsrds.IDatabaseProxyEndpoint
+	ProxySecurityGroup    awsec2.SecurityGroup
+	// ReaderScalingTarget and ReaderScalingPolicy are Aurora replica auto
+	// scaling (stage 4 and above, the primary's cluster).
+	ReaderScalingTarget awsapplicationautoscaling.CfnScalableTarget
+	ReaderScalingPolicy awsapplicationautoscaling.CfnScalingPolicy
 	// DatabaseSecretRotation rotates DatabaseSecret; its function runs in
 	// RotationSecurityGroup.
 	DatabaseSecretRotation awssecretsmanager.SecretRotation
@@ -174,6 +220,9 @@ func New(scope constructs.Construct, id string, props *Props) *ScaledWebTier {
 	x.newAlarmTopic(c)
 	x.newNetwork(c)
 	x.newApp(c)
+	if c.key {
+		x.newKey(c)
+	}
 	if c.Stage >= SplitDatabase {
 		x.newDatabase(c)
 	}
@@ -183,16 +232,22 @@ func New(scope constructs.Construct, id string, props *Props) *ScaledWebTier {
 	if c.Stage >= HighlyAvailable {
 		x.AccessLogsBucket = newAccessLogs(x.Construct)
 	}
-	if c.Stage >= Elastic {
-		// Before the servers: their page loads /static/ from the distribution.
+	if c.Stage >= Elastic && !c.CDN.Dynamic {
+		// Before the servers: their page loads /static/ from the
+		// distribution.
 		x.newCDN(c)
 		x.AppEnvironment["STATIC_BASE_URL"] = "https://" + *x.Distribution.DistributionDomainName()
 	}
-	x.finishUserData()
+	x.finishUserData(c)
 	if c.Stage <= SplitDatabase {
 		x.newSingleServer(c)
 	} else {
 		x.newFleet(c)
+	}
+	if c.CDN.Dynamic {
+		// After the load balancer, its origin. The page loads /static/
+		// from its own origin, the distribution.
+		x.newCDN(c)
 	}
 	x.newDNS(c)
 	x.newAlarms(c)
@@ -227,7 +282,12 @@ func (x *ScaledWebTier) newNetwork(c *config) {
 		cidr, azs := c.Network.Cidr, c.Network.AvailabilityZones
 		// The order of subnet groups fixes their CIDR blocks: a group added
 		// by a later stage goes last, so earlier subnets keep their ranges.
-		subnets := []*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)}}
+		// Only the single server of stages 1-2 lives in a public subnet
+		// (with its Elastic IP); from stage 3 nothing launched there gets a
+		// public address but what asks for one (the load balancer, the NAT
+		// gateways' Elastic IPs).
+		subnets := []*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24),
+			MapPublicIpOnLaunch: jsii.Bool(c.Stage <= SplitDatabase)}}
 		if c.Stage >= SplitDatabase {
 			subnets = append(subnets, &awsec2.SubnetConfiguration{Name: jsii.String("Database"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)})
 		}
@@ -316,11 +376,21 @@ func (x *ScaledWebTier) newApp(c *config) {
 	x.AppEnvironment["SESSION_STORE"] = "memory"
 }
 
-// grantRead lets the servers read a secret.
-func (x *ScaledWebTier) grantSecret(arn string) {
+// grantSecret lets the servers read a secret, and decrypt it with its
+// customer-managed key (nil: an AWS managed key) through Secrets Manager
+// only.
+func (x *ScaledWebTier) grantSecret(arn string, key awskms.IKey) {
 	x.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
 		Resources: jsii.Strings(arn),
+	}))
+	if key == nil {
+		return
+	}
+	x.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings(*key.KeyArn()),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager." + *x.stack().Region() + ".amazonaws.com"}},
 	}))
 }
 

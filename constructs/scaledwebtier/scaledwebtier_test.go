@@ -82,6 +82,30 @@ var variants = []variant{
 	{name: "stage5-secondary-no-forwarding", stage: scaledwebtier.Global, region: secondary, tweak: func(p *scaledwebtier.Props) {
 		p.Database.DisableWriteForwarding = true
 	}},
+	{name: "stage5-secondary-no-proxy", stage: scaledwebtier.Global, region: secondary, tweak: func(p *scaledwebtier.Props) {
+		p.Database.DisableProxy = true
+	}},
+	{name: "stage5-mysql-secondary-no-proxy", stage: scaledwebtier.Global, region: secondary, tweak: func(p *scaledwebtier.Props) {
+		p.Database.Engine = scaledwebtier.AuroraMySQL
+		p.Database.DisableProxy = true
+	}},
+	// The modes of the issue's second round: CloudFront in front of the
+	// whole tier with a warm pool, schedules and IAM to the proxy; Spot; a
+	// stage-4 tier in us-east-1 (the distribution's own web ACL); no
+	// proxy at stage 4; and the load balancer's web ACL disabled.
+	{name: "stage4-dynamic", stage: scaledwebtier.Elastic, region: primary, setup: dynamicCDN},
+	{name: "stage4-spot", stage: scaledwebtier.Elastic, region: primary, tweak: spot},
+	{name: "stage4-us-east-1", stage: scaledwebtier.Elastic, region: "us-east-1", tweak: func(p *scaledwebtier.Props) { p.CDN.NewWebACL = true }},
+	{name: "stage4-no-proxy", stage: scaledwebtier.Elastic, region: primary, tweak: func(p *scaledwebtier.Props) {
+		p.Database.DisableProxy = true
+		p.Database.ReaderScaling.Disable = true
+		p.Database.DisablePerformanceInsights = true
+		p.Database.DisableEnhancedMonitoring = true
+	}},
+	{name: "stage3-no-waf", stage: scaledwebtier.HighlyAvailable, region: primary, tweak: func(p *scaledwebtier.Props) {
+		p.WAF.Disable = true
+		p.DisableLoadBalancerDeletionProtection = true
+	}},
 	// Network.ExistingVpc: a VPC from another stack, and an imported VPC
 	// with its own Secrets Manager endpoint.
 	{name: "stage3-vpc-from-stack", stage: scaledwebtier.HighlyAvailable, region: primary, setup: vpcFromStack},
@@ -495,7 +519,7 @@ func TestStage3HighlyAvailable(t *testing.T) {
 		}
 	}
 	ud := userData(t, tpl)
-	for _, want := range []string{"LISTEN_ADDR=:8080\n", "COOKIE_SECURE=true\n", "SESSION_STORE=memory\n", "DB_READER_HOST="} {
+	for _, want := range []string{"LISTEN_ADDR=:8080\n", "COOKIE_SECURE=true\n", "SESSION_STORE=memory\n", "DB_TLS_CA_FILE=" + scaledwebtier.RDSCABundleFile + "\n"} {
 		if !strings.Contains(ud, want) {
 			t.Errorf("user data lacks %q", want)
 		}
@@ -700,11 +724,13 @@ func TestStage5Routing(t *testing.T) {
 func TestStage5WriteForwarding(t *testing.T) {
 	forwards := map[string]any{"GlobalClusterIdentifier": "web-global", "EnableGlobalWriteForwarding": true}
 	t.Run("primary", func(t *testing.T) {
-		tpl := get(t, "stage5").tpl
-		tpl.Has(t, "AWS::RDS::DBCluster", map[string]any{"EnableGlobalWriteForwarding": assertions.Match_Absent()})
-		tpl.Count(t, "AWS::RDS::DBClusterParameterGroup", 0)
-		if ud := userData(t, tpl); strings.Contains(ud, "DB_WRITER_HOST=") {
-			t.Error("the primary's servers get DB_WRITER_HOST: they write to the secret's host, the writer")
+		r := get(t, "stage5")
+		r.tpl.Has(t, "AWS::RDS::DBCluster", map[string]any{"EnableGlobalWriteForwarding": assertions.Match_Absent()})
+		r.tpl.Count(t, "AWS::RDS::DBClusterParameterGroup", 0)
+		for _, k := range []string{"DB_WRITE_FORWARDING", "DB_MIGRATE"} {
+			if _, ok := r.tier.AppEnvironment[k]; ok {
+				t.Errorf("the primary's servers get %s: they write to the writer and migrate", k)
+			}
 		}
 	})
 	t.Run("postgres secondary", func(t *testing.T) {
@@ -715,21 +741,42 @@ func TestStage5WriteForwarding(t *testing.T) {
 		if r.tier.DatabaseParameterGroup != nil {
 			t.Error("DatabaseParameterGroup is set for Aurora PostgreSQL")
 		}
-		if ud := userData(t, r.tpl); !strings.Contains(ud, "DB_WRITER_HOST=") {
-			t.Errorf("user data lacks DB_WRITER_HOST:\n%s", ud)
+		// Behind the proxy: its read-only endpoint (the cluster has no
+		// writer), no consistency SET from the app, no migration here.
+		env := r.tier.AppEnvironment
+		host := cdktest.JSON(r.stack.Resolve(jsii.String(env["DB_HOST"])))
+		if want := `{"Fn::GetAtt":["WebDatabaseProxyReadOnly`; !strings.HasPrefix(host, want) {
+			t.Errorf("DB_HOST = %s, want the proxy's read-only endpoint", host)
 		}
+		if env["DB_MIGRATE"] != "false" || env["DB_WRITE_FORWARDING"] != "" {
+			t.Errorf("DB_MIGRATE = %q, DB_WRITE_FORWARDING = %q: want false and unset behind the proxy", env["DB_MIGRATE"], env["DB_WRITE_FORWARDING"])
+		}
+		r.tpl.Has(t, "AWS::RDS::DBProxyEndpoint", map[string]any{"TargetRole": "READ_ONLY"})
+	})
+	t.Run("postgres secondary without the proxy", func(t *testing.T) {
+		r := get(t, "stage5-secondary-no-proxy")
+		r.tpl.Has(t, "AWS::RDS::DBCluster", forwards)
+		r.tpl.Count(t, "AWS::RDS::DBProxy", 0)
+		env := r.tier.AppEnvironment
 		// This region's cluster, whose instances forward the writes.
-		host := cdktest.JSON(r.stack.Resolve(jsii.String(r.tier.AppEnvironment["DB_WRITER_HOST"])))
+		host := cdktest.JSON(r.stack.Resolve(jsii.String(env["DB_HOST"])))
 		if want := `{"Fn::GetAtt":["WebDatabase`; !strings.HasPrefix(host, want) || !strings.Contains(host, `"ReadEndpoint.Address"]}`) {
-			t.Errorf("DB_WRITER_HOST = %s, want this region's reader endpoint", host)
+			t.Errorf("DB_HOST = %s, want this region's reader endpoint", host)
+		}
+		if env["DB_WRITE_FORWARDING"] != "session" || env["DB_TLS_CA_FILE"] != scaledwebtier.RDSCABundleFile {
+			t.Errorf("DB_WRITE_FORWARDING = %q, DB_TLS_CA_FILE = %q", env["DB_WRITE_FORWARDING"], env["DB_TLS_CA_FILE"])
 		}
 	})
 	t.Run("mysql secondary", func(t *testing.T) {
 		r := get(t, "stage5-mysql-secondary")
 		r.tpl.Has(t, "AWS::RDS::DBCluster", forwards)
+		// RDS Proxy does not support SESSION with write forwarding.
 		r.tpl.Has(t, "AWS::RDS::DBClusterParameterGroup", map[string]any{
 			"Family":     "aurora-mysql8.0",
-			"Parameters": map[string]any{"aurora_replica_read_consistency": "SESSION"},
+			"Parameters": map[string]any{"aurora_replica_read_consistency": "GLOBAL"},
+		})
+		r.tpl.Has(t, "AWS::RDS::DBProxyTargetGroup", map[string]any{
+			"ConnectionPoolConfigurationInfo": map[string]any{"InitQuery": "SET aurora_replica_read_consistency = 'GLOBAL'", "MaxConnectionsPercent": 90},
 		})
 		r.tpl.Has(t, "AWS::RDS::DBCluster", map[string]any{
 			"DBClusterParameterGroupName": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^WebDatabaseParameters"))},
@@ -739,14 +786,20 @@ func TestStage5WriteForwarding(t *testing.T) {
 		}
 		cdktest.NoNagFindings(t, r.stack)
 	})
+	t.Run("mysql secondary without the proxy", func(t *testing.T) {
+		r := get(t, "stage5-mysql-secondary-no-proxy")
+		r.tpl.Has(t, "AWS::RDS::DBClusterParameterGroup", map[string]any{
+			"Parameters": map[string]any{"aurora_replica_read_consistency": "SESSION"},
+		})
+	})
 	t.Run("opt-out", func(t *testing.T) {
-		tpl := get(t, "stage5-secondary-no-forwarding").tpl
-		tpl.Has(t, "AWS::RDS::DBCluster", map[string]any{
+		r := get(t, "stage5-secondary-no-forwarding")
+		r.tpl.Has(t, "AWS::RDS::DBCluster", map[string]any{
 			"GlobalClusterIdentifier":     "web-global",
 			"EnableGlobalWriteForwarding": assertions.Match_Absent(),
 		})
-		if ud := userData(t, tpl); strings.Contains(ud, "DB_WRITER_HOST=") {
-			t.Error("DB_WRITER_HOST is set without write forwarding")
+		if r.tier.AppEnvironment["DB_WRITE_FORWARDING"] != "" || r.tier.AppEnvironment["DB_MIGRATE"] != "false" {
+			t.Error("a secondary without write forwarding forwards, or migrates")
 		}
 	})
 }

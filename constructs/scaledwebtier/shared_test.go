@@ -153,7 +153,7 @@ func TestSharedAlarmTopic(t *testing.T) {
 	if n := cdktest.JSON(cdktest.Properties(asg)["NotificationConfigurations"]); !regexp.MustCompile(`"TopicARN":\{"Ref":"` + alarmtopic.SharedID + `[0-9A-F]{8}"\}`).MatchString(n) {
 		t.Errorf("the group's scaling events do not go to the shared topic: %s", n)
 	}
-	key := cdktest.Only(t, get(t, "stage3").tpl.Resources("AWS::KMS::Key"))
+	key := cdktest.Only(t, topicKeys(get(t, "stage3").tpl))
 	if autoScalingStatement(t, key) == "" {
 		t.Error("the shared topic's key does not admit Auto Scaling")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,9 +13,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/golambda"
 	"github.com/gureum-cdk/gureum/constructs/internal/validate"
+	"github.com/gureum-cdk/gureum/constructs/internal/webacl"
 )
 
 var (
@@ -71,7 +74,7 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 		v.Addf("Name", "is required at stage 5: every region's stack finds the tables, the database secret and the global cluster by names made from it")
 	}
 	if p.InstanceType != "" {
-		checkInstanceType(v, p.InstanceType)
+		checkInstanceType(v, "InstanceType", p.InstanceType)
 	}
 	v.Check(p.VolumeGiB == 0 || (p.VolumeGiB >= 8 && p.VolumeGiB <= 16384), "VolumeGiB", "%d must be between 8 and 16384 (Amazon Linux 2023 needs 8)", p.VolumeGiB)
 	checkFleetProps(v, p, c)
@@ -92,6 +95,10 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 		v.Addf("CDN.WebACLArn", "%q is not an ARN", a)
 	}
 	checkGlobal(v, p, s, c.region)
+	checkCDN(v, p, c)
+	checkWAF(v, p, s)
+	v.Check(!p.DisableLoadBalancerDeletionProtection || s >= HighlyAvailable, "DisableLoadBalancerDeletionProtection", "the load balancer starts at stage 3 (HighlyAvailable); this is stage %d", s)
+	v.Check(p.ExistingKey == nil || c.key, "ExistingKey", "the tier encrypts no data of its own at stage %d with Engine %q: its key starts with an Aurora database (stage 2) or the static bucket (stage 4)", s, c.Database.Engine)
 
 	a := p.Alarms
 	v.Check(a.CPUPercent >= 0 && a.CPUPercent <= 100, "Alarms.CPUPercent", "%v must be between 0 and 100", a.CPUPercent)
@@ -199,16 +206,16 @@ func checkExistingVpc(v *validate.Problems, p *Props, s Stage) {
 	}
 }
 
-func checkInstanceType(v *validate.Problems, t string) {
+func checkInstanceType(v *validate.Problems, prop, t string) {
 	m := instanceTypeRE.FindStringSubmatch(t)
 	if m == nil {
-		v.Addf("InstanceType", "%q is not an instance type such as t4g.small", t)
+		v.Addf(prop, "%q is not an instance type such as t4g.small", t)
 		return
 	}
 	if m[1] == "a" && m[2] == "1" {
 		return // a1: the first Graviton generation.
 	}
-	v.Check(strings.Contains(m[3], "g"), "InstanceType", "%q is not a Graviton (arm64) type: the web server is compiled for linux/arm64; use a type such as t4g.small, m7g.large or c7g.xlarge", t)
+	v.Check(strings.Contains(m[3], "g"), prop, "%q is not a Graviton (arm64) type: the web server is compiled for linux/arm64; use a type such as t4g.small, m7g.large or c7g.xlarge", t)
 }
 
 func checkDomain(v *validate.Problems, p *Props, s Stage) {
@@ -246,13 +253,14 @@ func checkNetwork(v *validate.Problems, n Network, s Stage) {
 func checkCapacity(v *validate.Problems, raw Capacity, c *config) {
 	s := c.Stage
 	if s < HighlyAvailable {
-		v.Check(raw == (Capacity{}), "Capacity", "the Auto Scaling group starts at stage 3 (HighlyAvailable); stage %d runs one server", s)
+		v.Check(reflect.DeepEqual(raw, Capacity{}), "Capacity", "the Auto Scaling group starts at stage 3 (HighlyAvailable); stage %d runs one server", s)
 		return
 	}
 	k := c.Capacity
 	v.Check(k.Min >= 2, "Capacity.Min", "%d must be at least 2: one server per AZ keeps the tier up when an AZ fails", k.Min)
 	v.Check(k.Max >= k.Min, "Capacity.Max", "%d is below Capacity.Min (%d)", k.Max, k.Min)
 	v.Check(k.Max <= 1000, "Capacity.Max", "%d is above 1000", k.Max)
+	checkGroupOptions(v, raw, c)
 	if s < Elastic {
 		v.Check(raw.TargetCPUPercent == 0, "Capacity.TargetCPUPercent", "target-tracking scaling starts at stage 4 (Elastic)")
 		v.Check(raw.RequestsPerTarget == 0, "Capacity.RequestsPerTarget", "target-tracking scaling starts at stage 4 (Elastic)")
@@ -260,6 +268,142 @@ func checkCapacity(v *validate.Problems, raw Capacity, c *config) {
 	}
 	v.Check(k.TargetCPUPercent >= 10 && k.TargetCPUPercent <= 100, "Capacity.TargetCPUPercent", "%v must be between 10 and 100", k.TargetCPUPercent)
 	v.Check(k.RequestsPerTarget >= 0, "Capacity.RequestsPerTarget", "must not be negative, got %d", k.RequestsPerTarget)
+}
+
+var (
+	scheduleNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,62}$`)
+	// cronFieldRE is one field of a Unix cron expression.
+	cronFieldRE = regexp.MustCompile(`^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$`)
+)
+
+// checkGroupOptions checks Capacity's Spot, WarmPool, Schedules and
+// Updates (stage 3 and above).
+func checkGroupOptions(v *validate.Problems, raw Capacity, c *config) {
+	k := c.Capacity
+	if sp := raw.Spot; sp != nil {
+		v.Check(len(sp.InstanceTypes) >= 2, "Capacity.Spot.InstanceTypes", "lists %d instance types: Spot needs at least 2, so that reclaimed capacity of one type is replaced from another pool", len(sp.InstanceTypes))
+		seen := map[string]bool{}
+		for i, t := range sp.InstanceTypes {
+			checkInstanceType(v, fmt.Sprintf("Capacity.Spot.InstanceTypes[%d]", i), t)
+			v.Check(!seen[t], fmt.Sprintf("Capacity.Spot.InstanceTypes[%d]", i), "%q is listed twice", t)
+			seen[t] = true
+		}
+		if b := sp.OnDemandBase; b != nil {
+			v.Check(*b >= 0 && *b <= k.Max, "Capacity.Spot.OnDemandBase", "%d must be between 0 and Capacity.Max (%d)", *b, k.Max)
+		}
+		v.Check(sp.OnDemandPercentAboveBase >= 0 && sp.OnDemandPercentAboveBase <= 100, "Capacity.Spot.OnDemandPercentAboveBase", "%d must be between 0 and 100", sp.OnDemandPercentAboveBase)
+	}
+	if w := raw.WarmPool; w != nil {
+		switch w.State {
+		case "", WarmStopped, WarmRunning, WarmHibernated:
+		default:
+			v.Addf("Capacity.WarmPool.State", "%q is not one of %q, %q, %q", w.State, WarmStopped, WarmRunning, WarmHibernated)
+		}
+		v.Check(w.MinSize >= 0 && w.MinSize <= 1000, "Capacity.WarmPool.MinSize", "%d must be between 0 and 1000", w.MinSize)
+		mp := k.WarmPool.MaxPreparedCapacity
+		v.Check(w.MaxPreparedCapacity == 0 || (w.MaxPreparedCapacity >= k.Min && w.MaxPreparedCapacity <= 1000), "Capacity.WarmPool.MaxPreparedCapacity", "%d must be between Capacity.Min (%d) and 1000", w.MaxPreparedCapacity, k.Min)
+		v.Check(w.MinSize <= mp, "Capacity.WarmPool.MinSize", "%d is above the pool's MaxPreparedCapacity (%d)", w.MinSize, mp)
+		v.Check(raw.Spot == nil, "Capacity.WarmPool", "cannot be combined with Capacity.Spot: EC2 Auto Scaling puts no warm pool on a group with a mixed instances policy or Spot Instances")
+	}
+	switch raw.Updates {
+	case "", InstanceRefresh:
+	case RollingUpdate:
+		v.Check(raw.WarmPool == nil, "Capacity.Updates", "%q replaces the servers in service only, not those in the warm pool: use %q with Capacity.WarmPool", RollingUpdate, InstanceRefresh)
+	default:
+		v.Addf("Capacity.Updates", "%q is not one of %q, %q", raw.Updates, RollingUpdate, InstanceRefresh)
+	}
+	seen := map[string]bool{}
+	for i, sc := range raw.Schedules {
+		p := fmt.Sprintf("Capacity.Schedules[%d]", i)
+		v.Check(scheduleNameRE.MatchString(sc.Name), p+".Name", "%q must be 1-63 letters, digits or hyphens, starting with a letter", sc.Name)
+		v.Check(!seen[sc.Name], p+".Name", "%q is used twice", sc.Name)
+		seen[sc.Name] = true
+		fields := strings.Fields(sc.Cron)
+		ok := len(fields) == 5
+		for _, f := range fields {
+			ok = ok && cronFieldRE.MatchString(f)
+		}
+		v.Check(ok, p+".Cron", "%q is not a Unix cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 8 * * 1-5\"", sc.Cron)
+		if sc.TimeZone != "" {
+			_, err := time.LoadLocation(sc.TimeZone)
+			v.Check(err == nil && sc.TimeZone != "Local", p+".TimeZone", "%q is not an IANA time zone such as Asia/Seoul", sc.TimeZone)
+		}
+		if !v.Check(sc.Min != nil || sc.Max != nil || sc.Desired != nil, p, "sets none of Min, Max and Desired") {
+			continue
+		}
+		for i, n := range []*int{sc.Min, sc.Max, sc.Desired} {
+			if n != nil {
+				v.Check(*n >= 0 && *n <= 1000, p+"."+[]string{"Min", "Max", "Desired"}[i], "%d must be between 0 and 1000", *n)
+			}
+		}
+		if sc.Min != nil && sc.Max != nil {
+			v.Check(*sc.Min <= *sc.Max, p+".Max", "%d is below Min (%d)", *sc.Max, *sc.Min)
+		}
+		if sc.Desired != nil && sc.Min != nil {
+			v.Check(*sc.Desired >= *sc.Min, p+".Desired", "%d is below Min (%d)", *sc.Desired, *sc.Min)
+		}
+		if sc.Desired != nil && sc.Max != nil {
+			v.Check(*sc.Desired <= *sc.Max, p+".Desired", "%d is above Max (%d)", *sc.Desired, *sc.Max)
+		}
+	}
+}
+
+// checkCDN checks the props of the distribution (stage 4 and above).
+func checkCDN(v *validate.Problems, p *Props, c *config) {
+	s, d := p.Stage, p.CDN
+	if d.Dynamic {
+		switch {
+		case s < Elastic:
+			v.Addf("CDN.Dynamic", "CloudFront starts at stage 4 (Elastic); this is stage %d", s)
+		case s == Global:
+			v.Addf("CDN.Dynamic", "is not available at stage 5: each region's stack answers for Domain through Route 53, and one name can be an alternate domain name of one distribution only")
+		}
+		v.Check(d.Certificate != nil, "CDN.Certificate", "is required with CDN.Dynamic: CloudFront serves Domain.Name with an ACM certificate in us-east-1")
+	} else {
+		v.Check(d.Certificate == nil, "CDN.Certificate", "applies with CDN.Dynamic only: the static distribution serves its cloudfront.net name")
+		v.Check(d.OriginPrefixListID == "", "CDN.OriginPrefixListID", "applies with CDN.Dynamic only: the load balancer admits CloudFront only when CloudFront fronts it")
+	}
+	if cert := d.Certificate; cert != nil && !*awscdk.Token_IsUnresolved(cert.CertificateArn()) {
+		arn := *cert.CertificateArn()
+		parts := strings.Split(arn, ":")
+		v.Check(len(parts) > 3 && parts[3] == "us-east-1", "CDN.Certificate", "%s is not in us-east-1, where CloudFront reads its certificates", arn)
+	}
+	if d.NewWebACL {
+		v.Check(s >= Elastic, "CDN.NewWebACL", "CloudFront starts at stage 4 (Elastic); this is stage %d", s)
+		v.Check(c.region == "us-east-1", "CDN.NewWebACL", "AWS WAF keeps CloudFront's web ACLs in us-east-1, and this stack's region is %q: make the ACL with NewCDNWebACL in a us-east-1 stack and give its ARN as CDN.WebACLArn", c.region)
+		v.Check(d.WebACLArn == "", "CDN.WebACLArn", "is set with CDN.NewWebACL: use one or the other")
+	}
+	if id := d.OriginPrefixListID; id != "" {
+		v.Check(prefixListRE.MatchString(id), "CDN.OriginPrefixListID", "%q is not a prefix list id such as pl-3b927c52", id)
+	}
+}
+
+var prefixListRE = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
+
+// wafArnRE is a REGIONAL web ACL's ARN.
+var wafArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/.+$`)
+
+// checkWAF checks the load balancer's web ACL props (stage 3 and above).
+func checkWAF(v *validate.Problems, p *Props, s Stage) {
+	w := p.WAF
+	if s < HighlyAvailable {
+		v.Check(reflect.DeepEqual(w, WAF{}), "WAF", "the load balancer, which the web ACL protects, starts at stage 3 (HighlyAvailable); this is stage %d", s)
+		return
+	}
+	rules := w
+	rules.Disable, rules.ExistingWebACLArn = false, ""
+	if w.Disable || w.ExistingWebACLArn != "" {
+		why := "WAF.Disable is set"
+		if !w.Disable {
+			why = "WAF.ExistingWebACLArn is associated instead"
+		}
+		v.Check(reflect.DeepEqual(rules, WAF{}), "WAF", "sets the new web ACL's rules, but %s", why)
+		v.Check(!w.Disable || w.ExistingWebACLArn == "", "WAF.ExistingWebACLArn", "is set with WAF.Disable: use one or the other")
+	}
+	if a := w.ExistingWebACLArn; a != "" && !*awscdk.Token_IsUnresolved(jsii.String(a)) {
+		v.Check(wafArnRE.MatchString(a), "WAF.ExistingWebACLArn", "%q is not the ARN of a REGIONAL web ACL (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID)", a)
+	}
+	webacl.Check(v, "WAF", ruleSet(rules))
 }
 
 func checkDatabase(v *validate.Problems, d Database, c *config) {
@@ -294,6 +438,54 @@ func checkDatabase(v *validate.Problems, d Database, c *config) {
 	} else {
 		v.Check(d.Readers >= 0 && d.Readers <= 15, "Database.Readers", "%d must be between 1 and 15", d.Readers)
 	}
+	checkAuroraOptions(v, d, c)
+}
+
+// checkAuroraOptions checks the proxy, reader scaling and monitoring props.
+func checkAuroraOptions(v *validate.Problems, d Database, c *config) {
+	s := c.Stage
+	if d.Engine == DynamoDB {
+		why := "applies to Aurora only, not to Engine \"dynamodb\""
+		v.Check(!d.DisableProxy, "Database.DisableProxy", "%s", why)
+		v.Check(!d.IAMAuth, "Database.IAMAuth", "%s", why)
+		v.Check(reflect.DeepEqual(d.ReaderScaling, ReaderScaling{}), "Database.ReaderScaling", "%s", why)
+		v.Check(!d.DisablePerformanceInsights, "Database.DisablePerformanceInsights", "%s", why)
+		v.Check(d.MonitoringInterval == 0 && !d.DisableEnhancedMonitoring, "Database.MonitoringInterval", "%s", why)
+		return
+	}
+	if s < Elastic {
+		why := fmt.Sprintf("RDS Proxy starts at stage 4 (Elastic); this is stage %d", s)
+		v.Check(!d.DisableProxy, "Database.DisableProxy", "%s", why)
+		v.Check(!d.IAMAuth, "Database.IAMAuth", "the servers log in to RDS Proxy with IAM, which starts at stage 4 (Elastic); this is stage %d", s)
+		v.Check(reflect.DeepEqual(d.ReaderScaling, ReaderScaling{}), "Database.ReaderScaling", "reader auto scaling starts at stage 4 (Elastic); this is stage %d", s)
+	} else {
+		v.Check(!d.IAMAuth || !d.DisableProxy, "Database.IAMAuth", "needs the proxy, but Database.DisableProxy is set: the master user logs in with the secret's password (IAM authentication on the cluster would stop its password, and rotation, from working)")
+	}
+	r := d.ReaderScaling
+	if r.Disable {
+		v.Check(r == ReaderScaling{Disable: true}, "Database.ReaderScaling", "sets MaxReaders, Metric or Target with Disable")
+	}
+	switch r.Metric {
+	case "", ReaderCPU, ReaderConnections:
+	default:
+		v.Addf("Database.ReaderScaling.Metric", "%q is not one of %q, %q", r.Metric, ReaderCPU, ReaderConnections)
+	}
+	if rc := c.Database.ReaderScaling; s >= Elastic && rc.MaxReaders > 0 {
+		most := 15 - len(c.replicas)
+		v.Check(rc.MaxReaders >= c.Database.Readers && rc.MaxReaders <= most, "Database.ReaderScaling.MaxReaders",
+			"%d must be between Database.Readers (%d) and %d (Aurora's 15 replicas, less one per secondary region)", rc.MaxReaders, c.Database.Readers, most)
+		if rc.Metric == ReaderCPU {
+			v.Check(rc.Target >= 10 && rc.Target <= 90, "Database.ReaderScaling.Target", "%v must be a CPU percentage between 10 and 90", rc.Target)
+		} else {
+			v.Check(rc.Target >= 1, "Database.ReaderScaling.Target", "%v must be at least 1 connection per reader", rc.Target)
+		}
+	}
+	switch d.MonitoringInterval {
+	case 0, time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute:
+	default:
+		v.Addf("Database.MonitoringInterval", "%s is not one of enhanced monitoring's intervals: 1s, 5s, 10s, 15s, 30s, 1m", d.MonitoringInterval)
+	}
+	v.Check(d.MonitoringInterval == 0 || !d.DisableEnhancedMonitoring, "Database.MonitoringInterval", "is set with Database.DisableEnhancedMonitoring")
 }
 
 // checkEngineVersion checks an Aurora EngineVersion: its form, Serverless

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/validate"
 )
@@ -39,6 +41,12 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	}
 	c := withDefaults(p)
 	v.Check(p.AutoScalingGroup != nil, "AutoScalingGroup", "is required: it runs the web app CodeDeploy deploys to")
+	if g, ok := p.AutoScalingGroup.(awsautoscaling.AutoScalingGroup); ok && g.Node().TryFindChild(jsii.String("WarmPool")) != nil {
+		// A mixed instances policy (Spot) is fine: CodeDeploy deploys to
+		// each instance in service whatever its purchase option, and the
+		// launch hook gives replacements the last good revision.
+		v.Addf("AutoScalingGroup", "has a warm pool: CodeDeploy's launch hook does not act on instances that launch into a warm pool (Warmed:Pending:Wait), so the group would abandon them; remove the warm pool (ScaledWebTier Capacity.WarmPool) or deploy without CodeDeploy")
+	}
 	v.Check(len(p.Alarms) > 0, "Alarms", "at least one alarm is required: a deployment rolls back when one fires")
 	for i, a := range p.Alarms {
 		if a == nil {

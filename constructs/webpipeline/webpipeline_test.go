@@ -593,3 +593,43 @@ func TestBundleFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupKinds: CodeDeploy deploys to a group with Spot capacity (a mixed
+// instances policy) as to any other, but not to one with a warm pool, whose
+// instances its launch hook leaves waiting.
+func TestGroupKinds(t *testing.T) {
+	stack := cdktest.NewStack("Kinds")
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
+	topic := awssns.NewTopic(stack, jsii.String("Topic"), nil)
+	plain := newASG(stack, "Plain", vpc, topic)
+	lt := plain.Node().Scope().Node().FindChild(jsii.String("PlainTemplate")).(awsec2.LaunchTemplate)
+	spot := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("Spot"), &awsautoscaling.AutoScalingGroupProps{
+		Vpc: vpc, MinCapacity: jsii.Number(2), MaxCapacity: jsii.Number(4),
+		MixedInstancesPolicy: &awsautoscaling.MixedInstancesPolicy{
+			LaunchTemplate: lt,
+			LaunchTemplateOverrides: &[]*awsautoscaling.LaunchTemplateOverrides{
+				{InstanceType: awsec2.NewInstanceType(jsii.String("t4g.small"))}, {InstanceType: awsec2.NewInstanceType(jsii.String("m7g.medium"))},
+			},
+			InstancesDistribution: &awsautoscaling.InstancesDistribution{
+				OnDemandBaseCapacity: jsii.Number(2), SpotAllocationStrategy: awsautoscaling.SpotAllocationStrategy_PRICE_CAPACITY_OPTIMIZED,
+			},
+		},
+	})
+	warm := newASG(stack, "Warm", vpc, topic)
+	warm.AddWarmPool(&awsautoscaling.WarmPoolOptions{MinSize: jsii.Number(1)})
+	props := func(g awsautoscaling.IAutoScalingGroup) *webpipeline.Props {
+		return &webpipeline.Props{
+			AutoScalingGroup: g,
+			Alarms:           []awscloudwatch.IAlarm{newAlarm(stack, *g.Node().Id()+"Cpu", g.(awsautoscaling.AutoScalingGroup))},
+			Source:           webpipeline.Source{S3: &webpipeline.S3Source{Key: "webapp/source.zip"}},
+		}
+	}
+	if err := webpipeline.Validate(stack, "SpotDeploy", props(spot)); err != nil {
+		t.Errorf("a Spot group is rejected: %v", err)
+	}
+	err := webpipeline.Validate(stack, "WarmDeploy", props(warm))
+	want := `webpipeline "Kinds/WarmDeploy": AutoScalingGroup: has a warm pool: CodeDeploy's launch hook does not act on instances that launch into a warm pool (Warmed:Pending:Wait), so the group would abandon them; remove the warm pool (ScaledWebTier Capacity.WarmPool) or deploy without CodeDeploy`
+	if err == nil || err.Error() != want {
+		t.Errorf("warm pool: %v\nwant %s", err, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -372,6 +373,35 @@ var cases = []struct {
 	{name: "scaledwebtier stage 2", build: func(a *app) { webStage(a, scaledwebtier.SplitDatabase) }},
 	{name: "scaledwebtier stage 3", build: func(a *app) { webStage(a, scaledwebtier.HighlyAvailable) }},
 	{name: "scaledwebtier stage 4", build: func(a *app) { webStage(a, scaledwebtier.Elastic) }},
+	{name: "scaledwebtier stage 4 behind CloudFront", build: func(a *app) {
+		// CloudFront in front of the whole tier (the load balancer admits
+		// CloudFront only), a warm pool with schedules, and IAM
+		// authentication to RDS Proxy.
+		stack := a.stack("WebDynamic", primary)
+		p := webProps(stack, scaledwebtier.Elastic)
+		p.CDN = scaledwebtier.CDN{Dynamic: true, Certificate: awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("EdgeCertificate"),
+			jsii.String("arn:aws:acm:us-east-1:"+account+":certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))}
+		p.Capacity.WarmPool = &scaledwebtier.WarmPool{MinSize: 1}
+		p.Capacity.Schedules = []scaledwebtier.Schedule{{Name: "morning", Cron: "0 8 * * 1-5", TimeZone: "Asia/Seoul", Min: scaledwebtier.Int(4)}}
+		p.Database.IAMAuth = true
+		scaledwebtier.New(stack, "Web", p)
+	}},
+	{name: "scaledwebtier stage 4 on Spot", build: func(a *app) {
+		stack := a.stack("WebSpot", primary)
+		p := webProps(stack, scaledwebtier.Elastic)
+		p.Capacity.Spot = &scaledwebtier.Spot{InstanceTypes: []string{"t4g.small", "m7g.medium", "c7g.medium"}}
+		p.Database.Engine = scaledwebtier.AuroraMySQL
+		scaledwebtier.New(stack, "Web", p)
+	}},
+	{name: "scaledwebtier stage 4 in us-east-1", build: func(a *app) {
+		// The distribution gets its own web ACL from the load balancer's
+		// rule set; another app's distribution takes one from NewCDNWebACL.
+		stack := a.stack("WebEast", "us-east-1")
+		p := webProps(stack, scaledwebtier.Elastic)
+		p.CDN.NewWebACL = true
+		scaledwebtier.New(stack, "Web", p)
+		scaledwebtier.NewCDNWebACL(stack, "OtherSite", scaledwebtier.WAF{RateLimit: 500})
+	}},
 	{name: "scaledwebtier stage 5", build: func(a *app) {
 		// A stack per region; the secondary joins what the primary makes.
 		p := a.stack("WebGlobalPrimary", primary)

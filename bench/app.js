@@ -138,8 +138,10 @@ function routeID(method, p) {
 
 const wafManagedRuleGroups = [
   'AWSManagedRulesAmazonIpReputationList',
+  'AWSManagedRulesAnonymousIpList',
   'AWSManagedRulesCommonRuleSet',
   'AWSManagedRulesKnownBadInputsRuleSet',
+  'AWSManagedRulesSQLiRuleSet',
 ];
 const gatewayErrorTemplate = '{"error":$context.error.messageString,"requestId":"$context.requestId"}';
 
@@ -249,7 +251,7 @@ function serverlessApi(scope, id, p) {
       opts.authorizationType = apigateway.AuthorizationType.IAM;
     }
     const res = r.path === '/' ? api.root : api.root.resourceForPath(r.path);
-    const m = res.addMethod(r.method.toUpperCase(), new apigateway.LambdaIntegration(f.fn), opts);
+    const m = res.addMethod(r.method.toUpperCase(), new apigateway.LambdaIntegration(f.fn, { allowTestInvoke: false }), opts);
     if (!authorizer) {
       suppress(m, 'AwsSolutions-COG4', 'The route is authorized with IAM (SigV4) instead of a Cognito user pool.');
     }
@@ -336,6 +338,11 @@ function serverlessApi(scope, id, p) {
     metric: throttles, threshold: 1,
     description: `${apiPath}: DynamoDB throttled requests to the table. Look for a hot partition key.`,
   }, p.topic);
+  // Only this account's API may invoke the route functions.
+  const account = cdk.Stack.of(s).account;
+  for (const c of s.node.findAll()) {
+    if (c instanceof lambda.CfnPermission && c.principal === 'apigateway.amazonaws.com') c.sourceAccount = account;
+  }
   return { api, stage, table };
 }
 

@@ -84,8 +84,8 @@
 //	DB_HOST, DB_PORT     where to connect: the RDS Proxy endpoint (or the
 //	                     cluster endpoint). Default: the secret's host and
 //	                     port (5432 / 3306 without either).
-//	DB_WRITER_HOST       accepted as DB_HOST (what the construct sets on a
-//	                     stage-5 secondary today); both set and different is
+//	DB_WRITER_HOST       accepted as DB_HOST (for deployments made before the
+//	                     construct set DB_HOST); both set and different is
 //	                     an error.
 //	DB_NAME              the database. Default: the secret's dbname, else
 //	                     "postgres" (PostgreSQL) or "gureum" (MySQL, created
@@ -130,8 +130,9 @@
 //	                     the store timeout (3s).
 //	DB_HEALTH_GRACE      a duration, or off. Default: 60s. See below.
 //
-// DB_READER_HOST, which the construct also sets, is not used: the guestbook
-// reads where it writes, so a poster sees their entry at once.
+// There is no reader endpoint setting: the guestbook reads where it writes,
+// so a poster sees their entry at once. On a stage-5 secondary the construct
+// sets DB_HOST to the region's reader endpoint with DB_WRITE_FORWARDING.
 //
 // # Health check and the database
 //

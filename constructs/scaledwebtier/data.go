@@ -176,6 +176,15 @@ func (x *ScaledWebTier) newAurora(c *config) {
 		props.Credentials = awsrds.Credentials_FromGeneratedSecret(jsii.String(DatabaseUser), opts)
 	}
 	x.Database = awsrds.NewDatabaseCluster(x.Construct, jsii.String("Database"), props)
+	if !d.DisablePerformanceInsights {
+		// Aurora applies the cluster's Performance Insights settings (on,
+		// the tier's key, 7 days) to every instance; the CDK warns that an
+		// instance without its own settings is overridden. Stating them per
+		// instance too would be redundant, and adding a KMS key to an
+		// existing instance's properties may replace it.
+		awscdk.Annotations_Of(x.Database).AcknowledgeWarning(jsii.String("@aws-cdk/aws-rds:instancePerformanceInsightsOverridden"),
+			jsii.String("Aurora applies the cluster-level Performance Insights settings to every instance"))
+	}
 	for _, lg := range x.DatabaseLogGroups {
 		x.Database.Node().AddDependency(lg)
 	}

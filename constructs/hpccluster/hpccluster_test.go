@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -35,6 +36,10 @@ type fixture struct {
 	queues        awscdk.Stack
 	queuesCluster *hpccluster.HPCCluster
 	queuesTpl     *cdktest.Template
+	// slurm: Slurm mode on AWS PCS, with its default queues and accounting.
+	slurm        awscdk.Stack
+	slurmCluster *hpccluster.HPCCluster
+	slurmTpl     *cdktest.Template
 }
 
 // queuesAMI is the queues fixture's GPU queue image.
@@ -79,9 +84,18 @@ func setup(t *testing.T) *fixture {
 			SpotFallback:      hpccluster.SpotFallback{Enable: true, After: 30 * time.Minute, From: "cpu", To: "tight"},
 			Job:               hpccluster.Job{GPUs: 1},
 		})
+		f.slurm = awscdk.NewStack(app, jsii.String("Slurm"), nil)
+		f.slurmCluster = hpccluster.New(f.slurm, "Cluster", &hpccluster.Props{
+			Workload:          hpccluster.Workload{Entry: workload, Args: []string{"-samples", "1000000"}},
+			Mode:              hpccluster.ModeSlurm,
+			AMI:               queuesAMI,
+			Slurm:             hpccluster.Slurm{Accounting: true},
+			BootstrapCommands: []string{"echo slurm"},
+		})
 		f.tpl = cdktest.Synth(t, f.defaults)
 		f.tightTpl = cdktest.Synth(t, f.tight)
 		f.queuesTpl = cdktest.Synth(t, f.queues)
+		f.slurmTpl = cdktest.Synth(t, f.slurm)
 		fix = f
 	})
 	if fix == nil {
@@ -113,6 +127,7 @@ func TestNoNagFindings(t *testing.T) {
 	cdktest.NoNagFindings(t, f.defaults)
 	cdktest.NoNagFindings(t, f.tight)
 	cdktest.NoNagFindings(t, f.queues)
+	cdktest.NoNagFindings(t, f.slurm)
 }
 
 func names(types []hpccluster.InstanceType) []any {
@@ -1235,5 +1250,101 @@ func TestCostCoversEveryQueueAndRecordsTheCatalogDates(t *testing.T) {
 		if !found {
 			t.Errorf("%s has no %s metadata", *c.Node().Path(), hpccluster.CostMetadataType)
 		}
+	}
+}
+
+func TestSlurmModeOnPCS(t *testing.T) {
+	f := setup(t)
+	tpl := f.slurmTpl
+	for _, typ := range []string{"AWS::Batch::ComputeEnvironment", "AWS::Batch::JobQueue", "AWS::Batch::JobDefinition"} {
+		tpl.Count(t, typ, 0)
+	}
+	cl := cdktest.Properties(cdktest.Only(t, tpl.Resources("AWS::PCS::Cluster")))
+	if got := cdktest.JSON(cl["Scheduler"]); got != `{"Type":"SLURM","Version":"`+hpccluster.DefaultSlurmVersion+`"}` || cl["Size"] != "SMALL" {
+		t.Errorf("cluster = %s", cdktest.JSON(cl))
+	}
+	if got := cdktest.JSON(cl["SlurmConfiguration"]); got != `{"Accounting":{"Mode":"STANDARD"},"ScaleDownIdleTimeInSeconds":600}` {
+		t.Errorf("SlurmConfiguration = %s", got)
+	}
+	groups := map[string]map[string]any{}
+	for _, g := range tpl.Resources("AWS::PCS::ComputeNodeGroup") {
+		p := cdktest.Properties(g)
+		groups[p["Name"].(string)] = p
+	}
+	if len(groups) != 3 {
+		t.Fatalf("node groups %v, want login, spot-spot, ondemand-ondemand", groups)
+	}
+	check := func(name, purchase string, min, max float64, subnets int, types string) {
+		g := groups[name]
+		if g == nil {
+			t.Errorf("no node group %s", name)
+			return
+		}
+		sc := g["ScalingConfiguration"].(map[string]any)
+		if g["PurchaseOption"] != purchase || sc["MinInstanceCount"] != min || sc["MaxInstanceCount"] != max || len(g["SubnetIds"].([]any)) != subnets ||
+			cdktest.JSON(g["InstanceConfigs"]) != types || g["AmiId"] != queuesAMI || !strings.Contains(cdktest.JSON(g["CustomLaunchTemplate"]), "LatestVersionNumber") ||
+			!strings.Contains(cdktest.JSON(g["IamInstanceProfileArn"]), "SlurmInstanceProfile") {
+			t.Errorf("node group %s = %s", name, cdktest.JSON(g))
+		}
+	}
+	check("login", "ONDEMAND", 1, 1, 1, `[{"InstanceType":"`+hpccluster.DefaultLoginInstanceType+`"}]`)
+	check("spot-spot", "SPOT", 0, hpccluster.DefaultSlurmMaxInstances, 2, `[{"InstanceType":"c7g.16xlarge"},{"InstanceType":"c6g.16xlarge"},{"InstanceType":"c7gn.16xlarge"},{"InstanceType":"c6gn.16xlarge"}]`)
+	check("ondemand-ondemand", "ONDEMAND", 0, hpccluster.DefaultSlurmOnDemandMaxInstances, 2, `[{"InstanceType":"c7g.16xlarge"}]`)
+	if got := cdktest.JSON(groups["spot-spot"]["SpotOptions"]); got != `{"AllocationStrategy":"price-capacity-optimized"}` {
+		t.Errorf("SpotOptions = %s", got)
+	}
+	queues := map[string]string{}
+	for _, q := range tpl.Resources("AWS::PCS::Queue") {
+		p := cdktest.Properties(q)
+		queues[p["Name"].(string)] = cdktest.JSON(p["ComputeNodeGroupConfigurations"])
+	}
+	if !strings.Contains(queues["spot"], "SlurmSpotSpotNodes") || !strings.Contains(queues["ondemand"], "SlurmOndemandOnDemandNodes") || len(queues) != 2 {
+		t.Errorf("queues = %v", queues)
+	}
+	profile := cdktest.Properties(cdktest.Only(t, tpl.Resources("AWS::IAM::InstanceProfile")))
+	if profile["Path"] != "/aws-pcs/" {
+		t.Errorf("instance profile path %v, want /aws-pcs/ (AWS PCS requires it or an AWSPCS name)", profile["Path"])
+	}
+	var pcs bool
+	for _, pol := range tpl.Resources("AWS::IAM::Policy") {
+		pcs = pcs || strings.Contains(cdktest.JSON(pol), "pcs:RegisterComputeNodeGroupInstance")
+	}
+	if !pcs {
+		t.Error("no node may pcs:RegisterComputeNodeGroupInstance")
+	}
+	data := cdktest.Properties(cdktest.Only(t, tpl.Resources("AWS::EC2::LaunchTemplate")))["LaunchTemplateData"].(map[string]any)
+	if !strings.Contains(cdktest.JSON(data["SecurityGroupIds"]), "ClusterSecurityGroup") {
+		t.Errorf("launch template security groups = %s", cdktest.JSON(data["SecurityGroupIds"]))
+	}
+	ud := userData(t, data)
+	for _, want := range []string{
+		"retry mount /fsx || fail", "retry mount /efs || fail",
+		"shutting down so that AWS PCS replaces this instance",
+		"retry aws s3 cp --only-show-errors ", "cdk-hnb659fds-assets-", " " + hpccluster.SlurmWorkloadPath + " || fail 'downloading the workload failed'",
+		"'export SHARED_DIR=/fsx/scratch'", "'export WORKLOAD=" + hpccluster.SlurmWorkloadPath + "'", `'export WORKLOAD_ARGS='"'"'-samples 1000000'"'"''`,
+		"> " + hpccluster.SlurmProfile + " || fail", "( echo slurm ) || fail 'bootstrap command 1 failed'",
+	} {
+		if !strings.Contains(ud, want) {
+			t.Errorf("Slurm user data lacks %q", want)
+		}
+	}
+	// The sbatch script reads what the nodes write.
+	script, err := os.ReadFile("../../functions/montecarlo/slurm/montecarlo.sbatch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{hpccluster.SlurmProfile, `exec "$WORKLOAD" ${WORKLOAD_ARGS:-}`, "--partition=spot"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("the sbatch script lacks %q", want)
+		}
+	}
+	e := f.slurmCluster.Estimate()
+	if len(e.Lines) != 3 || e.Lines[2].Name != "Slurm login node" || !slices.Contains(e.NoPrice, "the AWS PCS controller (SMALL)") || !slices.Contains(e.NoPrice, "Slurm accounting") {
+		t.Errorf("Slurm estimate = %+v", e)
+	}
+	// 4 Spot c7g/c6g/c7gn/c6gn.16xlarge at their mean Spot price
+	// (0.5421 + 0.3488 + 0.6887 + 0.5406) / 4 = 0.53005 $/h: 2.1202 $/h.
+	if math.Abs(e.Lines[0].PerHour-4*(0.5421+0.3488+0.6887+0.5406)/4) > 1e-9 {
+		t.Errorf("Spot node group = %v $/h", e.Lines[0].PerHour)
 	}
 }

@@ -143,11 +143,10 @@ func parseFamily(f string) (class, gen, attrs string, ok bool) {
 }
 
 func isGPUFamily(f string) bool {
-	class, _, attrs, ok := parseFamily(f)
+	class, _, _, ok := parseFamily(f)
 	if !ok || f == "g4ad" {
 		return false
 	}
-	_ = attrs
 	return slices.Contains(GPUFamilies, class)
 }
 

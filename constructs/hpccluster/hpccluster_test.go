@@ -734,6 +734,8 @@ func TestValidationMessages(t *testing.T) {
 				`SpotFallback.To: queue "spot" is not ON_DEMAND: a moved job could land on Spot again`, `SpotFallback.To: is the From queue "spot"`}},
 		{"fallback without an On-Demand queue", &hpccluster.Props{Workload: ok, Queues: []hpccluster.Queue{{Name: "both", InstanceTypes: []string{"c7g"}}}, SpotFallback: hpccluster.SpotFallback{Enable: true}},
 			[]string{`SpotFallback.To: "" is not a queue of the cluster (with Props.Queues, list an ON_DEMAND queue)`}},
+		{"EFA without an On-Demand queue", &hpccluster.Props{Workload: ok, EFA: true, Queues: []hpccluster.Queue{{Name: "both", InstanceTypes: []string{"c7g.16xlarge"}}}},
+			[]string{"EFA: is set but no queue is ON_DEMAND: EFA goes to ON_DEMAND queues' instances (in the placement group)"}},
 		{"fallback settings while off", &hpccluster.Props{Workload: ok, SpotFallback: hpccluster.SpotFallback{After: time.Hour}},
 			[]string{"SpotFallback: has settings but Enable is false"}},
 		{"slurm settings in Batch mode", &hpccluster.Props{Workload: ok, Slurm: hpccluster.Slurm{Accounting: true}},

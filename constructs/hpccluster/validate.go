@@ -311,6 +311,10 @@ func resolveQueues(v *validate.Problems, c *config, p *Props) bool {
 			v.Check(len(vcpus) <= 1, prop+".InstanceTypes", "mixes vCPU counts (%s): a node group's nodes share one CPU count in Slurm; give each count its own queue", vcpuList(vcpus))
 		}
 	}
+	if c.EFA && c.Mode == ModeBatch {
+		v.Check(slices.ContainsFunc(c.queues, func(q queueConfig) bool { return q.Purchase == PurchaseOnDemand }), "EFA",
+			"is set but no queue is ON_DEMAND: EFA goes to ON_DEMAND queues' instances (in the placement group)")
+	}
 	if len(archs) > 1 {
 		v.Addf("Queues", "mix architectures (arm64: %s; x86_64: %s): the workload is built for one; give every queue types of one architecture",
 			strings.Join(archs[ArchARM64], ", "), strings.Join(archs[ArchX86_64], ", "))

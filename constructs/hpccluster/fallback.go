@@ -86,6 +86,6 @@ func (h *HPCCluster) newSpotFallback() {
 	nag.Suppress(h.SpotFallbackJob.FunctionRole, "AwsSolutions-IAM5",
 		"batch:ListJobs and batch:DescribeJobs support no resource-level permissions (Service Authorization Reference), so they are granted on * (read-only); a job's ID is known only at run time, so tagging and cancelling are granted on this account and Region's job/*, and SubmitJob on the cluster's own job definitions, any revision (job-definition/<name>:*).",
 		"Resource::*",
-		`/^Resource::arn:<AWS::Partition>:batch:[^:]+:[^:]+:job\/\*$/`,
-		`/^Resource::arn:<AWS::Partition>:batch:[^:]+:[^:]+:job-definition\/.*:\*$/`)
+		`/^Resource::arn:<AWS::Partition>:batch:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):job\/\*$/`,
+		`/^Resource::arn:<AWS::Partition>:batch:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):job-definition\/.*:\*$/`)
 }

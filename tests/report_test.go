@@ -4,8 +4,10 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/gureum-cdk/gureum/constructs/hpccluster"
 	"github.com/gureum-cdk/gureum/internal/assembly"
 	"github.com/gureum-cdk/gureum/internal/stackreport"
 )
@@ -53,6 +55,39 @@ func TestReportCountsEveryNagRow(t *testing.T) {
 		}
 		if want["Compliant"] == 0 {
 			t.Errorf("%s: the CSV has no Compliant row: is cdk-nag's Verbose report on?", st.Name)
+		}
+	}
+}
+
+// TestReportShowsTheHPCPriceDates: gureum report shows the HPC cluster's
+// cost estimate with the dates and sources of the catalog's prices (the
+// construct's gureum:cost metadata), so a reader of the report sees how old
+// the figures are.
+func TestReportShowsTheHPCPriceDates(t *testing.T) {
+	a, err := assembly.Load(*cloudAssembly.Directory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := stackreport.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := stackreport.WriteText(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	hpc := out[strings.Index(out, "Stack GureumHPC "):]
+	hpc = hpc[:strings.Index(hpc, "\n\n")]
+	for _, want := range []string{
+		"GureumHPC/MonteCarlo gureum:cost: ",
+		"On-Demand prices: " + hpccluster.OnDemandPricesAsOf + " (" + hpccluster.OnDemandPriceSource + ")",
+		"Spot prices and Spot Instance Advisor: " + hpccluster.SpotPricesAsOf,
+		hpccluster.Round2AsOf,
+		"USD/hour at full size",
+	} {
+		if !strings.Contains(hpc, want) {
+			t.Errorf("gureum report's GureumHPC section lacks %q:\n%s", want, hpc)
 		}
 	}
 }

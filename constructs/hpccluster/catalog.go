@@ -122,8 +122,20 @@ type InstanceType struct {
 	// Interruptions is the Spot Instance Advisor's frequency-of-interruption
 	// band at SpotPricesAsOf; meaningful only when SpotAvailable.
 	Interruptions InterruptionBand
+	// GPUs is the number of NVIDIA GPUs; 0 for CPU-only types.
+	GPUs int
 	// Note qualifies the row (availability, price Region), if needed.
 	Note string
+
+	// Provenance of the row's figures: where each was read and when.
+	// A price carries both; a row the catalog holds no price for (see
+	// Priced) carries neither, and the cost estimate says "no price" for
+	// it. Set for every row at package initialisation from the variables
+	// above (OnDemandPriceSource, OnDemandPricesAsOf, ...), or, for the rows
+	// added with the GPU and Graviton4 families, from Round2Source.
+	OnDemandSource, OnDemandAsOf string
+	SpotSource, SpotAsOf         string
+	AdvisorSource, AdvisorAsOf   string
 }
 
 // Family is the part of the name before the dot, e.g. "c7g".
@@ -132,8 +144,33 @@ func (t InstanceType) Family() string { f, _, _ := strings.Cut(t.Name, "."); ret
 // Size is the part of the name after the dot, e.g. "16xlarge".
 func (t InstanceType) Size() string { _, s, _ := strings.Cut(t.Name, "."); return s }
 
-// SpotAvailable reports whether the type can run as a Spot Instance.
-func (t InstanceType) SpotAvailable() bool { return t.SpotPrice > 0 }
+// SpotAvailable reports whether the type can run as a Spot Instance: it has
+// a Spot price, or the Spot Instance Advisor lists it. A type outside the
+// catalog (see Known) is assumed to be offered.
+func (t InstanceType) SpotAvailable() bool {
+	return !t.Known() || t.SpotPrice > 0 || t.AdvisorSavings > 0
+}
+
+// Known reports whether the type is a catalog row (its shape is known);
+// ParseInstanceType returns types outside the catalog with only their name,
+// family and inferred architecture.
+func (t InstanceType) Known() bool { return t.VCPUs > 0 }
+
+// Priced reports whether the catalog holds the type's On-Demand price (and
+// so can put it in a cost estimate).
+func (t InstanceType) Priced() bool { return t.OnDemandPrice > 0 }
+
+// SpotPriced reports whether the catalog holds the type's Spot price.
+func (t InstanceType) SpotPriced() bool { return t.SpotPrice > 0 }
+
+// GPU reports whether the type carries NVIDIA GPUs: from the catalog's
+// GPUs, or, for a type outside it, from its family (see GPUFamilies).
+func (t InstanceType) GPU() bool {
+	if t.Known() {
+		return t.GPUs > 0
+	}
+	return isGPUFamily(t.Family())
+}
 
 // OnDemandPerVCPU is the On-Demand price per vCPU-hour.
 func (t InstanceType) OnDemandPerVCPU() float64 { return t.OnDemandPrice / float64(t.VCPUs) }
@@ -141,7 +178,7 @@ func (t InstanceType) OnDemandPerVCPU() float64 { return t.OnDemandPrice / float
 // memoryMiB is the type's memory in MiB.
 func (t InstanceType) memoryMiB() int { return int(t.MemoryGiB * 1024) }
 
-// SpotPerVCPU is the Spot price per vCPU-hour; 0 without Spot.
+// SpotPerVCPU is the Spot price per vCPU-hour; 0 without a Spot price.
 func (t InstanceType) SpotPerVCPU() float64 { return t.SpotPrice / float64(t.VCPUs) }
 
 const (
@@ -264,8 +301,11 @@ func normalize(name string) string { return strings.ToLower(strings.TrimSpace(na
 // ExpandInstanceTypes resolves a list of instance types and families, as an
 // AWS Batch compute environment's instanceTypes accepts them: "c7g.4xlarge"
 // is that type, and a family such as "c7g" is every size of it in the
-// catalog. The result keeps the order of first appearance, without
-// duplicates. Every name the catalog does not hold is reported in one error.
+// catalog. A well-formed type or family the catalog does not hold
+// ("x2iedn.8xlarge", "g6f") is kept as given, with only its inferred
+// architecture (see ParseInstanceType; Known reports false). The result
+// keeps the order of first appearance, without duplicates. Every malformed
+// name is reported in one error.
 func ExpandInstanceTypes(names []string) ([]InstanceType, error) {
 	if len(names) == 0 {
 		return nil, errors.New("hpccluster: no instance types given")
@@ -285,11 +325,11 @@ func ExpandInstanceTypes(names []string) ([]InstanceType, error) {
 		case name == "":
 			errs = append(errs, errors.New("hpccluster: empty instance type name"))
 		case name == "optimal" || name == "default_x86_64" || name == "default_arm64":
-			errs = append(errs, fmt.Errorf("hpccluster: instance type %q is an AWS Batch alias whose types AWS chooses; list families or types from the catalog instead (families: %s)", raw, strings.Join(Families(), ", ")))
+			errs = append(errs, fmt.Errorf("hpccluster: instance type %q is an AWS Batch alias whose types AWS chooses; list families or types instead (catalog families: %s)", raw, strings.Join(Families(), ", ")))
 		case strings.Contains(name, "."):
-			t, ok := byName[name]
-			if !ok {
-				errs = append(errs, unknownType(raw, name))
+			t, err := ParseInstanceType(raw)
+			if err != nil {
+				errs = append(errs, err)
 				continue
 			}
 			add(t)
@@ -301,27 +341,18 @@ func ExpandInstanceTypes(names []string) ([]InstanceType, error) {
 					add(t)
 				}
 			}
-			if !found {
-				errs = append(errs, fmt.Errorf("hpccluster: unknown instance family %q (catalog families: %s)", raw, strings.Join(Families(), ", ")))
+			if found {
+				continue
 			}
+			if _, _, _, ok := parseFamily(name); !ok {
+				errs = append(errs, fmt.Errorf("hpccluster: %q is not the shape of an EC2 instance family (class letters, generation digits, attribute letters: c7g, g6e, p5) nor of a type (<family>.<size>); catalog families: %s", raw, strings.Join(Families(), ", ")))
+				continue
+			}
+			add(InstanceType{Name: name, Arch: archOf(name)})
 		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
-}
-
-func unknownType(raw, name string) error {
-	family, _, _ := strings.Cut(name, ".")
-	var sizes []string
-	for _, t := range catalog {
-		if t.Family() == family {
-			sizes = append(sizes, t.Name)
-		}
-	}
-	if len(sizes) == 0 {
-		return fmt.Errorf("hpccluster: unknown instance type %q: family %q is not in the catalog (catalog families: %s)", raw, family, strings.Join(Families(), ", "))
-	}
-	return fmt.Errorf("hpccluster: unknown instance type %q: the catalog's %s sizes are %s", raw, family, strings.Join(sizes, ", "))
 }

@@ -9,8 +9,8 @@ import (
 
 func TestCatalogIsWellFormed(t *testing.T) {
 	cat := Catalog()
-	if n := len(cat); n < 40 || n > 80 {
-		t.Errorf("catalog has %d rows, want 40..80", n)
+	if n := len(cat); n < 100 || n > 160 {
+		t.Errorf("catalog has %d rows, want 100..160", n)
 	}
 	seen := map[string]bool{}
 	for i, it := range cat {
@@ -21,18 +21,42 @@ func TestCatalogIsWellFormed(t *testing.T) {
 		if it.Family() == "" || it.Size() == "" {
 			t.Errorf("%q is not family.size", it.Name)
 		}
-		if it.VCPUs <= 0 || it.MemoryGiB <= 0 || it.OnDemandPrice <= 0 || it.SpotPrice < 0 {
+		if it.VCPUs <= 0 || it.MemoryGiB <= 0 || it.OnDemandPrice < 0 || it.SpotPrice < 0 || it.GPUs < 0 {
 			t.Errorf("%s: non-positive figure in %+v", it.Name, it)
+		}
+		// Every figure carries its source and date; a row without a price
+		// carries no price source either.
+		for _, f := range []struct {
+			what         string
+			has          bool
+			source, asOf string
+		}{
+			{"On-Demand price", it.Priced(), it.OnDemandSource, it.OnDemandAsOf},
+			{"Spot price", it.SpotPriced(), it.SpotSource, it.SpotAsOf},
+			{"Advisor figures", it.AdvisorSavings > 0, it.AdvisorSource, it.AdvisorAsOf},
+		} {
+			if f.has != (f.source != "" && f.asOf != "") || (f.has && !strings.Contains(f.source, "aws.amazon.com") && !strings.Contains(f.source, "https://")) {
+				t.Errorf("%s: %s present %v with source %q as of %q: want a source with its address and a date exactly when present", it.Name, f.what, f.has, f.source, f.asOf)
+			}
+		}
+		if it.SpotPriced() && !it.Priced() {
+			t.Errorf("%s: a Spot price without an On-Demand price", it.Name)
 		}
 		if it.Arch != ArchARM64 && it.Arch != ArchX86_64 {
 			t.Errorf("%s: architecture %q", it.Name, it.Arch)
 		}
-		if it.SpotAvailable() && it.SpotPrice >= it.OnDemandPrice {
+		if it.SpotPriced() && it.SpotPrice >= it.OnDemandPrice {
 			t.Errorf("%s: Spot %v is not below On-Demand %v", it.Name, it.SpotPrice, it.OnDemandPrice)
 		}
 		// Every Spot row carries the Advisor's figures; the others none.
 		if it.SpotAvailable() && (it.AdvisorSavings <= 0 || it.AdvisorSavings >= 100 || it.Interruptions < InterruptionsUnder5 || it.Interruptions > InterruptionsOver20) {
 			t.Errorf("%s: Advisor savings %d%%, interruption band %d: want 1..99 and 0..4", it.Name, it.AdvisorSavings, it.Interruptions)
+		}
+		if !it.Priced() && (it.AdvisorSavings == 0 || it.AdvisorAsOf != Round2AsOf) {
+			t.Errorf("%s: no price and no Advisor figures of the round-2 fetch", it.Name)
+		}
+		if it.GPU() != slices.Contains([]string{"g4dn", "g5", "g6", "g6e", "p4d", "p5"}, it.Family()) {
+			t.Errorf("%s: GPUs %d", it.Name, it.GPUs)
 		}
 		if !it.SpotAvailable() && (it.AdvisorSavings != 0 || it.Interruptions != 0 || !strings.HasPrefix(it.Name, "hpc")) {
 			t.Errorf("%s: no Spot price but Advisor figures %d%%, band %d (only HPC types lack Spot)", it.Name, it.AdvisorSavings, it.Interruptions)
@@ -47,7 +71,7 @@ func TestCatalogIsWellFormed(t *testing.T) {
 	// On-Demand prices within a family scale with size (AWS prices sizes linearly),
 	// except HPC families, priced per instance.
 	for _, it := range cat {
-		if strings.HasPrefix(it.Name, "hpc") {
+		if strings.HasPrefix(it.Name, "hpc") || !it.Priced() {
 			continue
 		}
 		first := cat[slices.IndexFunc(cat, func(o InstanceType) bool { return o.Family() == it.Family() })]
@@ -135,8 +159,8 @@ func TestLookupInstance(t *testing.T) {
 func TestArchitectureByFamily(t *testing.T) {
 	// Graviton families carry a "g" after the generation digit; hpc6a, hpc6id,
 	// c*i and m5 are x86_64.
-	arm := []string{"c6g", "c6gn", "c7g", "c7gn", "m6g", "m7g", "r7g", "hpc7g"}
-	x86 := []string{"c5", "c5n", "c6i", "c6in", "c7i", "m5", "m6i", "m7i", "r6i", "hpc6a", "hpc6id"}
+	arm := []string{"c6g", "c6gn", "c7g", "c7gn", "m6g", "m7g", "r7g", "hpc7g", "c8g", "m8g", "r8g"}
+	x86 := []string{"c5", "c5n", "c6i", "c6in", "c7i", "m5", "m6i", "m7i", "r6i", "hpc6a", "hpc6id", "g4dn", "g5", "g6", "g6e", "p4d", "p5"}
 	for _, want := range []struct {
 		arch     Arch
 		families []string
@@ -148,6 +172,11 @@ func TestArchitectureByFamily(t *testing.T) {
 		for _, it := range types {
 			if it.Arch != want.arch {
 				t.Errorf("%s: architecture %s, want %s", it.Name, it.Arch, want.arch)
+			}
+			// The rule ParseInstanceType applies to families outside the
+			// catalog agrees with every catalog row.
+			if got := archOf(it.Family()); got != it.Arch {
+				t.Errorf("archOf(%s) = %s, the catalog says %s", it.Family(), got, it.Arch)
 			}
 		}
 	}
@@ -165,9 +194,13 @@ func TestEFATypes(t *testing.T) {
 	}
 	want := []string{
 		"c5n.9xlarge", "c5n.18xlarge", "c6gn.16xlarge", "c6i.32xlarge", "c6in.32xlarge",
-		"c7g.16xlarge", "c7gn.16xlarge", "c7i.48xlarge", "hpc6a.48xlarge", "hpc6id.32xlarge",
+		"c7g.16xlarge", "c7gn.16xlarge", "c7i.48xlarge", "c8g.24xlarge", "c8g.48xlarge",
+		"g4dn.8xlarge", "g4dn.12xlarge", "g4dn.16xlarge", "g5.8xlarge", "g5.12xlarge", "g5.16xlarge", "g5.24xlarge", "g5.48xlarge",
+		"g6.8xlarge", "g6.12xlarge", "g6.16xlarge", "g6.24xlarge", "g6.48xlarge",
+		"g6e.8xlarge", "g6e.12xlarge", "g6e.16xlarge", "g6e.24xlarge", "g6e.48xlarge",
+		"hpc6a.48xlarge", "hpc6id.32xlarge",
 		"hpc7g.4xlarge", "hpc7g.8xlarge", "hpc7g.16xlarge", "m6i.32xlarge", "m7g.16xlarge",
-		"m7i.48xlarge", "r6i.32xlarge", "r7g.16xlarge",
+		"m7i.48xlarge", "m8g.24xlarge", "m8g.48xlarge", "p4d.24xlarge", "p5.48xlarge", "r6i.32xlarge", "r7g.16xlarge", "r8g.24xlarge", "r8g.48xlarge",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("EFA types = %v\nwant %v", got, want)
@@ -212,9 +245,9 @@ func TestExpandInstanceTypesErrors(t *testing.T) {
 		want []string
 	}{
 		{"nothing", nil, []string{"no instance types given"}},
-		{"unknown size", []string{"c7g.huge"}, []string{`unknown instance type "c7g.huge": the catalog's c7g sizes are c7g.xlarge, c7g.2xlarge`}},
-		{"unknown family of a type", []string{"z1d.large"}, []string{`unknown instance type "z1d.large": family "z1d" is not in the catalog (catalog families: c5, c5n,`}},
-		{"unknown family", []string{"p5"}, []string{`unknown instance family "p5"`}},
+		{"not a size", []string{"c7g.huge"}, []string{`instance type "c7g.huge": size "huge" is not an EC2 size`}},
+		{"not a family", []string{"c.large"}, []string{`instance type "c.large": family "c" is not the shape of an EC2 family`}},
+		{"neither family nor type", []string{"p5x.y.z", "gpu"}, []string{`size "y.z" is not an EC2 size`, `"gpu" is not the shape of an EC2 instance family`}},
 		{"batch alias", []string{"optimal"}, []string{`"optimal" is an AWS Batch alias`}},
 		{"empty name", []string{" "}, []string{"empty instance type name"}},
 		{"every error reported", []string{"c7g", "bogus.large", "c6g", "nope"}, []string{`"bogus.large"`, `"nope"`}},
@@ -231,5 +264,51 @@ func TestExpandInstanceTypesErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestInstanceTypesOutsideTheCatalog(t *testing.T) {
+	tests := []struct {
+		in   string
+		arch Arch
+		gpu  bool
+	}{
+		{"x2iedn.8xlarge", ArchX86_64, false},
+		{"im4gn.4xlarge", ArchARM64, false},
+		{"is4gen.2xlarge", ArchARM64, false},
+		{"g5g.4xlarge", ArchARM64, true},
+		{"gr6.4xlarge", ArchX86_64, true},
+		{"p5en.48xlarge", ArchX86_64, true},
+		{"g4ad.4xlarge", ArchX86_64, false}, // AMD GPUs: not for the NVIDIA image
+		{"m7i-flex.2xlarge", ArchX86_64, false},
+		{"c8g.metal-24xl", ArchARM64, false},
+		{"c7g.12xlarge", ArchARM64, false}, // a size the catalog lacks
+		{"a1.4xlarge", ArchARM64, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseInstanceType(tt.in)
+		if err != nil {
+			t.Errorf("ParseInstanceType(%q): %v", tt.in, err)
+			continue
+		}
+		if got.Known() || got.Priced() || got.Arch != tt.arch || got.GPU() != tt.gpu || got.Name != tt.in || !got.SpotAvailable() {
+			t.Errorf("ParseInstanceType(%q) = %+v (GPU %v), want unknown, %s, GPU %v", tt.in, got, got.GPU(), tt.arch, tt.gpu)
+		}
+	}
+	if got, err := ParseInstanceType(" G5.XLARGE "); err != nil || !got.Known() || got.GPUs != 1 {
+		t.Errorf("ParseInstanceType of a catalog row = %+v, %v", got, err)
+	}
+	types, err := ExpandInstanceTypes([]string{"g6f", "c7g.12xlarge", "c8g"})
+	if err != nil || len(types) != 9 || types[0].Name != "g6f" || types[0].Known() || !types[0].GPU() {
+		t.Errorf("ExpandInstanceTypes = %v, %v: want the unknown family kept, then the type, then c8g's 7 sizes", types, err)
+	}
+}
+
+func TestCatalogDatesNameEverySource(t *testing.T) {
+	got := strings.Join(CatalogDates(), "\n")
+	for _, want := range []string{OnDemandPricesAsOf, SpotPricesAsOf, Round2AsOf, SpotPriceURL, SpotAdvisorURL, Round2AdvisorCommit, "aws.amazon.com/ec2/pricing/on-demand"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("CatalogDates lacks %q:\n%s", want, got)
+		}
 	}
 }

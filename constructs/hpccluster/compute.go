@@ -2,6 +2,7 @@ package hpccluster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbatch"
@@ -39,7 +40,68 @@ func (h *HPCCluster) newCompute() {
 		odTemplate = h.EFALaunchTemplate
 	}
 
-	images := &[]*awsbatch.EcsMachineImage{{ImageType: awsbatch.EcsMachineImageType_ECS_AL2023}}
+	if c.legacy {
+		h.newDefaultQueues(odTemplate)
+	} else {
+		h.newQueues(odTemplate)
+	}
+	for _, q := range h.BatchQueues {
+		for _, env := range []awsbatch.ManagedEc2EcsComputeEnvironment{q.SpotEnvironment, q.OnDemandEnvironment} {
+			if env != nil && !slices.Contains(h.environments, env) {
+				h.environments = append(h.environments, env)
+			}
+		}
+	}
+	for _, env := range h.environments {
+		cfn := env.Node().DefaultChild().(awsbatch.CfnComputeEnvironment)
+		// Pin each environment to its template's latest version, so a
+		// change of the template is a change of the environment and rolls
+		// out to new instances (without it, Batch keeps launching the
+		// version it saw first).
+		lt := h.LaunchTemplate
+		if h.efaEnvironments[env] {
+			lt = h.EFALaunchTemplate
+			// AWS Batch refuses a compute environment that names security
+			// groups beside a launch template with network interfaces
+			// ("Either compute environment Security Groups or Network
+			// Interfaces in Launch template are exclusively allowed"), so
+			// the instances get the cluster group through the EFA
+			// interface's Groups. The ENIs Batch creates for multi-node
+			// containers (awsvpc) take the compute environment's groups,
+			// and without any the VPC's default group: see the
+			// SecurityGroup field.
+			cfn.AddPropertyDeletionOverride(jsii.String("ComputeResources.SecurityGroupIds"))
+		}
+		cfn.AddPropertyOverride(jsii.String("ComputeResources.LaunchTemplate.Version"), lt.LatestVersionNumber())
+		if ami := h.amis[env]; ami != "" {
+			// Every image type of the environment boots the given AMI.
+			var confs []any
+			for _, img := range h.imageTypes[env] {
+				confs = append(confs, map[string]any{"ImageType": string(img), "ImageIdOverride": ami})
+			}
+			cfn.AddPropertyOverride(jsii.String("ComputeResources.Ec2Configuration"), confs)
+		}
+		// Instances mount the file systems as they boot: create the
+		// environments (and so any instance) only once the EFS mount
+		// targets, the Lustre file system and its data repository
+		// association exist.
+		if h.EFS != nil {
+			env.Node().AddDependency(h.EFS.MountTargetsAvailable())
+		}
+		if h.Lustre != nil {
+			env.Node().AddDependency(h.Lustre)
+		}
+		if h.DataRepository != nil {
+			env.Node().AddDependency(h.DataRepository)
+		}
+	}
+}
+
+// newDefaultQueues creates the two queues of the zero-value Props: the
+// Spot environment and the shared On-Demand one (in the placement group),
+// SpotQueue over both, OnDemandQueue over the On-Demand one.
+func (h *HPCCluster) newDefaultQueues(odTemplate awsec2.LaunchTemplate) {
+	c := h.cfg
 	sgs := &[]awsec2.ISecurityGroup{h.SecurityGroup}
 	h.SpotEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String("SpotEnvironment"), &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
 		Vpc:                       h.Vpc,
@@ -51,7 +113,7 @@ func (h *HPCCluster) newCompute() {
 		UseOptimalInstanceClasses: jsii.Bool(false),
 		MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
 		MaxvCpus:                  jsii.Number(float64(c.MaxVCPUs)),
-		Images:                    images,
+		Images:                    images(c.spot),
 		InstanceRole:              h.InstanceRole,
 		LaunchTemplate:            h.LaunchTemplate,
 		// Infrastructure updates let running jobs finish.
@@ -68,49 +130,15 @@ func (h *HPCCluster) newCompute() {
 		UseOptimalInstanceClasses: jsii.Bool(false),
 		MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
 		MaxvCpus:                  jsii.Number(float64(c.OnDemandMaxVCPUs)),
-		Images:                    images,
+		Images:                    images(c.onDemand),
 		InstanceRole:              h.InstanceRole,
 		LaunchTemplate:            odTemplate,
 		PlacementGroup:            h.PlacementGroup,
 		TerminateOnUpdate:         jsii.Bool(false),
 	})
-	// Pin each environment to its template's latest version, so a change
-	// of the template is a change of the environment and rolls out to new
-	// instances (without it, Batch keeps launching the version it saw first).
-	for _, pair := range []struct {
-		ce awsbatch.ManagedEc2EcsComputeEnvironment
-		lt awsec2.LaunchTemplate
-	}{{h.SpotEnvironment, h.LaunchTemplate}, {h.OnDemandEnvironment, odTemplate}} {
-		cfn := pair.ce.Node().DefaultChild().(awsbatch.CfnComputeEnvironment)
-		cfn.AddPropertyOverride(jsii.String("ComputeResources.LaunchTemplate.Version"), pair.lt.LatestVersionNumber())
-	}
-	if c.EFA {
-		// AWS Batch refuses a compute environment that names security
-		// groups beside a launch template with network interfaces ("Either
-		// compute environment Security Groups or Network Interfaces in
-		// Launch template are exclusively allowed"), so the instances get
-		// the cluster group through the EFA interface's Groups. The ENIs
-		// Batch creates for multi-node containers (awsvpc) take the compute
-		// environment's groups, and without any the VPC's default group:
-		// see the SecurityGroup field.
-		cfn := h.OnDemandEnvironment.Node().DefaultChild().(awsbatch.CfnComputeEnvironment)
-		cfn.AddPropertyDeletionOverride(jsii.String("ComputeResources.SecurityGroupIds"))
-	}
-	// Instances mount the file systems as they boot: create the
-	// environments (and so any instance) only once the EFS mount targets,
-	// the Lustre file system and its data repository association exist.
-	for _, ce := range []awsbatch.ManagedEc2EcsComputeEnvironment{h.SpotEnvironment, h.OnDemandEnvironment} {
-		if h.EFS != nil {
-			ce.Node().AddDependency(h.EFS.MountTargetsAvailable())
-		}
-		if h.Lustre != nil {
-			ce.Node().AddDependency(h.Lustre)
-		}
-		if h.DataRepository != nil {
-			ce.Node().AddDependency(h.DataRepository)
-		}
-	}
-
+	h.amis = map[awsbatch.ManagedEc2EcsComputeEnvironment]string{h.SpotEnvironment: c.AMI, h.OnDemandEnvironment: c.AMI}
+	h.imageTypes = map[awsbatch.ManagedEc2EcsComputeEnvironment][]awsbatch.EcsMachineImageType{h.SpotEnvironment: imageTypes(c.spot), h.OnDemandEnvironment: imageTypes(c.onDemand)}
+	h.efaEnvironments = map[awsbatch.ManagedEc2EcsComputeEnvironment]bool{h.OnDemandEnvironment: c.EFA}
 	h.SpotQueue = awsbatch.NewJobQueue(h.Construct, jsii.String("SpotQueue"), &awsbatch.JobQueueProps{
 		Priority: jsii.Number(1),
 		ComputeEnvironments: &[]*awsbatch.OrderedComputeEnvironment{
@@ -126,6 +154,117 @@ func (h *HPCCluster) newCompute() {
 			{ComputeEnvironment: h.OnDemandEnvironment, Order: jsii.Number(1)},
 		},
 	})
+	h.BatchQueues = []*BatchQueue{
+		{Name: "spot", Queue: h.SpotQueue, SpotEnvironment: h.SpotEnvironment, OnDemandEnvironment: h.OnDemandEnvironment},
+		{Name: "ondemand", Queue: h.OnDemandQueue, OnDemandEnvironment: h.OnDemandEnvironment},
+	}
+}
+
+// newQueues creates Props.Queues: for each, a Spot environment, an
+// On-Demand one or both (in that order), and the job queue over them. An
+// ON_DEMAND queue's environment is in one subnet and the placement group
+// (with EFA when Props.EFA), for tightly coupled work; a
+// SPOT_THEN_ON_DEMAND queue's On-Demand environment spans every private
+// subnet, for overflow.
+func (h *HPCCluster) newQueues(efaTemplate awsec2.LaunchTemplate) {
+	c := h.cfg
+	sgs := &[]awsec2.ISecurityGroup{h.SecurityGroup}
+	h.amis = map[awsbatch.ManagedEc2EcsComputeEnvironment]string{}
+	h.imageTypes = map[awsbatch.ManagedEc2EcsComputeEnvironment][]awsbatch.EcsMachineImageType{}
+	h.efaEnvironments = map[awsbatch.ManagedEc2EcsComputeEnvironment]bool{}
+	for _, q := range c.queues {
+		id := constructID(q.Name)
+		bq := &BatchQueue{Name: q.Name}
+		var order []*awsbatch.OrderedComputeEnvironment
+		if q.hasSpot() {
+			bq.SpotEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String(id+"SpotEnvironment"), &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
+				Vpc:                       h.Vpc,
+				VpcSubnets:                h.privateSubnets(),
+				SecurityGroups:            sgs,
+				Spot:                      jsii.Bool(true),
+				AllocationStrategy:        awsbatch.AllocationStrategy_SPOT_PRICE_CAPACITY_OPTIMIZED,
+				InstanceTypes:             instanceTypes(q.types),
+				UseOptimalInstanceClasses: jsii.Bool(false),
+				MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
+				MaxvCpus:                  jsii.Number(float64(q.MaxVCPUs)),
+				Images:                    images(q.types),
+				InstanceRole:              h.InstanceRole,
+				LaunchTemplate:            h.LaunchTemplate,
+				TerminateOnUpdate:         jsii.Bool(false),
+			})
+			h.amis[bq.SpotEnvironment] = c.ami(q)
+			h.imageTypes[bq.SpotEnvironment] = imageTypes(q.types)
+			order = append(order, &awsbatch.OrderedComputeEnvironment{ComputeEnvironment: bq.SpotEnvironment, Order: jsii.Number(float64(len(order) + 1))})
+		}
+		if q.hasOnDemand() {
+			tight := q.Purchase == PurchaseOnDemand
+			props := &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
+				Vpc:                       h.Vpc,
+				VpcSubnets:                h.privateSubnets(),
+				SecurityGroups:            sgs,
+				AllocationStrategy:        awsbatch.AllocationStrategy_BEST_FIT_PROGRESSIVE,
+				InstanceTypes:             instanceTypes(q.types),
+				UseOptimalInstanceClasses: jsii.Bool(false),
+				MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
+				MaxvCpus:                  jsii.Number(float64(q.MaxVCPUs)),
+				Images:                    images(q.types),
+				InstanceRole:              h.InstanceRole,
+				LaunchTemplate:            h.LaunchTemplate,
+				TerminateOnUpdate:         jsii.Bool(false),
+			}
+			if tight {
+				props.VpcSubnets = &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{h.tightSubnet()}}
+				props.PlacementGroup = h.PlacementGroup
+				props.LaunchTemplate = efaTemplate
+			}
+			bq.OnDemandEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String(id+"OnDemandEnvironment"), props)
+			h.amis[bq.OnDemandEnvironment] = c.ami(q)
+			h.imageTypes[bq.OnDemandEnvironment] = imageTypes(q.types)
+			h.efaEnvironments[bq.OnDemandEnvironment] = tight && c.EFA
+			order = append(order, &awsbatch.OrderedComputeEnvironment{ComputeEnvironment: bq.OnDemandEnvironment, Order: jsii.Number(float64(len(order) + 1))})
+		}
+		bq.Queue = awsbatch.NewJobQueue(h.Construct, jsii.String(id+"Queue"), &awsbatch.JobQueueProps{
+			Priority:            jsii.Number(float64(q.Priority)),
+			ComputeEnvironments: &order,
+		})
+		h.BatchQueues = append(h.BatchQueues, bq)
+		if h.SpotQueue == nil && q.hasSpot() {
+			h.SpotQueue, h.SpotEnvironment = bq.Queue, bq.SpotEnvironment
+		}
+		if h.OnDemandQueue == nil && q.Purchase == PurchaseOnDemand {
+			h.OnDemandQueue, h.OnDemandEnvironment = bq.Queue, bq.OnDemandEnvironment
+		}
+	}
+}
+
+// constructID turns a queue name into the prefix of its construct IDs:
+// "gpu" is "Gpu".
+func constructID(name string) string {
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// imageTypes are the ECS-optimized image types an environment of types
+// needs: Amazon Linux 2023 for CPU types, its NVIDIA variant for GPU types
+// (AWS Batch picks per instance type).
+func imageTypes(types []InstanceType) []awsbatch.EcsMachineImageType {
+	gpu := slices.ContainsFunc(types, InstanceType.GPU)
+	cpu := slices.ContainsFunc(types, func(t InstanceType) bool { return !t.GPU() })
+	var out []awsbatch.EcsMachineImageType
+	if cpu || !gpu {
+		out = append(out, awsbatch.EcsMachineImageType_ECS_AL2023)
+	}
+	if gpu {
+		out = append(out, awsbatch.EcsMachineImageType_ECS_AL2023_NVIDIA)
+	}
+	return out
+}
+
+func images(types []InstanceType) *[]*awsbatch.EcsMachineImage {
+	var out []*awsbatch.EcsMachineImage
+	for _, t := range imageTypes(types) {
+		out = append(out, &awsbatch.EcsMachineImage{ImageType: t})
+	}
+	return &out
 }
 
 func instanceTypes(types []InstanceType) *[]awsec2.InstanceType {
@@ -192,7 +331,7 @@ func (h *HPCCluster) newLaunchTemplate(id string, efa bool) awsec2.LaunchTemplat
 const (
 	BootAttempts = 5
 	bootRetry    = `retry() { for n in $(seq 1 %d); do "$@" && return 0; echo "gureum boot: attempt $n of $*: failed" >&2; [ "$n" -lt %d ] && sleep $((n * 15)); done; return 1; }`
-	bootFail     = `fail() { echo "gureum boot: $*: shutting down so that AWS Batch replaces this instance" >&2; shutdown -h now; exit 1; }`
+	bootFail     = `fail() { echo "gureum boot: $*: shutting down so that %s replaces this instance" >&2; shutdown -h now; exit 1; }`
 )
 
 // bootCommands mount the file systems before the ECS agent starts (it starts
@@ -202,7 +341,7 @@ func (h *HPCCluster) bootCommands(efa bool) []string {
 	cmds := []string{
 		"set -uxo pipefail",
 		fmt.Sprintf(bootRetry, BootAttempts, BootAttempts),
-		bootFail,
+		fmt.Sprintf(bootFail, h.scheduler()),
 	}
 	var pkgs []string
 	if h.EFS != nil {
@@ -239,5 +378,19 @@ func (h *HPCCluster) bootCommands(efa bool) []string {
 			"(cd /tmp/aws-efa-installer && retry ./efa_installer.sh -y --minimal) || fail 'installing EFA failed'",
 		)
 	}
+	cmds = append(cmds, h.slurmBootCommands()...)
+	// Props.BootstrapCommands, each in a subshell (an exit ends only it),
+	// each failing the node.
+	for i, cmd := range h.cfg.BootstrapCommands {
+		cmds = append(cmds, fmt.Sprintf("( %s ) || fail 'bootstrap command %d failed'", cmd, i+1))
+	}
 	return cmds
+}
+
+// scheduler names the service that replaces a failed node.
+func (h *HPCCluster) scheduler() string {
+	if h.cfg.Mode == ModeSlurm {
+		return "AWS PCS"
+	}
+	return "AWS Batch"
 }

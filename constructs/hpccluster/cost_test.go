@@ -127,7 +127,7 @@ func TestEstimateHourlyCostErrors(t *testing.T) {
 		want  string
 	}{
 		{"zero vCPUs", []string{"c7g"}, 0, "maximum vCPUs must be positive, got 0"},
-		{"unknown type", []string{"c7g", "c9x.large"}, 256, `unknown instance type "c9x.large"`},
+		{"malformed type", []string{"c7g", "c9x.huge"}, 256, `size "huge" is not an EC2 size`},
 		{"no Spot at all", []string{"hpc7g", "hpc6a"}, 256, "none of the instance types hpc7g.4xlarge, hpc7g.8xlarge, hpc7g.16xlarge, hpc6a.48xlarge is offered as Spot"},
 	}
 	for _, tt := range tests {
@@ -175,4 +175,26 @@ func ExampleEstimateHourlyCost() {
 	fmt.Printf("Spot $%.2f/h (best case $%.2f/h in %s), On-Demand $%.2f/h, savings %.1f%%\n",
 		e.SpotPerHour, e.CheapestSpotPerHour, e.CheapestSpot.Name, e.OnDemandPerHour, e.SavingsPercent)
 	// Output: Spot $3.20/h (best case $1.40/h in c6g.16xlarge), On-Demand $10.89/h, savings 70.6%
+}
+
+func TestEstimateSaysNoPriceInsteadOfRefusing(t *testing.T) {
+	// c7g.16xlarge is priced (2.1684 $/h Spot and 9.28 On-Demand at 256
+	// vCPUs, see above); g5.12xlarge is in the catalog without a price,
+	// x2iedn.8xlarge outside it: both are named, neither enters the sum.
+	e, err := EstimateHourlyCost([]string{"c7g.16xlarge", "g5.12xlarge", "x2iedn.8xlarge"}, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(e.SpotPerHour-2.1684) > 1e-9 || math.Abs(e.OnDemandPerHour-9.28) > 1e-9 || !slices.Equal(e.NoPrice, []string{"g5.12xlarge", "x2iedn.8xlarge"}) {
+		t.Errorf("estimate = %+v", e)
+	}
+	if s := e.String(); !strings.Contains(s, "No price for g5.12xlarge, x2iedn.8xlarge, left out.") ||
+		!strings.Contains(s, "| g5.12xlarge | 48 | 192 | x86_64 | yes | no price | no price | no price | >20% |") ||
+		!strings.Contains(s, "| x2iedn.8xlarge | ? | ? | x86_64 | ? | no price | no price | no price | ? |") {
+		t.Errorf("String():\n%s", s)
+	}
+	none, err := EstimateHourlyCost([]string{"p5.48xlarge"}, 192)
+	if err != nil || none.SpotPerHour != 0 || !strings.Contains(none.String(), "no price for p5.48xlarge") {
+		t.Errorf("all unpriced: %+v, %v, %q", none, err, none.String())
+	}
 }

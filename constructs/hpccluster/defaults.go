@@ -2,6 +2,7 @@ package hpccluster
 
 import (
 	"cmp"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -89,7 +90,75 @@ const (
 	MinStalledAfter     = 10 * time.Minute
 	MaxStalledAfter     = 24 * time.Hour
 	StalledPeriod       = 5 * time.Minute
+
+	// DefaultMode is AWS Batch.
+	DefaultMode = ModeBatch
+	// DefaultPurchase is a queue's purchase option: Spot first.
+	DefaultPurchase = PurchaseSpotThenOnDemand
+	// DefaultSpotPriority and DefaultOnDemandPriority are a queue's
+	// priority when Queue.Priority is 0: On-Demand queues (deadline and
+	// multi-node work) are scheduled ahead of Spot overflow on shared
+	// capacity.
+	DefaultSpotPriority     = 1
+	DefaultOnDemandPriority = 10
+	// MaxQueues bounds Props.Queues (AWS PCS allows 10 queues per cluster;
+	// each Batch queue has up to 2 environments here).
+	MaxQueues = 10
+	// DefaultJobGPUs is the GPUs per job of GPUJobDefinition.
+	DefaultJobGPUs = 1
+	// MaxBootstrapBytes bounds Props.BootstrapCommands, all together: EC2
+	// takes 16 KB of user data, which also holds the mounts (and the EFA
+	// installer's steps).
+	MaxBootstrapBytes = 8192
+
+	// DefaultFallbackAfter is how long a job waits RUNNABLE on the Spot
+	// queue before SpotFallback moves it; MinFallbackAfter and
+	// MaxFallbackAfter bound SpotFallback.After.
+	DefaultFallbackAfter = time.Hour
+	MinFallbackAfter     = 10 * time.Minute
+	MaxFallbackAfter     = 7 * 24 * time.Hour
+	// FallbackSchedule runs the fallback function.
+	FallbackSchedule = "rate(5 minutes)"
+	// DefaultFallbackEntry is the fallback function's main package.
+	DefaultFallbackEntry = "github.com/gureum-cdk/gureum/functions/spotfallback/move"
+
+	// DefaultSlurmVersion is the Slurm version of Slurm mode.
+	DefaultSlurmVersion = "24.11"
+	// DefaultSlurmSize is the AWS PCS controller size.
+	DefaultSlurmSize = "SMALL"
+	// DefaultLoginInstanceType and DefaultLoginInstanceTypeX86 are the
+	// login node's type for arm64 and x86_64 queues.
+	DefaultLoginInstanceType    = "c7g.xlarge"
+	DefaultLoginInstanceTypeX86 = "c7i.xlarge"
+	// DefaultSlurmMaxInstances and DefaultSlurmOnDemandMaxInstances cap a
+	// Spot and an On-Demand node group (4 and 2 of the default 64-vCPU
+	// types: the Batch defaults' 256 and 128 vCPUs).
+	DefaultSlurmMaxInstances         = 4
+	DefaultSlurmOnDemandMaxInstances = 2
+	// DefaultScaleDownIdle is how long AWS PCS keeps an idle node.
+	DefaultScaleDownIdle = 10 * time.Minute
+	// SlurmWorkloadPath is where every Slurm node installs the workload
+	// binary; SlurmProfile is the file that exports the job environment
+	// (SHARED_DIR, DATA_BUCKET, RESULT_PREFIX, WORKLOAD, WORKLOAD_ARGS,
+	// AWS_REGION) for sbatch scripts to source.
+	SlurmWorkloadPath = "/opt/gureum/workload"
+	SlurmProfile      = "/etc/profile.d/gureum-hpc.sh"
 )
+
+// SlurmVersions are the Slurm versions AWS PCS runs (AWS::PCS::Cluster
+// Scheduler.Version's valid values).
+var SlurmVersions = []string{"23.11", "24.05", "24.11"}
+
+// SlurmSizes are the AWS PCS controller sizes.
+var SlurmSizes = []string{"SMALL", "MEDIUM", "LARGE"}
+
+// DefaultSlurmQueues are Slurm mode's queues when Props.Queues is nil: a
+// Spot partition over four 64-vCPU Graviton types (AWS PCS defines a node
+// group's nodes with one CPU count), and an On-Demand one.
+var DefaultSlurmQueues = []Queue{
+	{Name: "spot", Purchase: PurchaseSpot, InstanceTypes: []string{"c7g.16xlarge", "c6g.16xlarge", "c7gn.16xlarge", "c6gn.16xlarge"}},
+	{Name: "ondemand", Purchase: PurchaseOnDemand, InstanceTypes: []string{"c7g.16xlarge"}},
+}
 
 // The EFA installer the tightly coupled instances run, pinned: the version
 // and the SHA-256 of its tarball as AWS ParallelCluster pins them
@@ -145,13 +214,76 @@ type config struct {
 	Props
 	spot, onDemand []InstanceType
 	arch           Arch
+	// queues are the queues resolved: Props.Queues, or the two default
+	// queues (legacy: Batch mode's SpotQueue and OnDemandQueue over the
+	// shared On-Demand environment).
+	queues []queueConfig
+	legacy bool
 }
+
+// queueConfig is one queue with its defaults applied and its types
+// expanded.
+type queueConfig struct {
+	Queue
+	types []InstanceType
+}
+
+func (q queueConfig) hasSpot() bool { return q.Purchase != PurchaseOnDemand }
+func (q queueConfig) hasOnDemand() bool {
+	return q.Purchase != PurchaseSpot
+}
+func (q queueConfig) gpu() bool {
+	return slices.ContainsFunc(q.types, InstanceType.GPU)
+}
+
+// ami is the queue's image: its own, or the cluster's.
+func (c *config) ami(q queueConfig) string { return cmp.Or(q.AMI, c.AMI) }
 
 // withDefaults resolves every default of p but the instance lists'
 // expansion, which resolve does while it validates them (and the On-Demand
 // list's default, which follows from it).
 func withDefaults(p *Props) *config {
 	c := &config{Props: *p}
+	c.Mode = cmp.Or(c.Mode, DefaultMode)
+	if c.Mode == ModeSlurm && c.Queues == nil {
+		c.Queues = DefaultSlurmQueues
+	}
+	c.legacy = c.Mode == ModeBatch && c.Queues == nil
+	for _, q := range c.Queues {
+		q.Purchase = cmp.Or(q.Purchase, DefaultPurchase)
+		if q.Priority == 0 {
+			q.Priority = DefaultSpotPriority
+			if q.Purchase == PurchaseOnDemand {
+				q.Priority = DefaultOnDemandPriority
+			}
+		}
+		if c.Mode == ModeSlurm {
+			def := DefaultSlurmMaxInstances
+			if q.Purchase == PurchaseOnDemand {
+				def = DefaultSlurmOnDemandMaxInstances
+			}
+			q.MaxInstances = cmp.Or(q.MaxInstances, def)
+		} else {
+			def := DefaultMaxVCPUs
+			if q.Purchase == PurchaseOnDemand {
+				def = DefaultOnDemandMaxVCPUs
+			}
+			q.MaxVCPUs = cmp.Or(q.MaxVCPUs, def)
+		}
+		c.queues = append(c.queues, queueConfig{Queue: q})
+	}
+	if c.Job.GPUs == 0 {
+		c.Job.GPUs = DefaultJobGPUs
+	}
+	if f := &c.SpotFallback; f.Enable {
+		f.After = cmp.Or(f.After, DefaultFallbackAfter)
+		f.Entry = cmp.Or(f.Entry, DefaultFallbackEntry)
+	}
+	if s := &c.Slurm; c.Mode == ModeSlurm {
+		s.Version = cmp.Or(s.Version, DefaultSlurmVersion)
+		s.Size = cmp.Or(s.Size, DefaultSlurmSize)
+		s.ScaleDownIdle = cmp.Or(s.ScaleDownIdle, DefaultScaleDownIdle)
+	}
 	c.Workload.ResultPrefix = cmp.Or(c.Workload.ResultPrefix, DefaultResultPrefix)
 	if c.InstanceTypes == nil {
 		c.InstanceTypes = DefaultInstanceTypes

@@ -70,6 +70,19 @@
 //	  --job-definition <JobDefinition> --depends-on jobId=<array job id> \
 //	  --container-overrides 'environment=[{name=RUN_ID,value=<array job id>},{name=ARRAY_SIZE,value=100},{name=WORKLOAD_ARGS,value=-reduce}]'
 //
+// Beyond these defaults (docs/hpc.md has the long form): Props.Queues lists
+// queues with their own instance types, purchase option (Spot, On-Demand or
+// both) and priority; instance types outside the catalog are accepted by
+// shape, GPU types boot the ECS GPU-optimized image and get GPUJobDefinition;
+// Props.AMI and Props.BootstrapCommands replace the image and extend the
+// boot; Props.SpotFallback moves jobs that waited too long on a Spot queue to
+// an On-Demand queue (functions/spotfallback); and Props.Mode ModeSlurm builds
+// the cluster on AWS Parallel Computing Service instead (Slurm controller,
+// login node, node groups per queue), where the same workload runs as an
+// sbatch array job (functions/montecarlo/slurm/montecarlo.sbatch). Estimate
+// prices either mode; the estimate and the catalog's dates are recorded as
+// construct metadata (CostMetadataType), which gureum report prints.
+//
 // Defaults live in defaults.go (withDefaults resolves them once). A field
 // set in Props always wins over the default; Network.ExistingVpc replaces the VPC (it needs private subnets with
 // egress; no endpoint or flow logs are added to it), and setting it together

@@ -1,6 +1,10 @@
 package hpccluster
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -57,7 +61,15 @@ type HPCCluster struct {
 	// OnDemandEnvironment only, for deadline and multi-node work.
 	SpotQueue     awsbatch.JobQueue
 	OnDemandQueue awsbatch.JobQueue
-	// PlacementGroup is the cluster placement group of OnDemandEnvironment.
+	// BatchQueues are every job queue with its environments (Batch mode):
+	// with the default queues, "spot" (SpotQueue) and "ondemand"
+	// (OnDemandQueue); with Props.Queues, one per queue, in order. With
+	// Props.Queues, SpotQueue and SpotEnvironment are the first queue with
+	// Spot capacity's, OnDemandQueue and OnDemandEnvironment the first
+	// ON_DEMAND queue's (nil without one).
+	BatchQueues []*BatchQueue
+	// PlacementGroup is the cluster placement group of OnDemandEnvironment
+	// (and of every ON_DEMAND queue's environment).
 	PlacementGroup awsec2.PlacementGroup
 	// LaunchTemplate configures every instance (IMDSv2, encrypted gp3 root
 	// volume, file system mounts); with EFA, OnDemandEnvironment uses
@@ -69,8 +81,12 @@ type HPCCluster struct {
 
 	// JobDefinition runs the workload as a single or array job;
 	// MultiNodeJobDefinition runs it on Job.MultiNodeNodes nodes at once.
+	// GPUJobDefinition, made when a queue lists GPU types, is
+	// JobDefinition with Job.GPUs GPUs per job (submit it to a GPU queue).
+	// All nil in Slurm mode.
 	JobDefinition          awsbatch.EcsJobDefinition
 	MultiNodeJobDefinition awsbatch.MultiNodeJobDefinition
+	GPUJobDefinition       awsbatch.EcsJobDefinition
 	// JobRole is what the workload may do: read its own binary, write under
 	// the data bucket's result prefix.
 	JobRole awsiam.Role
@@ -119,7 +135,34 @@ type HPCCluster struct {
 	// JobEventsPolicy lets EventBridge write to JobEvents.
 	JobEventsPolicy awslogs.ResourcePolicy
 
-	cfg *config
+	// SpotFallbackJob moves jobs that waited SpotFallback.After on the
+	// Spot queue to the On-Demand queue, every FallbackSchedule; its
+	// Scheduler target retries into a dead-letter queue and it alarms on
+	// errors (see scheduledjob). Nil unless SpotFallback.Enable.
+	SpotFallbackJob *scheduledjob.Job
+
+	// Slurm mode's resources (nil in Batch mode).
+	Slurm *SlurmCluster
+
+	cfg             *config
+	environments    []awsbatch.ManagedEc2EcsComputeEnvironment
+	amis            map[awsbatch.ManagedEc2EcsComputeEnvironment]string
+	imageTypes      map[awsbatch.ManagedEc2EcsComputeEnvironment][]awsbatch.EcsMachineImageType
+	efaEnvironments map[awsbatch.ManagedEc2EcsComputeEnvironment]bool
+}
+
+// BatchQueue is one AWS Batch job queue of the cluster and its compute
+// environments.
+type BatchQueue struct {
+	// Name is the queue's name in Props.Queues ("spot" and "ondemand" for
+	// the default queues).
+	Name  string
+	Queue awsbatch.JobQueue
+	// SpotEnvironment and OnDemandEnvironment are the queue's environments,
+	// in this order in the queue; nil when the queue has none of the kind.
+	// The default queues share one OnDemandEnvironment.
+	SpotEnvironment     awsbatch.ManagedEc2EcsComputeEnvironment
+	OnDemandEnvironment awsbatch.ManagedEc2EcsComputeEnvironment
 }
 
 // New creates an HPCCluster. It panics with a *validate.Error that names
@@ -136,28 +179,148 @@ func New(scope constructs.Construct, id string, props *Props) *HPCCluster {
 	}
 	h.newNetwork()
 	h.newStorage()
-	h.newCompute()
-	h.newJobs()
-	h.newObservability()
+	if cfg.Mode == ModeSlurm {
+		h.newSlurm()
+	} else {
+		h.newCompute()
+		h.newJobs()
+		h.newObservability()
+		if cfg.SpotFallback.Enable {
+			h.newSpotFallback()
+		}
+	}
+	h.addCostMetadata()
 	return h
 }
 
-// Cost estimates the hourly cost of the Spot environment at MaxVCPUs, and of
-// the same capacity On-Demand, with EstimateHourlyCost over the Spot
-// environment's instance types (see CostAssumption).
+// Cost estimates the hourly cost of the Spot capacity of the first queue
+// with Spot capacity (the Spot environment of the default queues, at
+// MaxVCPUs; a Slurm Spot node group at MaxInstances times its types' mean
+// vCPUs), and of the same capacity On-Demand, with EstimateHourlyCost (see
+// CostAssumption). Zero when no queue has Spot capacity. Estimate prices
+// every queue in either mode.
 func (h *HPCCluster) Cost() CostEstimate {
-	names := make([]string, len(h.cfg.spot))
-	for i, t := range h.cfg.spot {
-		names[i] = t.Name
+	for _, q := range h.cfg.queues {
+		if !q.hasSpot() {
+			continue
+		}
+		names := make([]string, len(q.types))
+		for i, t := range q.types {
+			names[i] = t.Name
+		}
+		vcpus := q.MaxVCPUs
+		if h.cfg.Mode == ModeSlurm {
+			vcpus = q.MaxInstances * meanVCPUs(q.types)
+		}
+		if vcpus <= 0 {
+			return CostEstimate{InstanceTypes: q.types, NoPrice: names, Assumption: CostAssumption}
+		}
+		e, err := EstimateHourlyCost(names, vcpus)
+		if err != nil {
+			// Validation already proved every type well-formed and
+			// offered as Spot.
+			panic(err)
+		}
+		return e
 	}
-	e, err := EstimateHourlyCost(names, h.cfg.MaxVCPUs)
-	if err != nil {
-		// Validation already proved every type is in the catalog and
-		// offered as Spot.
-		panic(err)
-	}
-	return e
+	return CostEstimate{}
 }
+
+// meanVCPUs is the mean vCPUs of the catalog's types among types (0 when
+// none is in the catalog).
+func meanVCPUs(types []InstanceType) int {
+	sum, n := 0, 0
+	for _, t := range types {
+		if t.Known() {
+			sum += t.VCPUs
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
+}
+
+// Estimate prices the whole cluster at full size, in either mode: each
+// Batch queue's environments at their maximum vCPUs (Spot with
+// EstimateHourlyCost's model, On-Demand at the types' mean price per vCPU;
+// the default queues' shared On-Demand environment once), or each Slurm
+// node group at its maximum instances and the login node. What the catalog
+// has no price for is listed, not guessed.
+func (h *HPCCluster) Estimate() ClusterCost {
+	c := h.cfg
+	cc := ClusterCost{Mode: c.Mode, Dates: CatalogDates()}
+	add := func(l CostLine) {
+		cc.Lines = append(cc.Lines, l)
+		cc.MaxPerHour += l.PerHour
+		for _, n := range l.NoPrice {
+			if !slices.Contains(cc.NoPrice, n) {
+				cc.NoPrice = append(cc.NoPrice, n)
+			}
+		}
+	}
+	for i, q := range c.queues {
+		if c.Mode == ModeSlurm {
+			if q.hasSpot() {
+				cost, np := perInstance(q.types, q.MaxInstances, true)
+				add(CostLine{Name: "Slurm queue " + q.Name + ", Spot node group", Spot: true, Instances: q.MaxInstances, PerHour: cost, NoPrice: np})
+			}
+			if q.hasOnDemand() {
+				cost, np := perInstance(q.types, q.MaxInstances, false)
+				add(CostLine{Name: "Slurm queue " + q.Name + ", On-Demand node group", Instances: q.MaxInstances, PerHour: cost, NoPrice: np})
+			}
+			continue
+		}
+		if c.legacy && i == 1 {
+			break // the shared On-Demand environment was priced with the first queue
+		}
+		if q.hasSpot() {
+			names := make([]string, len(q.types))
+			for i, t := range q.types {
+				names[i] = t.Name
+			}
+			e, err := EstimateHourlyCost(names, q.MaxVCPUs)
+			if err != nil {
+				panic(err)
+			}
+			add(CostLine{Name: "queue " + q.Name + ", Spot environment", Spot: true, VCPUs: q.MaxVCPUs, PerHour: e.SpotPerHour, NoPrice: e.NoPrice})
+		}
+		if q.hasOnDemand() {
+			types, vcpus, name := q.types, q.MaxVCPUs, "queue "+q.Name+", On-Demand environment"
+			if c.legacy {
+				types, vcpus, name = c.onDemand, c.OnDemandMaxVCPUs, "queues spot and ondemand, shared On-Demand environment"
+			}
+			cost, np := onDemandPerHour(types, vcpus)
+			add(CostLine{Name: name, VCPUs: vcpus, PerHour: cost, NoPrice: np})
+		}
+	}
+	if c.Mode == ModeSlurm {
+		login, _ := ParseInstanceType(c.Slurm.LoginInstanceType)
+		cost, np := perInstance([]InstanceType{login}, 1, false)
+		add(CostLine{Name: "Slurm login node", Instances: 1, PerHour: cost, NoPrice: np})
+		cc.NoPrice = append(cc.NoPrice, "the AWS PCS controller ("+c.Slurm.Size+")")
+		if c.Slurm.Accounting {
+			cc.NoPrice = append(cc.NoPrice, "Slurm accounting")
+		}
+	}
+	return cc
+}
+
+// addCostMetadata records the estimate and the catalog's dates as construct
+// metadata (type CostMetadataType), which gureum report shows.
+func (h *HPCCluster) addCostMetadata() {
+	e := h.Estimate()
+	h.Node().AddMetadata(jsii.String(CostMetadataType), map[string]any{
+		"summary": fmt.Sprintf("%s mode: up to %.2f USD/hour at full size (%s, catalog prices)", e.Mode, e.MaxPerHour, PriceRegion),
+		"noPrice": strings.Join(e.NoPrice, ", "),
+		"dates":   strings.Join(e.Dates, "; "),
+	}, nil)
+}
+
+// CostMetadataType is the construct metadata type under which an
+// HPCCluster records its cost estimate and the catalog's dates.
+const CostMetadataType = "gureum:cost"
 
 // SpotInstanceTypes and OnDemandInstanceTypes are the expanded types of the
 // two environments.

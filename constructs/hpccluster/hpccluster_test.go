@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -30,7 +31,19 @@ type fixture struct {
 	defaults, tight       awscdk.Stack
 	cluster, tightCluster *hpccluster.HPCCluster
 	tpl, tightTpl         *cdktest.Template
+	// queues: x86 queues of their own (one with GPUs and a custom AMI),
+	// bootstrap commands and the Spot fallback.
+	queues        awscdk.Stack
+	queuesCluster *hpccluster.HPCCluster
+	queuesTpl     *cdktest.Template
+	// slurm: Slurm mode on AWS PCS, with its default queues and accounting.
+	slurm        awscdk.Stack
+	slurmCluster *hpccluster.HPCCluster
+	slurmTpl     *cdktest.Template
 }
+
+// queuesAMI is the queues fixture's GPU queue image.
+const queuesAMI = "ami-0123456789abcdef0"
 
 var (
 	fixOnce sync.Once
@@ -59,8 +72,32 @@ func setup(t *testing.T) *fixture {
 			RootVolumeGiB:         200,
 			QueueMetrics:          hpccluster.QueueMetrics{Disable: true},
 		})
+		// Environment-agnostic, as the reference stacks are (ARNs hold
+		// <AWS::Region> and <AWS::AccountId>).
+		f.queues = awscdk.NewStack(app, jsii.String("Queues"), nil)
+		f.queuesCluster = hpccluster.New(f.queues, "Cluster", &hpccluster.Props{
+			Workload: hpccluster.Workload{Entry: workload},
+			Queues: []hpccluster.Queue{
+				{Name: "cpu", InstanceTypes: []string{"c7i", "m7i-flex.2xlarge"}, MaxVCPUs: 512},
+				{Name: "gpu", InstanceTypes: []string{"g5.xlarge", "g6.2xlarge", "g6e"}, Purchase: hpccluster.PurchaseSpot, Priority: 5, AMI: queuesAMI},
+				{Name: "tight", InstanceTypes: []string{"c6i.32xlarge"}, Purchase: hpccluster.PurchaseOnDemand},
+			},
+			BootstrapCommands: []string{"echo hello > /etc/motd", "sysctl -w vm.swappiness=10"},
+			SpotFallback:      hpccluster.SpotFallback{Enable: true, After: 30 * time.Minute, From: "cpu", To: "tight"},
+			Job:               hpccluster.Job{GPUs: 1},
+		})
+		f.slurm = awscdk.NewStack(app, jsii.String("Slurm"), nil)
+		f.slurmCluster = hpccluster.New(f.slurm, "Cluster", &hpccluster.Props{
+			Workload:          hpccluster.Workload{Entry: workload, Args: []string{"-samples", "1000000"}},
+			Mode:              hpccluster.ModeSlurm,
+			AMI:               queuesAMI,
+			Slurm:             hpccluster.Slurm{Accounting: true},
+			BootstrapCommands: []string{"echo slurm"},
+		})
 		f.tpl = cdktest.Synth(t, f.defaults)
 		f.tightTpl = cdktest.Synth(t, f.tight)
+		f.queuesTpl = cdktest.Synth(t, f.queues)
+		f.slurmTpl = cdktest.Synth(t, f.slurm)
 		fix = f
 	})
 	if fix == nil {
@@ -91,6 +128,8 @@ func TestNoNagFindings(t *testing.T) {
 	f := setup(t)
 	cdktest.NoNagFindings(t, f.defaults)
 	cdktest.NoNagFindings(t, f.tight)
+	cdktest.NoNagFindings(t, f.queues)
+	cdktest.NoNagFindings(t, f.slurm)
 }
 
 func names(types []hpccluster.InstanceType) []any {
@@ -656,7 +695,9 @@ func TestCostIsTheEstimatorsForTheDefaultList(t *testing.T) {
 
 func TestValidationMessages(t *testing.T) {
 	ok := hpccluster.Workload{Entry: workload}
-	armEFA := "c6gn.16xlarge, c7g.16xlarge, c7gn.16xlarge, hpc7g.4xlarge, hpc7g.8xlarge, hpc7g.16xlarge, m7g.16xlarge, r7g.16xlarge"
+	armEFA := "c6gn.16xlarge, c7g.16xlarge, c7gn.16xlarge, c8g.24xlarge, c8g.48xlarge, hpc7g.4xlarge, hpc7g.8xlarge, hpc7g.16xlarge, m7g.16xlarge, m8g.24xlarge, m8g.48xlarge, r7g.16xlarge, r8g.24xlarge, r8g.48xlarge"
+	gpuQ := []hpccluster.Queue{{Name: "gpu", InstanceTypes: []string{"g5.xlarge", "g6"}}}
+	slurmAMI := "ami-0123456789abcdef0"
 	tests := []struct {
 		name  string
 		props *hpccluster.Props
@@ -664,8 +705,58 @@ func TestValidationMessages(t *testing.T) {
 	}{
 		{"nil props", nil, []string{"Props: must not be nil: at least Workload.Entry is required"}},
 		{"no entry", &hpccluster.Props{}, []string{"Workload.Entry: is empty: want the directory of the handler's main package"}},
-		{"unknown type", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g.huge"}},
-			[]string{`InstanceTypes: unknown instance type "c7g.huge": the catalog's c7g sizes are c7g.xlarge, c7g.2xlarge, c7g.4xlarge, c7g.8xlarge, c7g.16xlarge`}},
+		{"malformed type", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g.huge", "gpu"}},
+			[]string{`InstanceTypes: instance type "c7g.huge": size "huge" is not an EC2 size (nano ... large, xlarge, <n>xlarge, metal, metal-<n>xl)`,
+				`InstanceTypes: "gpu" is not the shape of an EC2 instance family (class letters, generation digits, attribute letters: c7g, g6e, p5) nor of a type (<family>.<size>); catalog families: ` + strings.Join(hpccluster.Families(), ", ")}},
+		{"queues with the default queues' props", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g"}, MaxVCPUs: 10, Queues: gpuQ},
+			[]string{"Queues: is set together with InstanceTypes, OnDemandInstanceTypes, MaxVCPUs or OnDemandMaxVCPUs, which shape the default queues: give each queue its own"}},
+		{"queue names and purchase", &hpccluster.Props{Workload: ok, Queues: []hpccluster.Queue{
+			{Name: "Spot-1", InstanceTypes: []string{"c7g"}}, {Name: "a", InstanceTypes: []string{"c7g"}, Purchase: "RESERVED", Priority: -1, MaxInstances: 3},
+			{Name: "a", InstanceTypes: []string{"c7g"}}}},
+			[]string{`Queues[0].Name: "Spot-1" is not 1 to 15 lower-case letters and digits starting with a letter`,
+				`Queues[1].Purchase: "RESERVED" is not SPOT, ON_DEMAND or SPOT_THEN_ON_DEMAND`, "Queues[1].Priority: must not be negative, got -1",
+				"Queues[1].MaxInstances: applies to Slurm mode; a Batch compute environment is capped by MaxVCPUs",
+				`Queues[2].Name: "a" names two queues`}},
+		{"queues mixing architectures", &hpccluster.Props{Workload: ok, Queues: []hpccluster.Queue{{Name: "cpu", InstanceTypes: []string{"c7g"}}, gpuQ[0]}},
+			[]string{"Queues: mix architectures (arm64: cpu; x86_64: gpu): the workload is built for one; give every queue types of one architecture"}},
+		{"spot queue of HPC types", &hpccluster.Props{Workload: ok, Queues: []hpccluster.Queue{{Name: "hpc", InstanceTypes: []string{"hpc7g"}, Purchase: hpccluster.PurchaseSpot}}},
+			[]string{"Queues[0].InstanceTypes: hpc7g.4xlarge, hpc7g.8xlarge, hpc7g.16xlarge are not offered as Spot (HPC instances are On-Demand only): make the queue ON_DEMAND"}},
+		{"GPUs without GPU types", &hpccluster.Props{Workload: ok, Job: hpccluster.Job{GPUs: 2}},
+			[]string{"Job.GPUs: is set but no queue lists a GPU type (families g, gr, p)"}},
+		{"more GPUs than any type", &hpccluster.Props{Workload: ok, Queues: []hpccluster.Queue{{Name: "gpu", InstanceTypes: []string{"g5.xlarge", "g5.12xlarge"}}}, Job: hpccluster.Job{GPUs: 8}},
+			[]string{"Job.GPUs: 8 exceeds the largest GPU count of the queues' types (4): no GPU job would ever be placed"}},
+		{"Graviton GPUs without an AMI", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"g5g.xlarge"}},
+			[]string{"Queues: g5g.xlarge is a Graviton GPU type: AWS Batch's ECS GPU-optimized images are x86_64 only; give the queue an AMI"}},
+		{"AMI and bootstrap commands", &hpccluster.Props{Workload: ok, AMI: "ami-123", BootstrapCommands: []string{"echo ok", " ", "a\nb", strings.Repeat("x", hpccluster.MaxBootstrapBytes)}},
+			[]string{`AMI: "ami-123" is not an AMI ID (ami- and 8 or 17 hex digits)`, "BootstrapCommands[1]: is empty",
+				"BootstrapCommands[2]: holds a newline or NUL: give one command per entry (the node shuts down when an entry fails)",
+				"BootstrapCommands: hold 8203 bytes, above 8192: EC2 takes 16 KB of user data, mounts included; fetch a script from S3 instead"}},
+		{"fallback", &hpccluster.Props{Workload: ok, SpotFallback: hpccluster.SpotFallback{Enable: true, After: 90 * time.Second, To: "spot"}},
+			[]string{"SpotFallback.After: 1m30s is not whole minutes from 10m0s to 168h0m0s",
+				`SpotFallback.To: queue "spot" is not ON_DEMAND: a moved job could land on Spot again`, `SpotFallback.To: is the From queue "spot"`}},
+		{"fallback without an On-Demand queue", &hpccluster.Props{Workload: ok, Queues: []hpccluster.Queue{{Name: "both", InstanceTypes: []string{"c7g"}}}, SpotFallback: hpccluster.SpotFallback{Enable: true}},
+			[]string{`SpotFallback.To: "" is not a queue of the cluster (with Props.Queues, list an ON_DEMAND queue)`}},
+		{"EFA without an On-Demand queue", &hpccluster.Props{Workload: ok, EFA: true, Queues: []hpccluster.Queue{{Name: "both", InstanceTypes: []string{"c7g.16xlarge"}}}},
+			[]string{"EFA: is set but no queue is ON_DEMAND: EFA goes to ON_DEMAND queues' instances (in the placement group)"}},
+		{"fallback settings while off", &hpccluster.Props{Workload: ok, SpotFallback: hpccluster.SpotFallback{After: time.Hour}},
+			[]string{"SpotFallback: has settings but Enable is false"}},
+		{"slurm settings in Batch mode", &hpccluster.Props{Workload: ok, Slurm: hpccluster.Slurm{Accounting: true}},
+			[]string{"Slurm: is set but Mode is not SLURM"}},
+		{"slurm mode", &hpccluster.Props{Workload: ok, Mode: hpccluster.ModeSlurm, EFA: true, SpotFallback: hpccluster.SpotFallback{Enable: true},
+			Slurm:  hpccluster.Slurm{Version: "22.05", Size: "HUGE", ScaleDownIdle: time.Second, LoginInstanceType: "c7i.large"},
+			Queues: []hpccluster.Queue{{Name: "spot", InstanceTypes: []string{"c7g", "c7g.xlarge", "c7g.2xlarge"}, MaxVCPUs: 64}}},
+			[]string{"Queues[0].MaxVCPUs: applies to Batch mode; a Slurm node group is capped by MaxInstances",
+				"Queues[0].InstanceTypes: lists families (c7g): AWS PCS takes instance types only",
+				"Queues[0].InstanceTypes: mixes vCPU counts (4: c7g.xlarge; 8: c7g.2xlarge; 16: c7g.4xlarge; 32: c7g.8xlarge; 64: c7g.16xlarge): a node group's nodes share one CPU count in Slurm; give each count its own queue",
+				"SpotFallback.Enable: applies to Batch mode: in Slurm mode, put a Spot and an On-Demand node group in one partition (SPOT_THEN_ON_DEMAND)",
+				`Slurm.Version: "22.05" is not one AWS PCS runs (23.11, 24.05, 24.11)`, `Slurm.Size: "HUGE" is not SMALL, MEDIUM or LARGE`,
+				"Slurm.ScaleDownIdle: 1s is not whole seconds from 1m0s to 24h0m0s",
+				"AMI: is required in Slurm mode (queue spot has none): AWS PCS has no default image; build one with the AWS PCS agent and Slurm 22.05, or use an AWS PCS sample AMI",
+				"AMI: is required in Slurm mode for the login node: AWS PCS has no default image",
+				"Slurm.LoginInstanceType: c7i.large is x86_64 but the queues are arm64: the login node runs the same image and workload",
+				"EFA: applies to Batch mode: Slurm mode adds no EFA interfaces to its node groups"}},
+		{"slurm mode with Batch's job props", &hpccluster.Props{Workload: ok, Mode: hpccluster.ModeSlurm, AMI: slurmAMI, Job: hpccluster.Job{MultiNodeNodes: 4, Image: "x"}},
+			[]string{"Job.MultiNodeNodes: applies to Batch mode: in Slurm, ask sbatch for --nodes", "Job.Image: applies to Batch mode: Slurm jobs run on the nodes' image (AMI)"}},
 		{"empty list", &hpccluster.Props{Workload: ok, InstanceTypes: []string{}}, []string{"InstanceTypes: is empty: list at least one instance type or family"}},
 		{"mixed architectures", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g.xlarge", "c6i.xlarge"}},
 			[]string{"InstanceTypes: mixes architectures (arm64: c7g.xlarge; x86_64: c6i.xlarge): an AWS Batch compute environment runs one architecture's AMI, so list one"}},
@@ -740,6 +831,16 @@ func TestValidationMessages(t *testing.T) {
 	}
 	if err := hpccluster.Validate(nil, "C", &hpccluster.Props{Workload: ok}); err != nil {
 		t.Errorf("defaults: %v", err)
+	}
+	// Types outside the catalog, GPU queues and Slurm's defaults are fine.
+	for name, p := range map[string]*hpccluster.Props{
+		"uncatalogued":  {Workload: ok, InstanceTypes: []string{"c7g.12xlarge", "c8gd"}},
+		"gpu queues":    {Workload: ok, Queues: append(gpuQ, hpccluster.Queue{Name: "big", InstanceTypes: []string{"p5.48xlarge", "p5en.48xlarge"}, Purchase: hpccluster.PurchaseOnDemand}), Job: hpccluster.Job{GPUs: 8}},
+		"slurm default": {Workload: ok, Mode: hpccluster.ModeSlurm, AMI: slurmAMI},
+	} {
+		if err := hpccluster.Validate(nil, "C", p); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 	if err := hpccluster.Validate(nil, "C", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c6i", "m6i"}, OnDemandInstanceTypes: []string{"hpc6a.48xlarge", "c6in.32xlarge"}, EFA: true}); err != nil {
 		t.Errorf("x86 with HPC On-Demand types: %v", err)
@@ -954,5 +1055,300 @@ func TestStalledJobsAlarm(t *testing.T) {
 	}
 	if !strings.Contains(cdktest.JSON(alarm["AlarmDescription"]), "for 30 minutes: the jobs cannot be placed") {
 		t.Errorf("alarm description %v does not say how long", alarm["AlarmDescription"])
+	}
+}
+
+// resourcesOf returns the resources of type typ whose logical ID contains id.
+func resourcesOf(t *testing.T, tpl *cdktest.Template, typ, id string) map[string]any {
+	t.Helper()
+	for lid, r := range tpl.Resources(typ) {
+		if strings.Contains(lid, id) {
+			return cdktest.Properties(r)
+		}
+	}
+	t.Fatalf("no %s with %s in its logical ID", typ, id)
+	return nil
+}
+
+func TestQueuesHaveTheirOwnEnvironments(t *testing.T) {
+	f := setup(t)
+	tpl := f.queuesTpl
+	tpl.Count(t, "AWS::Batch::JobQueue", 3)
+	tpl.Count(t, "AWS::Batch::ComputeEnvironment", 4)
+	order := func(queue string) string {
+		return cdktest.JSON(resourcesOf(t, tpl, "AWS::Batch::JobQueue", queue)["ComputeEnvironmentOrder"])
+	}
+	for queue, want := range map[string][]string{
+		"ClusterCpuQueue":   {"ClusterCpuSpotEnvironment", "ClusterCpuOnDemandEnvironment"},
+		"ClusterGpuQueue":   {"ClusterGpuSpotEnvironment"},
+		"ClusterTightQueue": {"ClusterTightOnDemandEnvironment"},
+	} {
+		got := order(queue)
+		last := -1
+		for _, env := range want {
+			i := strings.Index(got, env)
+			if i < 0 || i < last {
+				t.Errorf("%s order %s: want %v in this order", queue, got, want)
+			}
+			last = i
+		}
+		if n := strings.Count(got, `"Order"`); n != len(want) {
+			t.Errorf("%s has %d environments, want %d", queue, n, len(want))
+		}
+	}
+	for queue, prio := range map[string]float64{"ClusterCpuQueue": 1, "ClusterGpuQueue": 5, "ClusterTightQueue": 10} {
+		if got := resourcesOf(t, tpl, "AWS::Batch::JobQueue", queue)["Priority"]; got != prio {
+			t.Errorf("%s priority %v, want %v", queue, got, prio)
+		}
+	}
+	cr := func(env string) map[string]any {
+		return resourcesOf(t, tpl, "AWS::Batch::ComputeEnvironment", env)["ComputeResources"].(map[string]any)
+	}
+	cpuSpot, cpuOD, gpu, tight := cr("CpuSpotEnvironment"), cr("CpuOnDemandEnvironment"), cr("GpuSpotEnvironment"), cr("TightOnDemandEnvironment")
+	if cpuSpot["Type"] != "SPOT" || cpuOD["Type"] != "EC2" || gpu["Type"] != "SPOT" || tight["Type"] != "EC2" || cpuSpot["MaxvCpus"] != 512.0 || tight["MaxvCpus"] != 128.0 {
+		t.Errorf("environment types or sizes: %v %v %v %v", cpuSpot["Type"], cpuOD["Type"], gpu["Type"], tight["Type"])
+	}
+	// Types outside the catalog reach AWS Batch as given.
+	if got := cdktest.JSON(cpuSpot["InstanceTypes"]); !strings.Contains(got, `"m7i-flex.2xlarge"`) || !strings.Contains(got, `"c7i.48xlarge"`) {
+		t.Errorf("cpu InstanceTypes = %s", got)
+	}
+	// The overflow environment spans every private subnet; the tight one
+	// is in one, in the placement group.
+	if len(cpuOD["Subnets"].([]any)) != 2 || cpuOD["PlacementGroup"] != nil || len(tight["Subnets"].([]any)) != 1 || tight["PlacementGroup"] == nil {
+		t.Errorf("cpu On-Demand %s / tight %s", cdktest.JSON(cpuOD["Subnets"]), cdktest.JSON(tight["Subnets"]))
+	}
+	// GPU types boot the GPU image, here the queue's own AMI; CPU types the
+	// ECS-optimized AL2023 image.
+	if got := cdktest.JSON(gpu["Ec2Configuration"]); got != `[{"ImageIdOverride":"`+queuesAMI+`","ImageType":"ECS_AL2023_NVIDIA"}]` {
+		t.Errorf("GPU Ec2Configuration = %s", got)
+	}
+	if got := cdktest.JSON(cpuSpot["Ec2Configuration"]); got != `[{"ImageType":"ECS_AL2023"}]` {
+		t.Errorf("CPU Ec2Configuration = %s", got)
+	}
+	if f.queuesCluster.SpotQueue != f.queuesCluster.BatchQueues[0].Queue || f.queuesCluster.OnDemandQueue != f.queuesCluster.BatchQueues[2].Queue || len(f.queuesCluster.BatchQueues) != 3 {
+		t.Error("SpotQueue and OnDemandQueue are not the first Spot and the first On-Demand queue")
+	}
+}
+
+func TestGPUJobDefinitionAsksForGPUs(t *testing.T) {
+	f := setup(t)
+	gpu := cdktest.JSON(resourcesOf(t, f.queuesTpl, "AWS::Batch::JobDefinition", "GPUJobDefinition")["ContainerProperties"])
+	if !strings.Contains(gpu, `{"Type":"GPU","Value":"1"}`) {
+		t.Errorf("GPU job definition lacks the GPU requirement: %s", gpu)
+	}
+	plain := cdktest.JSON(resourcesOf(t, f.queuesTpl, "AWS::Batch::JobDefinition", "ClusterJobDefinition")["ContainerProperties"])
+	if strings.Contains(plain, `"GPU"`) {
+		t.Errorf("the CPU job definition asks for GPUs: %s", plain)
+	}
+	if f.cluster.GPUJobDefinition != nil || f.queuesCluster.GPUJobDefinition == nil {
+		t.Error("GPUJobDefinition should exist exactly when a queue has GPU types")
+	}
+}
+
+func TestBootstrapCommandsRunAfterTheMountsAndFailTheNode(t *testing.T) {
+	f := setup(t)
+	ud := userData(t, resourcesOf(t, f.queuesTpl, "AWS::EC2::LaunchTemplate", "LaunchTemplate")["LaunchTemplateData"].(map[string]any))
+	mount := strings.Index(ud, "retry mount /fsx")
+	first := strings.Index(ud, "( echo hello > /etc/motd ) || fail 'bootstrap command 1 failed'")
+	second := strings.Index(ud, "( sysctl -w vm.swappiness=10 ) || fail 'bootstrap command 2 failed'")
+	if mount < 0 || first < mount || second < first {
+		t.Errorf("bootstrap commands missing or before the mounts:\n%s", ud)
+	}
+}
+
+func TestSpotFallback(t *testing.T) {
+	f := setup(t)
+	tpl := f.queuesTpl
+	sch := cdktest.Properties(cdktest.Only(t, filter(tpl.Resources("AWS::Scheduler::Schedule"), "SpotFallback")))
+	if sch["ScheduleExpression"] != hpccluster.FallbackSchedule || !strings.Contains(cdktest.JSON(sch["Target"]), "DeadLetterConfig") ||
+		!strings.Contains(cdktest.JSON(sch["Target"]), "RetryPolicy") {
+		t.Errorf("schedule = %s, want %s with a dead-letter queue and a retry policy", cdktest.JSON(sch), hpccluster.FallbackSchedule)
+	}
+	fn := cdktest.Properties(cdktest.Only(t, filter(tpl.Resources("AWS::Lambda::Function"), "SpotFallback")))
+	env := cdktest.JSON(fn["Environment"])
+	for _, want := range []string{`"AFTER_SECONDS":"1800"`, `"FROM_QUEUE":{"Fn::GetAtt":["ClusterCpuQueue`, `"TO_QUEUE":{"Fn::GetAtt":["ClusterTightQueue`, `"JOB_DEFINITIONS"`} {
+		if !strings.Contains(env, want) {
+			t.Errorf("fallback environment lacks %s: %s", want, env)
+		}
+	}
+	var stmts []string
+	for id, pol := range tpl.Resources("AWS::IAM::Policy") {
+		if strings.Contains(id, "SpotFallback") {
+			stmts = append(stmts, cdktest.JSON(cdktest.Properties(pol)["PolicyDocument"]))
+		}
+	}
+	doc := strings.Join(stmts, "\n")
+	for _, want := range []string{`"Action":["batch:ListJobs","batch:DescribeJobs"]`, `"Action":"batch:SubmitJob"`, `"Action":["batch:TagResource","batch:CancelJob"]`, `:job/*`, `:job-definition/`} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("fallback policy lacks %s:\n%s", want, doc)
+		}
+	}
+	submit := doc[strings.Index(doc, `"Action":"batch:SubmitJob"`):]
+	submit = submit[:strings.Index(submit, "}]}")]
+	if !strings.Contains(submit, "ClusterTightQueue") || strings.Contains(submit, "ClusterCpuQueue") || strings.Contains(submit, `"Resource":"*"`) {
+		t.Errorf("SubmitJob is not limited to the On-Demand queue and the job definitions: %s", submit)
+	}
+	if n := len(filter(tpl.Resources("AWS::CloudWatch::Alarm"), "SpotFallback")); n == 0 {
+		t.Error("the fallback function has no alarm")
+	}
+	if f.queuesCluster.SpotFallbackJob == nil || f.cluster.SpotFallbackJob != nil {
+		t.Error("SpotFallbackJob should exist only with SpotFallback.Enable")
+	}
+}
+
+func TestQueueMetricsCoverEveryQueue(t *testing.T) {
+	f := setup(t)
+	alarm := cdktest.JSON(cdktest.Properties(cdktest.Only(t, filter(f.queuesTpl.Resources("AWS::CloudWatch::Alarm"), "StalledJobs")))["Metrics"])
+	if !strings.Contains(alarm, `"Expression":"MAX([cpu, gpu, tight])"`) {
+		t.Errorf("stalled alarm = %s", alarm)
+	}
+	fn := cdktest.JSON(cdktest.Properties(cdktest.Only(t, filter(f.queuesTpl.Resources("AWS::Lambda::Function"), "QueueMetrics")))["Environment"])
+	for _, q := range []string{"ClusterCpuQueue", "ClusterGpuQueue", "ClusterTightQueue"} {
+		if !strings.Contains(fn, q) {
+			t.Errorf("JOB_QUEUES lacks %s: %s", q, fn)
+		}
+	}
+}
+
+func TestCostCoversEveryQueueAndRecordsTheCatalogDates(t *testing.T) {
+	f := setup(t)
+	e := f.queuesCluster.Estimate()
+	var names []string
+	for _, l := range e.Lines {
+		names = append(names, l.Name)
+	}
+	want := []string{"queue cpu, Spot environment", "queue cpu, On-Demand environment", "queue gpu, Spot environment", "queue tight, On-Demand environment"}
+	if !slices.Equal(names, want) {
+		t.Errorf("lines %q, want %q", names, want)
+	}
+	// c6i.32xlarge: 5.44 $/h for 128 vCPUs On-Demand; 128 vCPUs of it.
+	if got := e.Lines[3].PerHour; math.Abs(got-5.44) > 1e-9 {
+		t.Errorf("tight queue = %v $/h, want 5.44", got)
+	}
+	if !slices.Contains(e.NoPrice, "m7i-flex.2xlarge") || !slices.Contains(e.NoPrice, "g5.xlarge") || e.Lines[2].PerHour != 0 {
+		t.Errorf("NoPrice = %v, gpu line %v: want the unpriced types named, not priced", e.NoPrice, e.Lines[2])
+	}
+	if s := e.String(); !strings.Contains(s, "No price for ") || !strings.Contains(s, hpccluster.SpotPricesAsOf) {
+		t.Errorf("String():\n%s", s)
+	}
+	// The default cluster: the Spot environment and the shared On-Demand
+	// one, once.
+	d := f.cluster.Estimate()
+	if len(d.Lines) != 2 || math.Abs(d.Lines[0].PerHour-f.cluster.Cost().SpotPerHour) > 1e-9 || len(d.NoPrice) != 0 {
+		t.Errorf("default estimate = %+v", d)
+	}
+	for _, c := range []*hpccluster.HPCCluster{f.cluster, f.queuesCluster} {
+		var found bool
+		for _, m := range *c.Node().Metadata() {
+			if *m.Type != hpccluster.CostMetadataType {
+				continue
+			}
+			found = true
+			data := cdktest.JSON(m.Data)
+			for _, want := range []string{hpccluster.OnDemandPricesAsOf, hpccluster.SpotPricesAsOf, hpccluster.Round2AsOf, "USD/hour at full size"} {
+				if !strings.Contains(data, want) {
+					t.Errorf("%s metadata lacks %q: %s", *c.Node().Path(), want, data)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s has no %s metadata", *c.Node().Path(), hpccluster.CostMetadataType)
+		}
+	}
+}
+
+func TestSlurmModeOnPCS(t *testing.T) {
+	f := setup(t)
+	tpl := f.slurmTpl
+	for _, typ := range []string{"AWS::Batch::ComputeEnvironment", "AWS::Batch::JobQueue", "AWS::Batch::JobDefinition"} {
+		tpl.Count(t, typ, 0)
+	}
+	cl := cdktest.Properties(cdktest.Only(t, tpl.Resources("AWS::PCS::Cluster")))
+	if got := cdktest.JSON(cl["Scheduler"]); got != `{"Type":"SLURM","Version":"`+hpccluster.DefaultSlurmVersion+`"}` || cl["Size"] != "SMALL" {
+		t.Errorf("cluster = %s", cdktest.JSON(cl))
+	}
+	if got := cdktest.JSON(cl["SlurmConfiguration"]); got != `{"Accounting":{"Mode":"STANDARD"},"ScaleDownIdleTimeInSeconds":600}` {
+		t.Errorf("SlurmConfiguration = %s", got)
+	}
+	groups := map[string]map[string]any{}
+	for _, g := range tpl.Resources("AWS::PCS::ComputeNodeGroup") {
+		p := cdktest.Properties(g)
+		groups[p["Name"].(string)] = p
+	}
+	if len(groups) != 3 {
+		t.Fatalf("node groups %v, want login, spot-spot, ondemand-ondemand", groups)
+	}
+	check := func(name, purchase string, min, max float64, subnets int, types string) {
+		g := groups[name]
+		if g == nil {
+			t.Errorf("no node group %s", name)
+			return
+		}
+		sc := g["ScalingConfiguration"].(map[string]any)
+		if g["PurchaseOption"] != purchase || sc["MinInstanceCount"] != min || sc["MaxInstanceCount"] != max || len(g["SubnetIds"].([]any)) != subnets ||
+			cdktest.JSON(g["InstanceConfigs"]) != types || g["AmiId"] != queuesAMI || !strings.Contains(cdktest.JSON(g["CustomLaunchTemplate"]), "LatestVersionNumber") ||
+			!strings.Contains(cdktest.JSON(g["IamInstanceProfileArn"]), "SlurmInstanceProfile") {
+			t.Errorf("node group %s = %s", name, cdktest.JSON(g))
+		}
+	}
+	check("login", "ONDEMAND", 1, 1, 1, `[{"InstanceType":"`+hpccluster.DefaultLoginInstanceType+`"}]`)
+	check("spot-spot", "SPOT", 0, hpccluster.DefaultSlurmMaxInstances, 2, `[{"InstanceType":"c7g.16xlarge"},{"InstanceType":"c6g.16xlarge"},{"InstanceType":"c7gn.16xlarge"},{"InstanceType":"c6gn.16xlarge"}]`)
+	check("ondemand-ondemand", "ONDEMAND", 0, hpccluster.DefaultSlurmOnDemandMaxInstances, 2, `[{"InstanceType":"c7g.16xlarge"}]`)
+	if got := cdktest.JSON(groups["spot-spot"]["SpotOptions"]); got != `{"AllocationStrategy":"price-capacity-optimized"}` {
+		t.Errorf("SpotOptions = %s", got)
+	}
+	queues := map[string]string{}
+	for _, q := range tpl.Resources("AWS::PCS::Queue") {
+		p := cdktest.Properties(q)
+		queues[p["Name"].(string)] = cdktest.JSON(p["ComputeNodeGroupConfigurations"])
+	}
+	if !strings.Contains(queues["spot"], "SlurmSpotSpotNodes") || !strings.Contains(queues["ondemand"], "SlurmOndemandOnDemandNodes") || len(queues) != 2 {
+		t.Errorf("queues = %v", queues)
+	}
+	profile := cdktest.Properties(cdktest.Only(t, tpl.Resources("AWS::IAM::InstanceProfile")))
+	if profile["Path"] != "/aws-pcs/" {
+		t.Errorf("instance profile path %v, want /aws-pcs/ (AWS PCS requires it or an AWSPCS name)", profile["Path"])
+	}
+	var pcs bool
+	for _, pol := range tpl.Resources("AWS::IAM::Policy") {
+		pcs = pcs || strings.Contains(cdktest.JSON(pol), "pcs:RegisterComputeNodeGroupInstance")
+	}
+	if !pcs {
+		t.Error("no node may pcs:RegisterComputeNodeGroupInstance")
+	}
+	data := cdktest.Properties(cdktest.Only(t, tpl.Resources("AWS::EC2::LaunchTemplate")))["LaunchTemplateData"].(map[string]any)
+	if !strings.Contains(cdktest.JSON(data["SecurityGroupIds"]), "ClusterSecurityGroup") {
+		t.Errorf("launch template security groups = %s", cdktest.JSON(data["SecurityGroupIds"]))
+	}
+	ud := userData(t, data)
+	for _, want := range []string{
+		"retry mount /fsx || fail", "retry mount /efs || fail",
+		"shutting down so that AWS PCS replaces this instance",
+		"retry aws s3 cp --only-show-errors ", "cdk-hnb659fds-assets-", " " + hpccluster.SlurmWorkloadPath + " || fail 'downloading the workload failed'",
+		"'export SHARED_DIR=/fsx/scratch'", "'export WORKLOAD=" + hpccluster.SlurmWorkloadPath + "'", `'export WORKLOAD_ARGS='"'"'-samples 1000000'"'"''`,
+		"> " + hpccluster.SlurmProfile + " || fail", "( echo slurm ) || fail 'bootstrap command 1 failed'",
+	} {
+		if !strings.Contains(ud, want) {
+			t.Errorf("Slurm user data lacks %q", want)
+		}
+	}
+	// The sbatch script reads what the nodes write.
+	script, err := os.ReadFile("../../functions/montecarlo/slurm/montecarlo.sbatch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{hpccluster.SlurmProfile, `exec "$WORKLOAD" ${WORKLOAD_ARGS:-}`, "--partition=spot"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("the sbatch script lacks %q", want)
+		}
+	}
+	e := f.slurmCluster.Estimate()
+	if len(e.Lines) != 3 || e.Lines[2].Name != "Slurm login node" || !slices.Contains(e.NoPrice, "the AWS PCS controller (SMALL)") || !slices.Contains(e.NoPrice, "Slurm accounting") {
+		t.Errorf("Slurm estimate = %+v", e)
+	}
+	// 4 Spot c7g/c6g/c7gn/c6gn.16xlarge at their mean Spot price
+	// (0.5421 + 0.3488 + 0.6887 + 0.5406) / 4 = 0.53005 $/h: 2.1202 $/h.
+	if math.Abs(e.Lines[0].PerHour-4*(0.5421+0.3488+0.6887+0.5406)/4) > 1e-9 {
+		t.Errorf("Spot node group = %v $/h", e.Lines[0].PerHour)
 	}
 }

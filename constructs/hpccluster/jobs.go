@@ -3,6 +3,7 @@ package hpccluster
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -98,16 +99,28 @@ func (h *HPCCluster) newJobs() {
 	timeout := awscdk.Duration_Seconds(jsii.Number(c.Job.Timeout.Seconds()))
 
 	h.JobDefinition = awsbatch.NewEcsJobDefinition(h.Construct, jsii.String("JobDefinition"), &awsbatch.EcsJobDefinitionProps{
-		Container:       h.container("Container", env, false),
+		Container:       h.container("Container", env, false, 0),
 		RetryAttempts:   jsii.Number(float64(c.Job.RetryAttempts)),
 		RetryStrategies: retries,
 		Timeout:         timeout,
 		PropagateTags:   jsii.Bool(true),
 	})
 
+	if slices.ContainsFunc(c.queues, queueConfig.gpu) {
+		// The ECS GPU-optimized image exposes the GPUs; the job asks for
+		// Job.GPUs of them (resourceRequirements GPU).
+		h.GPUJobDefinition = awsbatch.NewEcsJobDefinition(h.Construct, jsii.String("GPUJobDefinition"), &awsbatch.EcsJobDefinitionProps{
+			Container:       h.container("GPUContainer", env, false, c.Job.GPUs),
+			RetryAttempts:   jsii.Number(float64(c.Job.RetryAttempts)),
+			RetryStrategies: retries,
+			Timeout:         timeout,
+			PropagateTags:   jsii.Bool(true),
+		})
+	}
+
 	mn := &awsbatch.MultiNodeJobDefinitionProps{
 		Containers: &[]*awsbatch.MultiNodeContainer{{
-			Container: h.container("MultiNodeContainer", env, c.EFA),
+			Container: h.container("MultiNodeContainer", env, c.EFA, 0),
 			StartNode: jsii.Number(0),
 			EndNode:   jsii.Number(float64(c.Job.MultiNodeNodes - 1)),
 		}},
@@ -118,7 +131,7 @@ func (h *HPCCluster) newJobs() {
 		PropagateTags:   jsii.Bool(true),
 	}
 	if t := c.Job.MultiNodeInstanceType; t != "" {
-		it, _ := LookupInstance(t)
+		it, _ := ParseInstanceType(t)
 		mn.InstanceType = instanceTypesOf(it)
 	}
 	h.MultiNodeJobDefinition = awsbatch.NewMultiNodeJobDefinition(h.Construct, jsii.String("MultiNodeJobDefinition"), mn)
@@ -140,7 +153,7 @@ func instanceTypesOf(t InstanceType) awsec2.InstanceType {
 
 // container is the workload's container: the job script, the shared file
 // systems as host volumes, logs to JobLogs, the job role.
-func (h *HPCCluster) container(id string, env map[string]*string, efa bool) awsbatch.EcsEc2ContainerDefinition {
+func (h *HPCCluster) container(id string, env map[string]*string, efa bool, gpus int) awsbatch.EcsEc2ContainerDefinition {
 	c := h.cfg
 	var volumes []awsbatch.EcsVolume
 	var mounts []string
@@ -170,6 +183,9 @@ func (h *HPCCluster) container(id string, env map[string]*string, efa bool) awsb
 			LogGroup:     h.JobLogs,
 			StreamPrefix: jsii.String("job"),
 		}),
+	}
+	if gpus > 0 {
+		props.Gpu = jsii.Number(float64(gpus))
 	}
 	if efa {
 		lp := awsbatch.NewLinuxParameters(h.Construct, jsii.String(id+"LinuxParameters"), nil)

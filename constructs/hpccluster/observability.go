@@ -2,6 +2,7 @@ package hpccluster
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -72,7 +73,7 @@ func (h *HPCCluster) newObservability() {
 			"detail-type": []string{"Batch Job State Change"},
 			"detail": map[string]any{
 				"status":   []string{"FAILED", "SUCCEEDED"},
-				"jobQueue": []*string{h.SpotQueue.JobQueueArn(), h.OnDemandQueue.JobQueueArn()},
+				"jobQueue": h.queueArns(),
 			},
 		},
 		State:   jsii.String("ENABLED"),
@@ -108,7 +109,11 @@ func (h *HPCCluster) newObservability() {
 		h.newQueueMetrics()
 		alarmList = append(alarmList, h.StalledJobsAlarm)
 		queues := func(metric string) *[]awscloudwatch.IMetric {
-			return &[]awscloudwatch.IMetric{h.QueueMetric(h.SpotQueue, metric), h.QueueMetric(h.OnDemandQueue, metric)}
+			var ms []awscloudwatch.IMetric
+			for _, q := range h.BatchQueues {
+				ms = append(ms, h.QueueMetric(q.Queue, metric))
+			}
+			return &ms
 		}
 		rows = append(rows, &[]awscloudwatch.IWidget{
 			awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
@@ -161,7 +166,7 @@ func (h *HPCCluster) newQueueMetrics() {
 		Function: scheduledjob.Function{
 			Timeout: 30 * time.Second,
 			Environment: map[string]string{
-				"JOB_QUEUES":        *h.SpotQueue.JobQueueName() + "," + *h.OnDemandQueue.JobQueueName(),
+				"JOB_QUEUES":        strings.Join(h.queueNames(), ","),
 				"METRICS_NAMESPACE": h.MetricsNamespace,
 			},
 			LogRetention: c.LogRetention,
@@ -187,15 +192,20 @@ func (h *HPCCluster) newQueueMetrics() {
 	stalled := func(q awsbatch.IJobQueue) awscloudwatch.IMetric {
 		return h.QueueMetric(q, StalledJobsMetric).With(&awscloudwatch.MetricOptions{Statistic: jsii.String("Minimum"), Period: period})
 	}
+	using := map[string]awscloudwatch.IMetric{}
+	var ids []string
+	for _, q := range h.BatchQueues {
+		// Queue names are lower-case letters and digits starting with a
+		// letter: valid metric-math IDs.
+		using[q.Name] = stalled(q.Queue)
+		ids = append(ids, q.Name)
+	}
 	h.StalledJobsAlarm = alarms.New(h.Construct, "StalledJobsAlarm", alarms.Spec{
 		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-			Expression: jsii.String("MAX([spot, ondemand])"),
-			UsingMetrics: &map[string]awscloudwatch.IMetric{
-				"spot":     stalled(h.SpotQueue),
-				"ondemand": stalled(h.OnDemandQueue),
-			},
-			Label:  jsii.String("Stalled jobs (worse queue)"),
-			Period: period,
+			Expression:   jsii.String("MAX([" + strings.Join(ids, ", ") + "])"),
+			UsingMetrics: &using,
+			Label:        jsii.String("Stalled jobs (worse queue)"),
+			Period:       period,
 		}),
 		Threshold:         1,
 		EvaluationPeriods: int(c.QueueMetrics.StalledAfter / StalledPeriod),
@@ -211,9 +221,19 @@ func (h *HPCCluster) newQueueMetrics() {
 // minute. It names a metric that exists only when QueueMetrics is not
 // disabled.
 func (h *HPCCluster) QueueMetric(queue awsbatch.IJobQueue, name string) awscloudwatch.Metric {
-	label := map[string]string{*h.SpotQueue.Node().Path(): "Spot queue", *h.OnDemandQueue.Node().Path(): "On-Demand queue"}[*queue.Node().Path()]
-	if label == "" {
-		label = *queue.Node().Id()
+	label := *queue.Node().Id()
+	for _, q := range h.BatchQueues {
+		if *q.Queue.Node().Path() != *queue.Node().Path() {
+			continue
+		}
+		switch {
+		case h.cfg.legacy && q.Name == "spot":
+			label = "Spot queue"
+		case h.cfg.legacy:
+			label = "On-Demand queue"
+		default:
+			label = "Queue " + q.Name
+		}
 	}
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:     jsii.String(h.MetricsNamespace),
@@ -235,4 +255,21 @@ func minutes(d time.Duration) string {
 		return fmt.Sprintf("%d hours", d/time.Hour)
 	}
 	return fmt.Sprintf("%d minutes", d/time.Minute)
+}
+
+// queueArns and queueNames list the cluster's job queues.
+func (h *HPCCluster) queueArns() []*string {
+	var out []*string
+	for _, q := range h.BatchQueues {
+		out = append(out, q.Queue.JobQueueArn())
+	}
+	return out
+}
+
+func (h *HPCCluster) queueNames() []string {
+	var out []string
+	for _, q := range h.BatchQueues {
+		out = append(out, *q.Queue.JobQueueName())
+	}
+	return out
 }

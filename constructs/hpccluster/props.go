@@ -13,6 +13,41 @@ import (
 type Props struct {
 	// Workload is the Go program the job definitions run. Required.
 	Workload Workload
+	// Mode chooses the scheduler: ModeBatch (AWS Batch job queues and
+	// compute environments) or ModeSlurm (a Slurm cluster on AWS Parallel
+	// Computing Service, see Slurm). Default: ModeBatch. docs/hpc.md
+	// compares the two.
+	Mode Mode
+	// Queues lists the cluster's queues, each with its own compute
+	// environments (Batch) or node groups (Slurm), instance types, purchase
+	// option and priority. Default: nil, which in Batch mode is the two
+	// queues of InstanceTypes and OnDemandInstanceTypes (SpotQueue: Spot,
+	// then the shared On-Demand environment; OnDemandQueue: that On-Demand
+	// environment, in the placement group), and in Slurm mode
+	// DefaultSlurmQueues. Setting Queues together with InstanceTypes,
+	// OnDemandInstanceTypes, MaxVCPUs or OnDemandMaxVCPUs is an error: each
+	// queue carries its own.
+	Queues []Queue
+	// AMI replaces the image of every instance ("ami-0123456789abcdef0"):
+	// in Batch mode an ECS-optimized image of your own (it must run the ECS
+	// agent), in Slurm mode the image with the AWS PCS agent and Slurm
+	// installed (required there: AWS PCS has no default image). A queue's
+	// AMI overrides it. Default: "" (Batch: the ECS-optimized Amazon Linux
+	// 2023 image, or its GPU variant for GPU types).
+	AMI string
+	// BootstrapCommands run as root on every instance at boot, after the
+	// shared file systems are mounted and before the node takes work, one
+	// shell command per entry; a command that fails shuts the node down
+	// (it is replaced), as a failed mount does. No entry may be empty or
+	// hold a newline, and all together stay within MaxBootstrapBytes.
+	// Default: none.
+	BootstrapCommands []string
+	// SpotFallback moves jobs that waited too long on a Spot queue to an
+	// On-Demand queue (Batch mode). Default: off.
+	SpotFallback SpotFallback
+	// Slurm configures Slurm mode (Mode: ModeSlurm); setting it in Batch
+	// mode is an error.
+	Slurm Slurm
 	// InstanceTypes lists the Spot environment's instance types ("c7g.4xlarge")
 	// and families ("c7g": every size the catalog holds). All must share one
 	// architecture. Default: DefaultInstanceTypes (Graviton c7g, c6g, c7gn,
@@ -168,6 +203,119 @@ type Job struct {
 	// MultiNodeInstanceType pins the multi-node job's instance type (one of
 	// the On-Demand types). Default: "" (Batch chooses among them).
 	MultiNodeInstanceType string
+	// GPUs per job of GPUJobDefinition, which the cluster has when a queue
+	// lists GPU types (GPUFamilies). Setting it without GPU types is an
+	// error. Default: 1.
+	GPUs int
+}
+
+// Mode is the cluster's scheduler.
+type Mode string
+
+// The modes.
+const (
+	// ModeBatch runs jobs on AWS Batch (job queues, compute environments,
+	// job definitions).
+	ModeBatch Mode = "BATCH"
+	// ModeSlurm runs a Slurm cluster on AWS Parallel Computing Service: a
+	// managed controller, a login node, compute node groups per queue.
+	ModeSlurm Mode = "SLURM"
+)
+
+// Purchase is how a queue buys its capacity.
+type Purchase string
+
+// The purchase options.
+const (
+	// PurchaseSpotThenOnDemand: a Spot environment first, then an
+	// On-Demand one (Batch); a Spot and an On-Demand node group in one
+	// partition (Slurm).
+	PurchaseSpotThenOnDemand Purchase = "SPOT_THEN_ON_DEMAND"
+	// PurchaseSpot: Spot capacity only.
+	PurchaseSpot Purchase = "SPOT"
+	// PurchaseOnDemand: On-Demand capacity only; in Batch mode in one
+	// subnet and the cluster placement group (with EFA when Props.EFA), for
+	// tightly coupled and multi-node jobs.
+	PurchaseOnDemand Purchase = "ON_DEMAND"
+)
+
+// Queue is one queue of the cluster: an AWS Batch job queue and its compute
+// environments, or a Slurm partition (AWS PCS queue) and its compute node
+// groups.
+type Queue struct {
+	// Name is the queue's name within the cluster, and the Slurm partition
+	// name: 1 to 15 lower-case letters and digits, starting with a letter;
+	// unique. It also names the construct IDs (queue "gpu": GpuQueue,
+	// GpuSpotEnvironment, ...). Required.
+	Name string
+	// InstanceTypes lists the queue's types and, in Batch mode, families
+	// (see ExpandInstanceTypes), outside the catalog too. All queues share
+	// one architecture (the workload is built for one). In Slurm mode,
+	// types only (AWS PCS takes no families), of one vCPU count. Required.
+	InstanceTypes []string
+	// Purchase is Spot, On-Demand or both. Default: PurchaseSpotThenOnDemand.
+	Purchase Purchase
+	// Priority orders queues that share capacity (AWS Batch schedules the
+	// higher first); Slurm partitions' PriorityTier. 0 takes the default:
+	// 10 for On-Demand queues, 1 for the others.
+	Priority int
+	// MaxVCPUs caps each of the queue's compute environments (Batch mode).
+	// Default: DefaultMaxVCPUs for Spot, DefaultOnDemandMaxVCPUs for
+	// On-Demand.
+	MaxVCPUs int
+	// MaxInstances caps each of the queue's node groups (Slurm mode).
+	// Default: DefaultSlurmMaxInstances.
+	MaxInstances int
+	// AMI replaces Props.AMI for this queue's instances. Default: Props.AMI.
+	AMI string
+}
+
+// SpotFallback configures the scheduled function that moves jobs which have
+// waited RUNNABLE on a Spot queue for After to an On-Demand queue: it
+// cancels each and submits it again, with the same job definition,
+// parameters, array size, container overrides, retry strategy, timeout and
+// tags, to the On-Demand queue (ParallelCluster users ask for this:
+// aws/aws-parallelcluster#3785). A job other jobs depend on is not moved
+// (its dependents would fail with it); nor is a multi-node job, nor an
+// array job some of whose children have started.
+type SpotFallback struct {
+	// Enable turns the fallback on. Default: false (jobs wait for Spot).
+	Enable bool
+	// After is how long a job may wait RUNNABLE before it is moved: whole
+	// minutes, from MinFallbackAfter to MaxFallbackAfter. The function
+	// notes the first time it sees a job RUNNABLE (a tag on the job) and
+	// runs every FallbackSchedule, so a job moves up to one period late.
+	// Default: DefaultFallbackAfter.
+	After time.Duration
+	// From and To name the queues (Queue.Name): From must have Spot
+	// capacity, To On-Demand capacity. Default: the first queue with Spot
+	// capacity, and the first On-Demand-only queue ("spot" and "ondemand"
+	// with the default queues).
+	From, To string
+	// Entry is the function's Go main package. Default:
+	// DefaultFallbackEntry.
+	Entry string
+}
+
+// Slurm configures Slurm mode on AWS Parallel Computing Service.
+type Slurm struct {
+	// Version is the Slurm version AWS PCS runs: one of SlurmVersions.
+	// Default: DefaultSlurmVersion.
+	Version string
+	// Size is the AWS PCS controller's size: SMALL (up to 32 nodes, 256
+	// jobs), MEDIUM (512, 8192) or LARGE (2048, 16384). Default: SMALL.
+	Size string
+	// LoginInstanceType is the login node's type, in the queues'
+	// architecture. Default: DefaultLoginInstanceType (arm64) or
+	// DefaultLoginInstanceTypeX86.
+	LoginInstanceType string
+	// Accounting turns on Slurm accounting (sacct, fair share), which AWS
+	// PCS keeps in a managed database at extra cost. Default: false.
+	Accounting bool
+	// ScaleDownIdle is how long an idle node is kept before AWS PCS
+	// terminates it: whole seconds, 1 minute to 1 day. Default:
+	// DefaultScaleDownIdle.
+	ScaleDownIdle time.Duration
 }
 
 // Network chooses or shapes the VPC.

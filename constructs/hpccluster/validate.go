@@ -2,7 +2,9 @@ package hpccluster
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -45,53 +47,64 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 		"%q is inside the %q prefix the Lustre file system imports from; pick another", rp, DataPrefix)
 
 	// Compute.
-	spot, spotArch, ok := expand(v, "InstanceTypes", c.InstanceTypes)
-	if ok {
-		c.spot, c.arch = spot, spotArch
-		var noSpot []string
-		for _, t := range spot {
-			if !t.SpotAvailable() {
-				noSpot = append(noSpot, t.Name)
-			}
-		}
-		v.Check(len(noSpot) == 0, "InstanceTypes", "%s %s not offered as Spot (HPC instances are On-Demand only); list them in OnDemandInstanceTypes",
-			strings.Join(noSpot, ", "), plural(len(noSpot), "is", "are"))
-	}
-	if c.OnDemandInstanceTypes == nil {
+	v.Check(c.Mode == ModeBatch || c.Mode == ModeSlurm, "Mode", "%q is not BATCH or SLURM", c.Mode)
+	ok := false
+	if c.legacy {
+		spot, spotArch, spotOK := expand(v, "InstanceTypes", c.InstanceTypes)
+		ok = spotOK
 		if ok {
-			c.onDemand = spot
+			c.spot, c.arch = spot, spotArch
+			var noSpot []string
+			for _, t := range spot {
+				if !t.SpotAvailable() {
+					noSpot = append(noSpot, t.Name)
+				}
+			}
+			v.Check(len(noSpot) == 0, "InstanceTypes", "%s %s not offered as Spot (HPC instances are On-Demand only); list them in OnDemandInstanceTypes",
+				strings.Join(noSpot, ", "), plural(len(noSpot), "is", "are"))
+		}
+		if c.OnDemandInstanceTypes == nil {
+			if ok {
+				c.onDemand = spot
+				if c.EFA {
+					c.onDemand = nil
+					for _, t := range spot {
+						if t.EFA {
+							c.onDemand = append(c.onDemand, t)
+						}
+					}
+					v.Check(len(c.onDemand) > 0, "EFA", "none of InstanceTypes supports EFA: set OnDemandInstanceTypes to EFA-capable types (%s)", efaTypes(spotArch))
+				}
+			}
+		} else if od, odArch, odOK := expand(v, "OnDemandInstanceTypes", c.OnDemandInstanceTypes); odOK {
+			c.onDemand = od
+			if ok {
+				v.Check(odArch == spotArch, "OnDemandInstanceTypes", "are %s but InstanceTypes are %s: both environments serve the Spot queue and AWS Batch does not mix architectures in one queue", odArch, spotArch)
+			}
 			if c.EFA {
-				c.onDemand = nil
-				for _, t := range spot {
-					if t.EFA {
-						c.onDemand = append(c.onDemand, t)
+				var lack []string
+				for _, t := range od {
+					if !t.EFA {
+						lack = append(lack, t.Name)
 					}
 				}
-				v.Check(len(c.onDemand) > 0, "EFA", "none of InstanceTypes supports EFA: set OnDemandInstanceTypes to EFA-capable types (%s)", efaTypes(spotArch))
+				v.Check(len(lack) == 0, "OnDemandInstanceTypes", "EFA is set but %s %s no EFA; EFA-capable %s types: %s",
+					strings.Join(lack, ", "), plural(len(lack), "has", "have"), odArch, efaTypes(odArch))
 			}
 		}
-	} else if od, odArch, odOK := expand(v, "OnDemandInstanceTypes", c.OnDemandInstanceTypes); odOK {
-		c.onDemand = od
-		if ok {
-			v.Check(odArch == spotArch, "OnDemandInstanceTypes", "are %s but InstanceTypes are %s: both environments serve the Spot queue and AWS Batch does not mix architectures in one queue", odArch, spotArch)
+		v.Check(c.MinVCPUs >= 0, "MinVCPUs", "must not be negative, got %d", c.MinVCPUs)
+		if v.Check(c.MaxVCPUs > 0, "MaxVCPUs", "must be positive, got %d", c.MaxVCPUs) {
+			v.Check(c.MaxVCPUs >= c.MinVCPUs, "MaxVCPUs", "%d is below MinVCPUs %d", c.MaxVCPUs, c.MinVCPUs)
 		}
-		if c.EFA {
-			var lack []string
-			for _, t := range od {
-				if !t.EFA {
-					lack = append(lack, t.Name)
-				}
-			}
-			v.Check(len(lack) == 0, "OnDemandInstanceTypes", "EFA is set but %s %s no EFA; EFA-capable %s types: %s",
-				strings.Join(lack, ", "), plural(len(lack), "has", "have"), odArch, efaTypes(odArch))
+		if v.Check(c.OnDemandMaxVCPUs > 0, "OnDemandMaxVCPUs", "must be positive, got %d", c.OnDemandMaxVCPUs) {
+			v.Check(c.OnDemandMaxVCPUs >= c.MinVCPUs, "OnDemandMaxVCPUs", "%d is below MinVCPUs %d", c.OnDemandMaxVCPUs, c.MinVCPUs)
 		}
-	}
-	v.Check(c.MinVCPUs >= 0, "MinVCPUs", "must not be negative, got %d", c.MinVCPUs)
-	if v.Check(c.MaxVCPUs > 0, "MaxVCPUs", "must be positive, got %d", c.MaxVCPUs) {
-		v.Check(c.MaxVCPUs >= c.MinVCPUs, "MaxVCPUs", "%d is below MinVCPUs %d", c.MaxVCPUs, c.MinVCPUs)
-	}
-	if v.Check(c.OnDemandMaxVCPUs > 0, "OnDemandMaxVCPUs", "must be positive, got %d", c.OnDemandMaxVCPUs) {
-		v.Check(c.OnDemandMaxVCPUs >= c.MinVCPUs, "OnDemandMaxVCPUs", "%d is below MinVCPUs %d", c.OnDemandMaxVCPUs, c.MinVCPUs)
+		c.queues = []queueConfig{
+			{Queue: Queue{Name: "spot", Purchase: PurchaseSpotThenOnDemand, Priority: DefaultSpotPriority, MaxVCPUs: c.MaxVCPUs}, types: c.spot},
+			{Queue: Queue{Name: "ondemand", Purchase: PurchaseOnDemand, Priority: DefaultOnDemandPriority, MaxVCPUs: c.OnDemandMaxVCPUs}, types: c.onDemand},
+		}
+	} else {
+		ok = resolveQueues(v, c, p)
 	}
 	v.Check(c.RootVolumeGiB >= MinRootVolumeGiB && c.RootVolumeGiB <= MaxRootVolumeGiB, "RootVolumeGiB",
 		"%d GiB is outside %d..%d (the ECS-optimized AMI needs %d GiB; gp3 holds at most %d)", c.RootVolumeGiB, MinRootVolumeGiB, MaxRootVolumeGiB, MinRootVolumeGiB, MaxRootVolumeGiB)
@@ -127,27 +140,54 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 	v.Check(j.MultiNodeNodes >= 2 && j.MultiNodeNodes <= 1000, "Job.MultiNodeNodes", "%d is outside 2..1000", j.MultiNodeNodes)
 	// Every job must fit some instance of each environment: the Spot queue
 	// may place it on either, multi-node and deadline jobs On-Demand only.
-	if ok && j.VCPUs > 0 && j.MemoryMiB >= 4 {
-		checkFits(v, "InstanceTypes", c.spot, j.VCPUs, j.MemoryMiB, "no job would ever be placed")
+	fitsChecked := j.VCPUs > 0 && j.MemoryMiB >= 4
+	if c.legacy {
+		if ok && fitsChecked && allKnown(c.spot) {
+			checkFits(v, "InstanceTypes", c.spot, j.VCPUs, j.MemoryMiB, "no job would ever be placed")
+		}
+		if c.onDemand != nil && (p.OnDemandInstanceTypes != nil || c.EFA) && fitsChecked && allKnown(c.onDemand) {
+			checkFits(v, "the On-Demand environment's types", c.onDemand, j.VCPUs, j.MemoryMiB, "no multi-node or On-Demand queue job would ever be placed")
+		}
+	} else if ok && fitsChecked {
+		for _, q := range c.queues {
+			if allKnown(q.types) && !q.gpu() {
+				checkFits(v, "queue "+q.Name+"'s types", q.types, j.VCPUs, j.MemoryMiB, "no job of queue "+q.Name+" would ever be placed")
+			}
+		}
 	}
-	if c.onDemand != nil && (p.OnDemandInstanceTypes != nil || c.EFA) && j.VCPUs > 0 && j.MemoryMiB >= 4 {
-		checkFits(v, "the On-Demand environment's types", c.onDemand, j.VCPUs, j.MemoryMiB, "no multi-node or On-Demand queue job would ever be placed")
+	odMax := c.OnDemandMaxVCPUs
+	if !c.legacy {
+		c.onDemand, odMax = nil, 0
+		for _, q := range c.queues {
+			if q.Purchase == PurchaseOnDemand {
+				c.onDemand = append(c.onDemand, q.types...)
+				odMax = max(odMax, q.MaxVCPUs)
+			}
+		}
 	}
 	if j.MultiNodeInstanceType != "" && c.onDemand != nil {
-		t, found := LookupInstance(j.MultiNodeInstanceType)
-		if v.Check(found && slices.ContainsFunc(c.onDemand, func(o InstanceType) bool { return o.Name == t.Name }),
-			"Job.MultiNodeInstanceType", "%q is not one of the On-Demand environment's types", j.MultiNodeInstanceType) {
+		t, err := ParseInstanceType(j.MultiNodeInstanceType)
+		if v.Check(err == nil && slices.ContainsFunc(c.onDemand, func(o InstanceType) bool { return o.Name == t.Name }),
+			"Job.MultiNodeInstanceType", "%q is not one of the On-Demand environment's types", j.MultiNodeInstanceType) && t.Known() {
 			v.Check(j.VCPUs <= t.VCPUs && j.MemoryMiB <= t.memoryMiB(), "Job.MultiNodeInstanceType",
 				"%s (%d vCPUs, %d MiB) is smaller than a node of the job (Job.VCPUs %d, Job.MemoryMiB %d)", t.Name, t.VCPUs, t.memoryMiB(), j.VCPUs, j.MemoryMiB)
 		}
 	}
 	// A multi-node job starts only when all its nodes run at once, all in
 	// the On-Demand environment.
-	if j.VCPUs > 0 && j.MultiNodeNodes >= 2 && c.OnDemandMaxVCPUs > 0 {
+	if c.Mode == ModeBatch && j.VCPUs > 0 && j.MultiNodeNodes >= 2 && odMax > 0 {
 		need := j.MultiNodeNodes * j.VCPUs
-		v.Check(need <= c.OnDemandMaxVCPUs, "Job.MultiNodeNodes", "%d nodes of %d vCPUs need %d vCPUs at once, above OnDemandMaxVCPUs %d: the multi-node job would never start",
-			j.MultiNodeNodes, j.VCPUs, need, c.OnDemandMaxVCPUs)
+		what := "OnDemandMaxVCPUs"
+		if !c.legacy {
+			what = "the largest On-Demand queue's MaxVCPUs"
+		}
+		v.Check(need <= odMax, "Job.MultiNodeNodes", "%d nodes of %d vCPUs need %d vCPUs at once, above %s %d: the multi-node job would never start",
+			j.MultiNodeNodes, j.VCPUs, need, what, odMax)
 	}
+	checkGPUs(v, c, p)
+	checkImage(v, c, p)
+	checkFallback(v, c, p)
+	checkSlurm(v, c, p)
 
 	// Network and the rest.
 	n := &c.Network
@@ -163,9 +203,12 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 
 	// Queue metrics.
 	q := &c.QueueMetrics
-	if q.Disable {
+	if c.Mode == ModeSlurm {
+		q.Disable = true
+	}
+	if q.Disable && c.Mode == ModeBatch {
 		v.Check(q.Entry == "" && q.StalledAfter == 0, "QueueMetrics.Disable", "is set together with other QueueMetrics settings")
-	} else {
+	} else if !q.Disable {
 		if err := golambda.CheckEntry(q.Entry); err != nil {
 			v.Addf("QueueMetrics.Entry", "%v", err)
 		}
@@ -176,6 +219,273 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// amiShape is an EC2 image ID.
+var amiShape = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+
+// queueName is a queue's name: a Slurm partition name that also reads as a
+// CloudWatch metric-math ID and a construct ID.
+var queueName = regexp.MustCompile(`^[a-z][a-z0-9]{0,14}$`)
+
+// resolveQueues checks Props.Queues and expands their types into c.queues;
+// it reports whether every queue's types resolved, in one architecture.
+func resolveQueues(v *validate.Problems, c *config, p *Props) bool {
+	v.Check(p.InstanceTypes == nil && p.OnDemandInstanceTypes == nil && p.MaxVCPUs == 0 && p.OnDemandMaxVCPUs == 0, "Queues",
+		"is set together with InstanceTypes, OnDemandInstanceTypes, MaxVCPUs or OnDemandMaxVCPUs, which shape the default queues: give each queue its own")
+	if !v.Check(len(c.queues) > 0, "Queues", "is empty: list at least one queue, or leave it nil for the default queues") {
+		return false
+	}
+	v.Check(len(c.queues) <= MaxQueues, "Queues", "has %d queues, more than %d", len(c.queues), MaxQueues)
+	v.Check(c.MinVCPUs >= 0, "MinVCPUs", "must not be negative, got %d", c.MinVCPUs)
+	ok := true
+	seen := map[string]bool{}
+	archs := map[Arch][]string{}
+	for i := range c.queues {
+		q := &c.queues[i]
+		prop := fmt.Sprintf("Queues[%d]", i)
+		if v.Check(queueName.MatchString(q.Name), prop+".Name", "%q is not 1 to 15 lower-case letters and digits starting with a letter", q.Name) {
+			v.Check(!seen[q.Name], prop+".Name", "%q names two queues", q.Name)
+			seen[q.Name] = true
+		}
+		v.Check(q.Purchase == PurchaseSpot || q.Purchase == PurchaseOnDemand || q.Purchase == PurchaseSpotThenOnDemand, prop+".Purchase",
+			"%q is not SPOT, ON_DEMAND or SPOT_THEN_ON_DEMAND", q.Purchase)
+		v.Check(q.Priority >= 0, prop+".Priority", "must not be negative, got %d", q.Priority)
+		if q.AMI != "" {
+			v.Check(amiShape.MatchString(q.AMI), prop+".AMI", "%q is not an AMI ID (ami- and 8 or 17 hex digits)", q.AMI)
+		}
+		var raw Queue // as given: the defaults set no MaxVCPUs or MaxInstances of the other mode
+		if i < len(p.Queues) {
+			raw = p.Queues[i]
+		}
+		if c.Mode == ModeSlurm {
+			v.Check(raw.MaxVCPUs == 0, prop+".MaxVCPUs", "applies to Batch mode; a Slurm node group is capped by MaxInstances")
+			v.Check(q.MaxInstances >= 1 && q.MaxInstances <= 1000, prop+".MaxInstances", "%d is outside 1..1000", q.MaxInstances)
+		} else {
+			v.Check(raw.MaxInstances == 0, prop+".MaxInstances", "applies to Slurm mode; a Batch compute environment is capped by MaxVCPUs")
+			if v.Check(q.MaxVCPUs > 0, prop+".MaxVCPUs", "must be positive, got %d", q.MaxVCPUs) {
+				v.Check(q.MaxVCPUs >= c.MinVCPUs, prop+".MaxVCPUs", "%d is below MinVCPUs %d", q.MaxVCPUs, c.MinVCPUs)
+			}
+		}
+		types, arch, tok := expand(v, prop+".InstanceTypes", q.InstanceTypes)
+		if !tok {
+			ok = false
+			continue
+		}
+		q.types = types
+		archs[arch] = append(archs[arch], q.Name)
+		if q.hasSpot() {
+			var noSpot []string
+			for _, t := range types {
+				if !t.SpotAvailable() {
+					noSpot = append(noSpot, t.Name)
+				}
+			}
+			v.Check(len(noSpot) == 0, prop+".InstanceTypes", "%s %s not offered as Spot (HPC instances are On-Demand only): make the queue ON_DEMAND",
+				strings.Join(noSpot, ", "), plural(len(noSpot), "is", "are"))
+		}
+		if c.EFA && q.Purchase == PurchaseOnDemand {
+			var lack []string
+			for _, t := range types {
+				if !t.EFA {
+					lack = append(lack, t.Name)
+				}
+			}
+			v.Check(len(lack) == 0, prop+".InstanceTypes", "EFA is set but %s %s no EFA (or, outside the catalog, no known EFA support); EFA-capable %s types: %s",
+				strings.Join(lack, ", "), plural(len(lack), "has", "have"), arch, efaTypes(arch))
+		}
+		if c.Mode == ModeSlurm {
+			var families []string
+			for _, n := range q.InstanceTypes {
+				if !strings.Contains(n, ".") {
+					families = append(families, n)
+				}
+			}
+			vcpus := map[int][]string{}
+			for _, t := range types {
+				if t.Known() {
+					vcpus[t.VCPUs] = append(vcpus[t.VCPUs], t.Name)
+				}
+			}
+			v.Check(len(families) == 0, prop+".InstanceTypes", "lists families (%s): AWS PCS takes instance types only", strings.Join(families, ", "))
+			v.Check(len(vcpus) <= 1, prop+".InstanceTypes", "mixes vCPU counts (%s): a node group's nodes share one CPU count in Slurm; give each count its own queue", vcpuList(vcpus))
+		}
+	}
+	if c.EFA && c.Mode == ModeBatch {
+		v.Check(slices.ContainsFunc(c.queues, func(q queueConfig) bool { return q.Purchase == PurchaseOnDemand }), "EFA",
+			"is set but no queue is ON_DEMAND: EFA goes to ON_DEMAND queues' instances (in the placement group)")
+	}
+	if len(archs) > 1 {
+		v.Addf("Queues", "mix architectures (arm64: %s; x86_64: %s): the workload is built for one; give every queue types of one architecture",
+			strings.Join(archs[ArchARM64], ", "), strings.Join(archs[ArchX86_64], ", "))
+		return false
+	}
+	for a := range archs {
+		c.arch = a
+	}
+	return ok
+}
+
+func vcpuList(m map[int][]string) string {
+	var counts []int
+	for n := range m {
+		counts = append(counts, n)
+	}
+	sort.Ints(counts)
+	var out []string
+	for _, n := range counts {
+		out = append(out, fmt.Sprintf("%d: %s", n, strings.Join(m[n], ", ")))
+	}
+	return strings.Join(out, "; ")
+}
+
+func allKnown(types []InstanceType) bool {
+	for _, t := range types {
+		if !t.Known() {
+			return false
+		}
+	}
+	return len(types) > 0
+}
+
+// checkGPUs checks Job.GPUs against the queues' GPU types, and that GPU
+// types have an image to run on.
+func checkGPUs(v *validate.Problems, c *config, p *Props) {
+	maxGPUs, gpuQueues, known := 0, 0, true
+	reported := map[string]bool{}
+	for _, q := range c.queues {
+		for _, t := range q.types {
+			if !t.GPU() {
+				continue
+			}
+			if t.Known() {
+				maxGPUs = max(maxGPUs, t.GPUs)
+			} else {
+				known = false
+			}
+			if t.Arch == ArchARM64 && c.Mode == ModeBatch && c.ami(q) == "" && !reported[t.Name] {
+				reported[t.Name] = true
+				v.Addf("Queues", "%s is a Graviton GPU type: AWS Batch's ECS GPU-optimized images are x86_64 only; give the queue an AMI", t.Name)
+			}
+		}
+		if q.gpu() {
+			gpuQueues++
+		}
+	}
+	if p.Job.GPUs == 0 {
+		return
+	}
+	if !v.Check(p.Job.GPUs > 0, "Job.GPUs", "must be positive, got %d", p.Job.GPUs) {
+		return
+	}
+	if !v.Check(gpuQueues > 0, "Job.GPUs", "is set but no queue lists a GPU type (families %s)", strings.Join(GPUFamilies, ", ")) {
+		return
+	}
+	if known {
+		v.Check(p.Job.GPUs <= maxGPUs, "Job.GPUs", "%d exceeds the largest GPU count of the queues' types (%d): no GPU job would ever be placed", p.Job.GPUs, maxGPUs)
+	}
+}
+
+// checkImage checks the AMI and the bootstrap commands.
+func checkImage(v *validate.Problems, c *config, p *Props) {
+	if c.AMI != "" {
+		v.Check(amiShape.MatchString(c.AMI), "AMI", "%q is not an AMI ID (ami- and 8 or 17 hex digits)", c.AMI)
+	}
+	total := 0
+	for i, cmd := range c.BootstrapCommands {
+		prop := fmt.Sprintf("BootstrapCommands[%d]", i)
+		v.Check(strings.TrimSpace(cmd) != "", prop, "is empty")
+		v.Check(!strings.ContainsAny(cmd, "\n\r\x00"), prop, "holds a newline or NUL: give one command per entry (the node shuts down when an entry fails)")
+		total += len(cmd)
+	}
+	v.Check(total <= MaxBootstrapBytes, "BootstrapCommands", "hold %d bytes, above %d: EC2 takes 16 KB of user data, mounts included; fetch a script from S3 instead", total, MaxBootstrapBytes)
+}
+
+// checkFallback checks SpotFallback.
+func checkFallback(v *validate.Problems, c *config, p *Props) {
+	f := &c.SpotFallback
+	if !f.Enable {
+		v.Check(f.After == 0 && f.From == "" && f.To == "" && f.Entry == "", "SpotFallback", "has settings but Enable is false")
+		return
+	}
+	if !v.Check(c.Mode == ModeBatch, "SpotFallback.Enable", "applies to Batch mode: in Slurm mode, put a Spot and an On-Demand node group in one partition (SPOT_THEN_ON_DEMAND)") {
+		return
+	}
+	v.Check(f.After >= MinFallbackAfter && f.After <= MaxFallbackAfter && f.After%time.Minute == 0, "SpotFallback.After",
+		"%s is not whole minutes from %s to %s", f.After, MinFallbackAfter, MaxFallbackAfter)
+	if err := golambda.CheckEntry(f.Entry); err != nil {
+		v.Addf("SpotFallback.Entry", "%v", err)
+	}
+	find := func(name string) (queueConfig, bool) {
+		for _, q := range c.queues {
+			if q.Name == name {
+				return q, true
+			}
+		}
+		return queueConfig{}, false
+	}
+	if f.From == "" {
+		for _, q := range c.queues {
+			if q.hasSpot() {
+				f.From = q.Name
+				break
+			}
+		}
+	}
+	if f.To == "" {
+		for _, q := range c.queues {
+			if q.Purchase == PurchaseOnDemand {
+				f.To = q.Name
+				break
+			}
+		}
+	}
+	from, fromOK := find(f.From)
+	if v.Check(fromOK, "SpotFallback.From", "%q is not a queue of the cluster", f.From) {
+		v.Check(from.hasSpot(), "SpotFallback.From", "queue %q has no Spot capacity", f.From)
+	}
+	to, toOK := find(f.To)
+	if v.Check(toOK, "SpotFallback.To", "%q is not a queue of the cluster (with Props.Queues, list an ON_DEMAND queue)", f.To) {
+		v.Check(to.Purchase == PurchaseOnDemand, "SpotFallback.To", "queue %q is not ON_DEMAND: a moved job could land on Spot again", f.To)
+		v.Check(f.To != f.From, "SpotFallback.To", "is the From queue %q", f.From)
+	}
+}
+
+// checkSlurm checks Slurm mode's props, and that the other mode's are unset.
+func checkSlurm(v *validate.Problems, c *config, p *Props) {
+	s := &c.Slurm
+	if c.Mode != ModeSlurm {
+		v.Check(*s == (Slurm{}), "Slurm", "is set but Mode is not SLURM")
+		return
+	}
+	v.Check(slices.Contains(SlurmVersions, s.Version), "Slurm.Version", "%q is not one AWS PCS runs (%s)", s.Version, strings.Join(SlurmVersions, ", "))
+	v.Check(slices.Contains(SlurmSizes, s.Size), "Slurm.Size", "%q is not SMALL, MEDIUM or LARGE", s.Size)
+	v.Check(s.ScaleDownIdle >= time.Minute && s.ScaleDownIdle <= 24*time.Hour && s.ScaleDownIdle%time.Second == 0, "Slurm.ScaleDownIdle",
+		"%s is not whole seconds from 1m0s to 24h0m0s", s.ScaleDownIdle)
+	for _, q := range c.queues {
+		if c.ami(q) == "" {
+			v.Addf("AMI", "is required in Slurm mode (queue %s has none): AWS PCS has no default image; build one with the AWS PCS agent and Slurm %s, or use an AWS PCS sample AMI", q.Name, s.Version)
+			break
+		}
+	}
+	if c.AMI == "" {
+		v.Addf("AMI", "is required in Slurm mode for the login node: AWS PCS has no default image")
+	}
+	if s.LoginInstanceType == "" {
+		s.LoginInstanceType = DefaultLoginInstanceType
+		if c.arch == ArchX86_64 {
+			s.LoginInstanceType = DefaultLoginInstanceTypeX86
+		}
+	} else if t, err := ParseInstanceType(s.LoginInstanceType); err != nil {
+		v.Addf("Slurm.LoginInstanceType", "%s", strings.TrimPrefix(err.Error(), "hpccluster: "))
+	} else if c.arch != "" {
+		v.Check(t.Arch == c.arch, "Slurm.LoginInstanceType", "%s is %s but the queues are %s: the login node runs the same image and workload", t.Name, t.Arch, c.arch)
+	}
+	// Batch mode's props.
+	v.Check(!c.EFA, "EFA", "applies to Batch mode: Slurm mode adds no EFA interfaces to its node groups")
+	v.Check(p.QueueMetrics == (QueueMetrics{}), "QueueMetrics", "applies to Batch mode (it counts AWS Batch jobs)")
+	v.Check(p.Job.MultiNodeNodes == 0 && p.Job.MultiNodeInstanceType == "", "Job.MultiNodeNodes", "applies to Batch mode: in Slurm, ask sbatch for --nodes")
+	v.Check(p.Job.Image == "", "Job.Image", "applies to Batch mode: Slurm jobs run on the nodes' image (AMI)")
 }
 
 // checkFits reports a job of vcpus and mib that no type of the list can hold.

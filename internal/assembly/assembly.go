@@ -40,6 +40,22 @@ type Stack struct {
 	TerminationProtection bool
 	// Template is the parsed template.
 	Template *Template
+	// Notes are the construct metadata entries of the stack whose type
+	// starts with NotePrefix (an HPCCluster's cost estimate and price
+	// dates, say), sorted by path, then type.
+	Notes []Note
+}
+
+// NotePrefix starts the construct metadata types gureum's constructs record
+// for reports.
+const NotePrefix = "gureum:"
+
+// Note is one construct metadata entry of type NotePrefix...
+type Note struct {
+	// Path is the construct's path, without the leading "/".
+	Path string `json:"path"`
+	Type string `json:"type"`
+	Data any    `json:"data"`
 }
 
 // Template is a parsed CloudFormation template. Values are decoded as
@@ -197,6 +213,7 @@ func (a *Assembly) loadDir(dir string, seen map[string]bool) error {
 				}
 			}
 			s.Template.setPaths(md)
+			s.Notes = notes(md)
 			s.TerminationProtection = art.Properties.TerminationProtection
 			a.Stacks = append(a.Stacks, s)
 		case "cdk:cloud-assembly":
@@ -343,4 +360,23 @@ func (t *Template) setPaths(md map[string][]metadataEntry) {
 			}
 		}
 	}
+}
+
+// notes collects the entries of md whose type starts with NotePrefix.
+func notes(md map[string][]metadataEntry) []Note {
+	var out []Note
+	for path, entries := range md {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Type, NotePrefix) {
+				out = append(out, Note{Path: strings.TrimPrefix(path, "/"), Type: e.Type, Data: e.Data})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Type < out[j].Type
+	})
+	return out
 }

@@ -76,6 +76,10 @@ type Stack struct {
 	ResourceTypes []TypeCount  `json:"resourceTypes"`
 	Nag           []NagCount   `json:"nag,omitempty"`
 	NagFindings   []NagFinding `json:"nagFindings,omitempty"`
+	// Notes are what gureum's constructs recorded for reports (construct
+	// metadata of type assembly.NotePrefix...): an HPCCluster's cost
+	// estimate and the dates of its prices, say.
+	Notes []assembly.Note `json:"notes,omitempty"`
 }
 
 // Report covers every stack of an assembly.
@@ -106,7 +110,7 @@ func Build(a *assembly.Assembly) (*Report, error) {
 	r := &Report{Stacks: []Stack{}, NagFiles: []string{}}
 	for _, s := range a.Stacks {
 		t := s.Template
-		st := Stack{Name: s.Name, TemplateFile: s.TemplateFile}
+		st := Stack{Name: s.Name, TemplateFile: s.TemplateFile, Notes: s.Notes}
 		if rel, err := filepath.Rel(a.Dir, s.TemplateFile); a.Dir != "" && err == nil {
 			st.TemplateFile = filepath.ToSlash(rel)
 		}
@@ -266,6 +270,12 @@ func WriteText(w io.Writer, r *Report) error {
 		for _, tc := range st.ResourceTypes {
 			fmt.Fprintf(bw, "    %4d  %s\n", tc.Count, tc.Type)
 		}
+		if len(st.Notes) > 0 {
+			fmt.Fprintf(bw, "  notes:\n")
+			for _, n := range st.Notes {
+				fmt.Fprintf(bw, "    %s %s: %s\n", n.Path, n.Type, noteText(n.Data))
+			}
+		}
 		if len(st.Nag) > 0 {
 			fmt.Fprintf(bw, "  cdk-nag:\n")
 			for _, c := range st.Nag {
@@ -305,8 +315,41 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			fmt.Fprintf(bw, "| %s | %d |\n", tc.Type, tc.Count)
 		}
 		fmt.Fprintf(bw, "\n</details>\n\n")
+		if len(st.Notes) > 0 {
+			fmt.Fprintf(bw, "<details><summary><b>%s</b>: notes</summary>\n\n| Construct | Note |\n|---|---|\n", st.Name)
+			for _, n := range st.Notes {
+				fmt.Fprintf(bw, "| %s | %s: %s |\n", n.Path, n.Type, strings.ReplaceAll(noteText(n.Data), "|", "\\|"))
+			}
+			fmt.Fprintf(bw, "\n</details>\n\n")
+		}
 	}
 	return bw.Flush()
+}
+
+// noteText writes a note's data on one line: a string as it is, an object
+// as "key: value" pairs in key order.
+func noteText(data any) string {
+	switch d := data.(type) {
+	case string:
+		return d
+	case map[string]any:
+		keys := make([]string, 0, len(d))
+		for k := range d {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			if v := noteText(d[k]); v != "" {
+				parts = append(parts, k+": "+v)
+			}
+		}
+		return strings.Join(parts, "; ")
+	case nil:
+		return ""
+	}
+	b, _ := json.Marshal(data)
+	return string(b)
 }
 
 func mdMeasure(m Measure) string {

@@ -199,3 +199,30 @@ func TestRealNagReport(t *testing.T) {
 		t.Errorf("JSON nag counts %v, want compliant 19 and unknown 0", c)
 	}
 }
+
+func TestNotesFromConstructMetadata(t *testing.T) {
+	dir := t.TempDir()
+	manifest := `{"version":"36.0.0","artifacts":{"S":{"type":"aws:cloudformation:stack","properties":{"templateFile":"S.template.json"},
+"metadata":{"/S/Cluster":[{"type":"gureum:cost","data":{"summary":"up to 3.20 USD/hour","dates":"On-Demand prices: 2025-01"}},{"type":"aws:cdk:warning","data":"not a note"}],
+"/S/Cluster/Thing":[{"type":"aws:cdk:logicalId","data":"Thing"}]}}}}`
+	for name, body := range map[string]string{"manifest.json": manifest, "S.template.json": `{"Resources":{"Thing":{"Type":"AWS::SNS::Topic"}}}`} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := build(t, dir)
+	var text, md bytes.Buffer
+	if err := WriteText(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "S/Cluster gureum:cost: dates: On-Demand prices: 2025-01; summary: up to 3.20 USD/hour"
+	if !strings.Contains(text.String(), "  notes:\n    "+want+"\n") || !strings.Contains(md.String(), "| S/Cluster | gureum:cost: dates: On-Demand prices: 2025-01; summary: up to 3.20 USD/hour |") {
+		t.Errorf("text:\n%s\nmarkdown:\n%s", text.String(), md.String())
+	}
+	if strings.Contains(text.String(), "not a note") || len(r.Stacks[0].Notes) != 1 {
+		t.Errorf("notes = %+v: want only gureum: entries", r.Stacks[0].Notes)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
@@ -359,6 +360,49 @@ var cases = []struct {
 	{name: "hpccluster", build: func(a *app) {
 		hpccluster.New(a.stack("HpcCluster", primary), "Hpc", &hpccluster.Props{Workload: hpccluster.Workload{Entry: functions + "montecarlo/run"}})
 	}},
+	{name: "hpccluster queues with GPUs, an AMI and the Spot fallback", build: func(a *app) {
+		// x86 queues of the app's own design: CPU Spot-then-On-Demand, GPU
+		// Spot on a type outside the catalog with a custom image, a tight
+		// On-Demand queue the fallback moves jobs to; the app's own topic.
+		stack := a.stack("HpcQueues", primary)
+		topic := awssns.NewTopic(stack, jsii.String("Pager"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})
+		a.mine(false, topic)
+		hpccluster.New(stack, "Hpc", &hpccluster.Props{
+			Workload: hpccluster.Workload{Entry: functions + "montecarlo/run"},
+			Queues: []hpccluster.Queue{
+				{Name: "cpu", InstanceTypes: []string{"c7i", "c6i"}},
+				{Name: "gpu", InstanceTypes: []string{"g6", "g6f.4xlarge"}, Purchase: hpccluster.PurchaseSpot, AMI: "ami-0abcdef0123456789"},
+				{Name: "tight", InstanceTypes: []string{"c6in.32xlarge"}, Purchase: hpccluster.PurchaseOnDemand, MaxVCPUs: 256},
+			},
+			EFA:               true,
+			BootstrapCommands: []string{"dnf install -y -q htop"},
+			SpotFallback:      hpccluster.SpotFallback{Enable: true, After: 45 * time.Minute, From: "cpu", To: "tight"},
+			Job:               hpccluster.Job{GPUs: 1},
+			Alarms:            hpccluster.Alarms{Topic: topic},
+		})
+	}},
+	{name: "hpccluster slurm mode", build: func(a *app) {
+		stack := a.stack("HpcSlurm", primary)
+		hpccluster.New(stack, "Hpc", &hpccluster.Props{
+			Workload: hpccluster.Workload{Entry: functions + "montecarlo/run", Args: []string{"-samples", "10000000"}},
+			Mode:     hpccluster.ModeSlurm,
+			AMI:      "ami-0123456789abcdef0",
+			Queues: []hpccluster.Queue{
+				{Name: "batch", InstanceTypes: []string{"c7i.16xlarge", "c6i.16xlarge"}, MaxInstances: 8},
+				{Name: "mpi", InstanceTypes: []string{"hpc6a.48xlarge"}, Purchase: hpccluster.PurchaseOnDemand, Priority: 10},
+			},
+			Slurm: hpccluster.Slurm{Version: "24.05", Size: "MEDIUM", Accounting: true},
+		})
+	}},
+	{name: "hpccluster slurm mode without an image for the login node",
+		wantErr: `hpccluster "HpcSlurmNoAMI/Hpc": AMI: is required in Slurm mode for the login node: AWS PCS has no default image`,
+		build: func(a *app) {
+			hpccluster.New(a.stack("HpcSlurmNoAMI", primary), "Hpc", &hpccluster.Props{
+				Workload: hpccluster.Workload{Entry: functions + "montecarlo/run"},
+				Mode:     hpccluster.ModeSlurm,
+				Queues:   []hpccluster.Queue{{Name: "spot", InstanceTypes: []string{"c7g.16xlarge"}, AMI: "ami-0123456789abcdef0"}},
+			})
+		}},
 	{name: "webpipeline", build: func(a *app) {
 		stack := a.stack("WebPipeline", primary)
 		web := scaledwebtier.New(stack, "Web", webProps(stack, scaledwebtier.HighlyAvailable))

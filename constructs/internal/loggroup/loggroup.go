@@ -64,7 +64,7 @@ func New(scope constructs.Construct, id string, p Props) awslogs.LogGroup {
 // not the app's to change, and its owner must add the statement (see
 // KeyPolicyStatement). Adding it twice leaves one statement: the CDK drops
 // identical statements.
-func AllowLogs(scope constructs.Construct, key awskms.IKey) bool {
+func AllowLogs(scope constructs.IConstruct, key awskms.IKey) bool {
 	res := key.AddToResourcePolicy(KeyPolicyStatement(scope), jsii.Bool(true))
 	return res != nil && res.StatementAdded != nil && *res.StatementAdded
 }
@@ -73,7 +73,7 @@ func AllowLogs(scope constructs.Construct, key awskms.IKey) bool {
 // use a key for the log groups of scope's account and region, as
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
 // gives it.
-func KeyPolicyStatement(scope constructs.Construct) awsiam.PolicyStatement {
+func KeyPolicyStatement(scope constructs.IConstruct) awsiam.PolicyStatement {
 	st := awscdk.Stack_Of(scope)
 	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String(KeyPolicySid),

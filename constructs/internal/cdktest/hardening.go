@@ -15,7 +15,7 @@ import (
 // stack's region use it for log groups only (the
 // kms:EncryptionContext:aws:logs:arn condition). It fails when root created
 // no log group, and returns how many it checked.
-func (tp *Template) LogGroupsUseKey(t testing.TB, root constructs.IConstruct, key awskms.Key) int {
+func (tp *Template) LogGroupsUseKey(t testing.TB, root constructs.IConstruct, key awskms.IKey) int {
 	t.Helper()
 	stack := awscdk.Stack_Of(root)
 	keyID := *stack.GetLogicalId(key.Node().DefaultChild().(awscdk.CfnElement))

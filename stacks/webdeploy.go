@@ -60,6 +60,7 @@ func NewWebDeployStack(scope constructs.Construct, id string, o Options) awscdk.
 		LoadBalancerTargetGroup: web.TargetGroup,
 		Alarms:                  []awscloudwatch.IAlarm{web.Alarms["5xx"], web.Alarms["UnhealthyHosts"], web.Alarms["CPU"]},
 		Source:                  webpipeline.Source{S3: &webpipeline.S3Source{Key: WebDeploySourceKey}},
+		AlarmTopic:              alarms.Topic,
 	})
 
 	awscdk.NewCfnOutput(stack, jsii.String("Url"), &awscdk.CfnOutputProps{Value: jsii.String("https://" + domain)})

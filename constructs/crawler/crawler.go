@@ -3,8 +3,10 @@ package crawler
 import (
 	"strconv"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -23,6 +25,9 @@ type Crawler struct {
 	Job *scheduledjob.Job
 	// Bucket holds the pages (created, or Props.ExistingBucket).
 	Bucket awss3.IBucket
+	// Key encrypts the created bucket (created, or Props.ExistingKey; nil
+	// with ExistingBucket).
+	Key awskms.IKey
 	// AccessLogs receives the created bucket's server access logs (nil with
 	// ExistingBucket).
 	AccessLogs awss3.Bucket
@@ -42,9 +47,18 @@ func New(scope constructs.Construct, id string, props *Props) *Crawler {
 	}
 	c := &Crawler{Construct: constructs.NewConstruct(scope, jsii.String(id)), Bucket: cfg.ExistingBucket, Table: cfg.ExistingTable}
 	if c.Bucket == nil {
+		c.Key = cfg.ExistingKey
+		if c.Key == nil {
+			c.Key = awskms.NewKey(c.Construct, jsii.String("Key"), &awskms.KeyProps{
+				Description:       jsii.String("Encrypts the crawled pages of " + *c.Node().Path()),
+				EnableKeyRotation: jsii.Bool(true),
+				RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+			})
+		}
 		c.AccessLogs = securebucket.NewAccessLogs(c.Construct, "AccessLogs", false)
 		c.Bucket = securebucket.New(c.Construct, "Pages", securebucket.Props{
-			AccessLogs: c.AccessLogs,
+			EncryptionKey: c.Key,
+			AccessLogs:    c.AccessLogs,
 			LifecycleRules: []*awss3.LifecycleRule{{
 				Id:                          jsii.String("expire-old-page-versions"),
 				NoncurrentVersionExpiration: awscdkDays(30),
@@ -66,8 +80,12 @@ func New(scope constructs.Construct, id string, props *Props) *Crawler {
 		Actions:   jsii.Strings("dynamodb:PutItem"),
 		Resources: &[]*string{c.Table.TableArn()},
 	}))
+	// A single PutObject to an SSE-KMS bucket needs a data key only.
 	if key := c.Bucket.EncryptionKey(); key != nil {
-		key.GrantEncrypt(c.Job.Function)
+		c.Job.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("kms:GenerateDataKey"),
+			Resources: &[]*string{key.KeyArn()},
+		}))
 	}
 	nag.Suppress(c.Job.FunctionRole, "AwsSolutions-IAM5",
 		"The crawler writes one object per page under pages/<host>/<hash>.html; the keys are not known before the run.",
@@ -110,6 +128,7 @@ func jobProps(c *config, env map[string]string) *scheduledjob.Props {
 			Timeout:     c.Timeout,
 			Environment: env,
 		},
-		Alarms: scheduledjob.Alarms{Topic: c.Alarms.Topic},
+		Alarms:           scheduledjob.Alarms{Topic: c.Alarms.Topic},
+		LogEncryptionKey: c.LogEncryptionKey,
 	}
 }

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/crawler"
 	"github.com/gureum-cdk/gureum/constructs/internal/cdktest"
@@ -18,11 +21,16 @@ import (
 
 const entry = "../../functions/crawler"
 
+// logKey is the fixture's LogEncryptionKey.
+var logKey awskms.Key
+
 var fixture = sync.OnceValues(func() (awscdk.Stack, *crawler.Crawler) {
 	stack := cdktest.NewStack("Crawl")
+	logKey = awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 	return stack, crawler.New(stack, "Crawler", &crawler.Props{
-		URLs:  []string{"https://example.com/a", "https://example.org/"},
-		Entry: entry,
+		URLs:             []string{"https://example.com/a", "https://example.org/"},
+		Entry:            entry,
+		LogEncryptionKey: logKey,
 	})
 })
 
@@ -71,6 +79,32 @@ func TestPagesAndStatusAreDurable(t *testing.T) {
 			}},
 		},
 	})
+}
+
+// The pages bucket is a data bucket: SSE-KMS with the crawler's own
+// rotating, retained key. Its access log bucket stays on SSE-S3, which S3
+// server access logging needs.
+func TestPagesBucketUsesTheCrawlersKey(t *testing.T) {
+	tp := template(t)
+	stack, c := fixture()
+	key := *stack.GetLogicalId(c.Key.Node().DefaultChild().(awscdk.CfnElement))
+	tp.HasResource(t, "AWS::KMS::Key", map[string]any{"DeletionPolicy": "Retain", "Properties": map[string]any{"EnableKeyRotation": true}})
+	pages := cdktest.JSON(cdktest.Properties(tp.Resources("AWS::S3::Bucket")[logicalID(t, tp, "AWS::S3::Bucket", "CrawlerPages")])["BucketEncryption"])
+	for _, want := range []string{`"SSEAlgorithm":"aws:kms"`, `"KMSMasterKeyID":` + arn(key)} {
+		if !strings.Contains(pages, want) {
+			t.Errorf("pages bucket encryption %s lacks %s", pages, want)
+		}
+	}
+	logs := cdktest.JSON(cdktest.Properties(tp.Resources("AWS::S3::Bucket")[logicalID(t, tp, "AWS::S3::Bucket", "CrawlerAccessLogs")])["BucketEncryption"])
+	if !strings.Contains(logs, `"SSEAlgorithm":"AES256"`) {
+		t.Errorf("access log bucket encryption = %s, want SSE-S3", logs)
+	}
+}
+
+func TestLogEncryptionKey(t *testing.T) {
+	tp := template(t)
+	_, c := fixture()
+	tp.LogGroupsUseKey(t, c.Construct, logKey)
 }
 
 // statements returns the IAM statements of the policies attached to the role
@@ -141,6 +175,7 @@ func TestFunctionGetsExactlyWhatTheHandlerCalls(t *testing.T) {
 	want := map[string][]string{
 		fnRole: {
 			"dynamodb:PutItem -> " + arn(status),
+			"kms:GenerateDataKey -> " + arn(logicalID(t, tp, "AWS::KMS::Key", "CrawlerKey")),
 			"logs:CreateLogStream logs:PutLogEvents -> " + arn(logs),
 			"s3:PutObject -> " + cdktest.JSON(map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{pages, "Arn"}}, "/pages/*"}}}),
 			"sqs:GetQueueAttributes sqs:GetQueueUrl sqs:SendMessage -> " + arn(dlq),
@@ -198,6 +233,10 @@ func TestValidationMessages(t *testing.T) {
 			"MaxBodyBytes: must not be negative",
 			"Concurrency: must not be negative",
 		}},
+		{"key with an existing bucket", &crawler.Props{URLs: ok,
+			ExistingBucket: awss3.Bucket_FromBucketName(cdktest.NewStack("Keys"), jsii.String("B"), jsii.String("pages")),
+			ExistingKey:    awskms.Key_FromKeyArn(cdktest.NewStack("Keys2"), jsii.String("K"), jsii.String("arn:aws:kms:ap-northeast-2:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0")),
+		}, []string{"ExistingKey: applies to the bucket the construct creates, not to ExistingBucket (encrypt that bucket yourself)"}},
 		{"all at once", &crawler.Props{URLs: []string{"ftp://x/"}, Schedule: "daily", TimeZone: "Local", FlexibleWindow: 25 * time.Hour, Timeout: time.Millisecond}, []string{
 			`URLs[0]: "ftp://x/" must be an http or https URL`,
 			`Schedule: "daily" is not a "cron(...)", "rate(...)" or "at(...)" expression`,

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 )
@@ -39,11 +40,22 @@ type Props struct {
 	Concurrency int
 	// ExistingBucket stores the pages instead of a new bucket.
 	ExistingBucket awss3.IBucket
+	// ExistingKey encrypts the pages bucket the construct creates instead of
+	// a new customer-managed key (with yearly rotation, retained) that the
+	// construct creates. Not used with ExistingBucket. Default: nil (a new
+	// key).
+	ExistingKey awskms.IKey
 	// ExistingTable records the status instead of a new table; its partition
 	// key must be the string attribute "pk".
 	ExistingTable awsdynamodb.ITableV2
 	// Alarms routes the job's failure and dead-letter alarms.
 	Alarms Alarms
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (the job's function logs). A key created in the app (awskms.NewKey) gets
+	// the key policy statement CloudWatch Logs needs; the owner of an imported
+	// key must add it (docs/log-encryption.md). Default: nil (CloudWatch Logs'
+	// own encryption).
+	LogEncryptionKey awskms.IKey
 }
 
 // Alarms routes the crawler's alarms.

@@ -70,6 +70,7 @@ func resolve(scope constructs.Construct, id string, props *Props) (*config, erro
 	v.Check(validHeaderValue(p.UserAgent), "UserAgent", "%q holds a control character, which no HTTP header may", p.UserAgent)
 	v.Check(p.MaxBodyBytes >= 0, "MaxBodyBytes", "must not be negative")
 	v.Check(p.Concurrency >= 0, "Concurrency", "must not be negative")
+	v.Check(p.ExistingKey == nil || p.ExistingBucket == nil, "ExistingKey", "applies to the bucket the construct creates, not to ExistingBucket (encrypt that bucket yourself)")
 
 	// The job's own checks, before anything is created. Its environment
 	// holds the bucket and table names, unknown until they exist: any value

@@ -540,7 +540,7 @@ func (d *DataLake) newQuery(q Query) {
 func (d *DataLake) newIngestion(p *config) {
 	in := p.Ingestion
 	zone, prefix, interval, size, retention := in.Zone, in.Prefix, in.BufferInterval, in.BufferSizeMiB, in.LogRetention
-	d.DeliveryLogs = loggroup.New(d.Construct, "DeliveryLogs", loggroup.Props{Retention: retention})
+	d.DeliveryLogs = loggroup.New(d.Construct, "DeliveryLogs", loggroup.Props{Retention: retention, EncryptionKey: p.LogEncryptionKey})
 	s3props := &awskinesisfirehose.S3BucketProps{
 		DataOutputPrefix:  jsii.String(prefix + partitionLayout),
 		ErrorOutputPrefix: jsii.String(errorPrefix),

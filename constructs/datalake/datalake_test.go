@@ -35,6 +35,7 @@ type fixture struct {
 	full   *datalake.DataLake
 	tables *datalake.DataLake // Iceberg tables, promotion, Parquet, Lake Formation mode
 	iam    *datalake.DataLake // a JSON raw table promoted by version, IAM mode
+	logKey awskms.Key
 	tpl    *cdktest.Template
 }
 
@@ -118,7 +119,10 @@ func synth(t *testing.T) *fixture {
 			},
 			LakeFormation: &datalake.LakeFormation{Register: true, Grants: []datalake.LakeFormationGrant{{Principal: analyst, Zone: "gold"}}},
 		})
-		f.tables = datalake.New(stack, "Tables", tablesProps())
+		f.logKey = awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+		tp := tablesProps()
+		tp.LogEncryptionKey = f.logKey
+		f.tables = datalake.New(stack, "Tables", tp)
 		f.iam = datalake.New(stack, "Profiles", versionedProps())
 		iamReader := awsiam.NewRole(stack, jsii.String("IAMReader"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 		iamWriter := awsiam.NewRole(stack, jsii.String("IAMWriter"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
@@ -870,4 +874,9 @@ func TestValidation(t *testing.T) {
 	if stack.Node().TryFindChild(jsii.String("Bad")) != nil {
 		t.Error("New created the construct before validating")
 	}
+}
+
+func TestLogEncryptionKey(t *testing.T) {
+	f := synth(t)
+	f.tpl.LogGroupsUseKey(t, f.tables.Construct, f.logKey)
 }

@@ -77,9 +77,10 @@ func (d *DataLake) newPromotion(c *config, t Table) *PromotionJob {
 	path := *j.Node().Path()
 
 	fn := golambda.New(j.Construct, "Planner", golambda.Props{
-		Entry:       pr.PlannerEntry,
-		Description: fmt.Sprintf("Plans the raw partitions each run of %s merges into %s", path, t.Name),
-		Environment: map[string]string{"LOOKBACK_DAYS": strconv.Itoa(pr.LookbackDays)},
+		Entry:            pr.PlannerEntry,
+		Description:      fmt.Sprintf("Plans the raw partitions each run of %s merges into %s", path, t.Name),
+		Environment:      map[string]string{"LOOKBACK_DAYS": strconv.Itoa(pr.LookbackDays)},
+		LogEncryptionKey: c.LogEncryptionKey,
 	})
 	j.Planner = fn.Function
 	nag.Suppress(j.Planner, "Serverless-LambdaDLQ",
@@ -140,7 +141,7 @@ func (d *DataLake) newPromotion(c *config, t Table) *PromotionJob {
 	})
 	each.ItemProcessor(merge, nil)
 
-	j.LogGroup = loggroup.New(j.Construct, "Logs", loggroup.Props{})
+	j.LogGroup = loggroup.New(j.Construct, "Logs", loggroup.Props{EncryptionKey: c.LogEncryptionKey})
 	j.StateMachine = awsstepfunctions.NewStateMachine(j.Construct, jsii.String("StateMachine"), &awsstepfunctions.StateMachineProps{
 		Comment:          jsii.String(fmt.Sprintf("Promotes %s into the Iceberg table %s (%s)", raw.Name, t.Name, path)),
 		DefinitionBody:   awsstepfunctions.DefinitionBody_FromChainable(plan.Next(each)),

@@ -53,6 +53,12 @@ type Props struct {
 	Tables []Table
 	// Alarms routes the promotion alarms.
 	Alarms Alarms
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (the delivery error logs, the promotions' state machine and planner logs).
+	// A key created in the app (awskms.NewKey) gets the key policy statement
+	// CloudWatch Logs needs; the owner of an imported key must add it
+	// (docs/log-encryption.md). Default: nil (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
 }
 
 // Alarms routes the lake's alarm notifications.

@@ -122,10 +122,11 @@ type payload struct {
 // notifying topic.
 func scalerProps(c *config, groupName string, topic awssns.ITopic) *scheduledjob.Props {
 	sp := &scheduledjob.Props{
-		Entry:       c.Entry,
-		Description: "Scales the game-server fleet on schedule",
-		Function:    scheduledjob.Function{Environment: map[string]string{"ASG_NAME": groupName}},
-		Alarms:      scheduledjob.Alarms{Topic: topic},
+		Entry:            c.Entry,
+		Description:      "Scales the game-server fleet on schedule",
+		Function:         scheduledjob.Function{Environment: map[string]string{"ASG_NAME": groupName}},
+		Alarms:           scheduledjob.Alarms{Topic: topic},
+		LogEncryptionKey: c.LogEncryptionKey,
 	}
 	for _, s := range c.Schedules {
 		sp.Schedules = append(sp.Schedules, scheduledjob.Schedule{

@@ -49,6 +49,7 @@ func synth(t *testing.T) *fixture {
 				{Name: "scale-in", Expression: "cron(30 18 * * ? *)", TimeZone: "UTC", MinSize: Int(0), DesiredCapacity: 0},
 			},
 			Alarms: Alarms{Topic: f.alarms.Topic}, Entry: scalerEntry,
+			LogEncryptionKey: f.alarms.Key,
 		})
 		// No Entry: the default import path builds gureum's own scaler. No
 		// topic: the stack's shared alarm topic.
@@ -355,4 +356,9 @@ func TestValidateMessages(t *testing.T) {
 	if stack.Node().TryFindChild(jsii.String("Fleet")) != nil {
 		t.Error("New created the fleet before failing validation")
 	}
+}
+
+func TestLogEncryptionKey(t *testing.T) {
+	f := synth(t)
+	f.tpl.LogGroupsUseKey(t, f.full.Construct, f.alarms.Key)
 }

@@ -37,6 +37,12 @@ type Props struct {
 	// path. Default: gureum's own handler,
 	// "github.com/gureum-cdk/gureum/functions/gameevents/fleetscaler".
 	Entry string
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (the scaler's function logs). A key created in the app (awskms.NewKey)
+	// gets the key policy statement CloudWatch Logs needs; the owner of an
+	// imported key must add it (docs/log-encryption.md). Default: nil
+	// (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
 }
 
 // ScaleSchedule is one run of the fleet scaler.

@@ -207,13 +207,14 @@ func (x *ImagePipeline) newFunction(p *config) {
 		}
 	}
 	fn := golambda.New(x.Construct, "Processor", golambda.Props{
-		Entry:        p.Entry,
-		Description:  "Makes image renditions for " + *x.Node().Path(),
-		MemoryMB:     p.MemoryMB,
-		Timeout:      p.Timeout,
-		Environment:  env,
-		LogLevel:     p.LogLevel,
-		LogRetention: p.LogRetention,
+		Entry:            p.Entry,
+		Description:      "Makes image renditions for " + *x.Node().Path(),
+		MemoryMB:         p.MemoryMB,
+		Timeout:          p.Timeout,
+		Environment:      env,
+		LogLevel:         p.LogLevel,
+		LogRetention:     p.LogRetention,
+		LogEncryptionKey: p.LogEncryptionKey,
 	})
 	x.Function, x.Role, x.LogGroup = fn.Function, fn.Role, fn.LogGroup
 	nag.Suppress(x.Function, "Serverless-LambdaDLQ",

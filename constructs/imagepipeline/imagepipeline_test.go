@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -28,6 +29,7 @@ const handler = "../../functions/imageproc/lambda"
 type fixture struct {
 	stack          awscdk.Stack
 	images, custom *imagepipeline.ImagePipeline
+	logKey         awskms.Key
 	tpl            *cdktest.Template
 }
 
@@ -47,10 +49,12 @@ func pipelines(t *testing.T) *fixture {
 		f := &fixture{stack: stack}
 		f.images = imagepipeline.New(stack, "Images", &imagepipeline.Props{Entry: handler})
 		uploads := awss3.Bucket_FromBucketName(stack, jsii.String("StudioUploads"), jsii.String("studio-uploads"))
+		f.logKey = awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		f.custom = imagepipeline.New(stack, "Custom", &imagepipeline.Props{
-			Entry:    handler,
-			Prefix:   "photos/",
-			Suffixes: []string{".png", ".jpg"},
+			LogEncryptionKey: f.logKey,
+			Entry:            handler,
+			Prefix:           "photos/",
+			Suffixes:         []string{".png", ".jpg"},
 			Renditions: []imagepipeline.Rendition{
 				{Name: "icon", MaxWidth: 64, Format: imagepipeline.PNG},
 				{Name: "web", MaxHeight: 720, Quality: 90},
@@ -227,7 +231,7 @@ func TestQueuesAreEncryptedTLSOnlyWithRedrive(t *testing.T) {
 
 func TestKeysRotateAndAreRetained(t *testing.T) {
 	f := pipelines(t)
-	f.tpl.Count(t, "AWS::KMS::Key", 4) // Images: buckets and queues; Custom: none; the two alarm topics' keys (Custom's, and the shared one Images notifies)
+	f.tpl.Count(t, "AWS::KMS::Key", 5) // Images: buckets and queues; Custom: none; the two alarm topics' keys (Custom's, and the shared one Images notifies); the test's log key
 	for _, prefix := range []string{"ImagesKey", "ImagesQueueKey"} {
 		r := resource(t, f, "AWS::KMS::Key", prefix)
 		equal(t, prefix+" deletion policy", r["DeletionPolicy"], "Retain")
@@ -663,4 +667,9 @@ func TestNotificationsHandlerSuppressions(t *testing.T) {
 			t.Errorf("the app's bucket carries suppressions: %v", u)
 		}
 	}
+}
+
+func TestLogEncryptionKey(t *testing.T) {
+	f := pipelines(t)
+	f.tpl.LogGroupsUseKey(t, f.custom.Construct, f.logKey)
 }

@@ -52,6 +52,12 @@ type Props struct {
 	LogLevel string
 	// LogRetention of the function's logs. Default: one year.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (the processor's function logs). A key created in the app (awskms.NewKey)
+	// gets the key policy statement CloudWatch Logs needs; the owner of an
+	// imported key must add it (docs/log-encryption.md). Default: nil
+	// (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
 
 	// BatchSize is how many uploads one invocation gets: 1..10, or up to
 	// 10,000 with a MaxBatchingWindow. Default: 5.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -88,6 +89,7 @@ type config struct {
 	table             Table
 	entries           Entries
 	logRetention      awslogs.RetentionDays
+	logKey            awskms.IKey
 	alarmTopic        awssns.ITopic
 	failureRate       float64
 }
@@ -103,6 +105,7 @@ func resolve(c constructs.Construct, p *Props) config {
 		maxDevices:   cmp.Or(p.API.MaxDevicesPerPlayer, DefaultMaxDevicesPerPlayer),
 		table:        p.Table,
 		logRetention: cmp.Or(p.LogRetention, DefaultLogRetention),
+		logKey:       p.LogEncryptionKey,
 		alarmTopic:   p.Alarms.Topic,
 		failureRate:  cmp.Or(p.Alarms.FailureRate, DefaultFailureRate),
 		fanOut: FanOut{

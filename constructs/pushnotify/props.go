@@ -40,6 +40,12 @@ type Props struct {
 	// LogRetention applies to every log group the construct creates.
 	// Default: one year.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (the functions' logs, the platform delivery logs, the provider's logs and
+	// the API's). A key created in the app (awskms.NewKey) gets the key policy
+	// statement CloudWatch Logs needs; the owner of an imported key must add it
+	// (docs/log-encryption.md). Default: nil (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
 	// Alarms routes and tunes the alarms.
 	Alarms Alarms
 }

@@ -142,7 +142,7 @@ func (x *PushNotify) function(cfg *config, id, entry, description string, memory
 	}
 	fn := golambda.New(x.Construct, id, golambda.Props{
 		Entry: entry, Description: description + " (" + *x.Node().Path() + ")",
-		MemoryMB: memory, Timeout: timeout, Environment: e, LogRetention: cfg.logRetention,
+		MemoryMB: memory, Timeout: timeout, Environment: e, LogRetention: cfg.logRetention, LogEncryptionKey: cfg.logKey,
 	})
 	return fn.Function
 }
@@ -225,8 +225,8 @@ func (x *PushNotify) newApplications(cfg *config) {
 	var logResources []*string
 	for _, a := range cfg.apps {
 		name := "sns/" + *stack.Region() + "/" + *stack.Account() + "/app/" + a.platform + "/" + a.name
-		x.DeliveryLogs[a.client] = loggroup.New(x.Construct, a.id+"DeliveryLogs", loggroup.Props{Name: name, Retention: cfg.logRetention})
-		x.DeliveryLogs[a.client+"/Failure"] = loggroup.New(x.Construct, a.id+"DeliveryFailureLogs", loggroup.Props{Name: name + "/Failure", Retention: cfg.logRetention})
+		x.DeliveryLogs[a.client] = loggroup.New(x.Construct, a.id+"DeliveryLogs", loggroup.Props{Name: name, Retention: cfg.logRetention, EncryptionKey: cfg.logKey})
+		x.DeliveryLogs[a.client+"/Failure"] = loggroup.New(x.Construct, a.id+"DeliveryFailureLogs", loggroup.Props{Name: name + "/Failure", Retention: cfg.logRetention, EncryptionKey: cfg.logKey})
 		logResources = append(logResources, jsii.String(logArn(a.platform+"/"+a.name+":*")), jsii.String(logArn(a.platform+"/"+a.name+"/Failure:*")))
 	}
 	x.DeliveryStatusRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -239,7 +239,7 @@ func (x *PushNotify) newApplications(cfg *config) {
 
 	fn := golambda.New(x.Construct, "PlatformAppHandler", golambda.Props{
 		Entry: cfg.entries.PlatformApp, Description: "Creates the SNS platform applications of " + *x.Node().Path(),
-		Timeout: time.Minute, LogRetention: cfg.logRetention,
+		Timeout: time.Minute, LogRetention: cfg.logRetention, LogEncryptionKey: cfg.logKey,
 	})
 	x.PlatformAppFunction = fn.Function
 	nag.Suppress(fn.Function, "Serverless-LambdaDLQ",
@@ -258,7 +258,7 @@ func (x *PushNotify) newApplications(cfg *config) {
 		"sns:CreatePlatformApplication creates a resource that does not exist yet, so it is granted on '*'; updates and deletes are limited to this construct's applications.",
 		"Resource::*")
 
-	frameworkLogs := loggroup.New(x.Construct, "ProviderLogs", loggroup.Props{Retention: cfg.logRetention})
+	frameworkLogs := loggroup.New(x.Construct, "ProviderLogs", loggroup.Props{Retention: cfg.logRetention, EncryptionKey: cfg.logKey})
 	frameworkRole := awsiam.NewRole(x.Construct, jsii.String("ProviderRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("Role of the custom resource provider framework of " + *x.Node().Path()),
@@ -350,11 +350,12 @@ func (x *PushNotify) newAPI(cfg *config) {
 			{Method: "DELETE", Path: "/devices/{token}", Entry: cfg.entries.Unregister,
 				Actions: []string{"dynamodb:GetItem", "dynamodb:DeleteItem"}},
 		},
-		ExistingTable: x.Table,
-		Auth:          serverlessapi.Auth{UserPools: cfg.api.UserPools, Scopes: cfg.api.Scopes},
-		WAF:           cfg.api.WAF,
-		LogRetention:  cfg.logRetention,
-		Alarms:        serverlessapi.Alarms{Topic: x.AlarmTopic},
+		ExistingTable:    x.Table,
+		Auth:             serverlessapi.Auth{UserPools: cfg.api.UserPools, Scopes: cfg.api.Scopes},
+		WAF:              cfg.api.WAF,
+		LogRetention:     cfg.logRetention,
+		LogEncryptionKey: cfg.logKey,
+		Alarms:           serverlessapi.Alarms{Topic: x.AlarmTopic},
 	})
 }
 

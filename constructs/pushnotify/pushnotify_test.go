@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
@@ -22,6 +23,7 @@ import (
 type fixture struct {
 	stack        awscdk.Stack
 	game, sandbx *pushnotify.PushNotify
+	logKey       awskms.Key
 	tpl          *cdktest.Template
 }
 
@@ -58,7 +60,9 @@ func synth(t *testing.T) *fixture {
 			Notices: notices,
 			API:     pushnotify.API{UserPools: []awscognito.IUserPool{pool}},
 		})
+		f.logKey = awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		f.sandbx = pushnotify.New(stack, "Dev", &pushnotify.Props{
+			LogEncryptionKey: f.logKey,
 			APNS: &pushnotify.APNS{Secret: secret("DevApns", "game/push/apns-dev"), SigningKeyID: "ZYX987WVUT", TeamID: "TEAM123456",
 				BundleID: "com.gureum.game.dev", Sandbox: true, Name: "game-dev", CredentialVersion: "2026-12"},
 			Notices:        notices,
@@ -291,4 +295,9 @@ func TestValidation(t *testing.T) {
 	if err := pushnotify.Validate(stack, "Push", ok()); err != nil {
 		t.Errorf("valid props: %v", err)
 	}
+}
+
+func TestLogEncryptionKey(t *testing.T) {
+	f := synth(t)
+	f.tpl.LogGroupsUseKey(t, f.sandbx.Construct, f.logKey)
 }

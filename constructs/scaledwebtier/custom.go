@@ -1,11 +1,14 @@
 package scaledwebtier
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 )
 
@@ -42,6 +45,7 @@ func (x *ScaledWebTier) awsCall(id string, call *customresources.AwsSdkCall, onC
 	}
 	if ours && created {
 		suppressAwsCustomResourceHandler(handler)
+		encryptHandlerLogs(handler, x.logKey)
 	}
 	return cr
 }
@@ -84,4 +88,19 @@ func (x *ScaledWebTier) lookUpReplicaSecret(name, partial string) string {
 		Resources: jsii.Strings(partial + "-??????"),
 	}))
 	return *lookup.GetResponseField(jsii.String("ARN"))
+}
+
+// encryptHandlerLogs encrypts with key the log group the CDK made for a
+// shared handler that this tier created (Props.LogEncryptionKey); the CDK
+// gives such a handler's log group no encryption setting of its own.
+func encryptHandlerLogs(handler constructs.IConstruct, key awskms.IKey) {
+	if handler == nil || key == nil {
+		return
+	}
+	for _, c := range *handler.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := c.(awscdk.CfnResource); ok && *r.CfnResourceType() == "AWS::Logs::LogGroup" {
+			r.AddPropertyOverride(jsii.String("KmsKeyId"), key.KeyArn())
+			loggroup.AllowLogs(handler, key)
+		}
+	}
 }

@@ -100,8 +100,9 @@ func (x *ScaledWebTier) newAurora(c *config) {
 	identifier := x.Name + "-database"
 	for _, l := range logs {
 		x.DatabaseLogGroups = append(x.DatabaseLogGroups, loggroup.New(x.Construct, "DatabaseLogs"+l, loggroup.Props{
-			Name:      fmt.Sprintf("/aws/rds/cluster/%s/%s", identifier, l),
-			Retention: c.LogRetention,
+			Name:          fmt.Sprintf("/aws/rds/cluster/%s/%s", identifier, l),
+			Retention:     c.LogRetention,
+			EncryptionKey: c.LogEncryptionKey,
 		}))
 	}
 

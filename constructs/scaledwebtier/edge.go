@@ -123,6 +123,9 @@ func (x *ScaledWebTier) newCDN(c *config) {
 	if ours {
 		x.suppressStaticDeployment(handler, created)
 	}
+	if ours && created {
+		encryptHandlerLogs(handler, c.LogEncryptionKey)
+	}
 	if x.StaticDeployment != nil {
 		x.allowStaticDeployment()
 	}

@@ -197,6 +197,13 @@ type Props struct {
 	// LogRetention applies to VPC flow logs and database logs. Default: one
 	// year.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (VPC flow logs, database logs, the WAF logs and the logs of the CDK
+	// handlers the tier uses). A key created in the app (awskms.NewKey) gets the
+	// key policy statement CloudWatch Logs needs; the owner of an imported key
+	// must add it (docs/log-encryption.md). Default: nil (CloudWatch Logs' own
+	// encryption).
+	LogEncryptionKey awskms.IKey
 	// AccessLogExpiry is how long the load balancer's (stage 3 and above)
 	// and CloudFront's (stage 4 and above) access logs are kept in their
 	// buckets, in whole days. Default: 365 days.

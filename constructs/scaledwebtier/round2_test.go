@@ -33,6 +33,26 @@ func dynamicCDN(stack awscdk.Stack, p *scaledwebtier.Props) {
 		{Name: "night", Cron: "0 22 * * *", TimeZone: "Asia/Seoul", Min: scaledwebtier.Int(2)},
 	}
 	p.Database.IAMAuth = true
+	dynamicLogKey = awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	p.LogEncryptionKey = dynamicLogKey
+}
+
+// dynamicLogKey is the LogEncryptionKey of "stage4-dynamic".
+var dynamicLogKey awskms.Key
+
+// LogEncryptionKey encrypts every log group of the stack: the tier's (flow,
+// database and WAF logs) and those the CDK made for the handlers the tier
+// created (the static files' deployment, the AWS API calls).
+func TestLogEncryptionKey(t *testing.T) {
+	s := get(t, "stage4-dynamic")
+	if n := s.tpl.LogGroupsUseKey(t, s.stack, dynamicLogKey); n < 5 {
+		t.Errorf("%d log groups, want at least flow, database, WAF and two handlers' logs", n)
+	}
+	for _, id := range []string{scaledwebtier.AwsCustomResourceHandlerID, scaledwebtier.StaticDeploymentHandlerID} {
+		if s.stack.Node().TryFindChild(jsii.String(id)) == nil {
+			t.Errorf("the stack has no %s handler: the test no longer covers its log group", id)
+		}
+	}
 }
 
 func spot(p *scaledwebtier.Props) {

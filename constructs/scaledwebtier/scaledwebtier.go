@@ -43,6 +43,8 @@ import (
 // are nil.
 type ScaledWebTier struct {
 	constructs.Construct
+	// logKey is Props.LogEncryptionKey.
+	logKey awskms.IKey
 	// Stage the tier was built at.
 	Stage Stage
 	// Name prefixes the tier's fixed physical names (Props.Name or its
@@ -212,6 +214,7 @@ func New(scope constructs.Construct, id string, props *Props) *ScaledWebTier {
 		Name:      c.Name,
 		Primary:   c.primary,
 		Alarms:    map[string]awscloudwatch.Alarm{},
+		logKey:    c.LogEncryptionKey,
 	}
 	x.AppEnvironment = map[string]string{
 		"APP_STAGE":  c.Stage.String(),
@@ -270,7 +273,7 @@ func (x *ScaledWebTier) newAlarmTopic(c *config) {
 func (x *ScaledWebTier) stack() awscdk.Stack { return awscdk.Stack_Of(x.Construct) }
 
 func (x *ScaledWebTier) newNetwork(c *config) {
-	x.FlowLogGroup = loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: c.LogRetention})
+	x.FlowLogGroup = loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: c.LogRetention, EncryptionKey: c.LogEncryptionKey})
 	if v := c.Network.ExistingVpc; v != nil {
 		x.Vpc = v
 		x.FlowLog = awsec2.NewFlowLog(x.Construct, jsii.String("FlowLog"), &awsec2.FlowLogProps{

@@ -41,6 +41,8 @@ type variant struct {
 	// setup changes the props with resources made in the stack (or in
 	// another stack of its app).
 	setup func(awscdk.Stack, *scaledwebtier.Props)
+	// context is the app's context (feature flags).
+	context map[string]any
 	// user are the paths of constructs the test made itself, as a user's
 	// app would: their cdk-nag findings are the user's, and no
 	// suppression of the tier's may reach them.
@@ -93,7 +95,9 @@ var variants = []variant{
 	// whole tier with a warm pool, schedules and IAM to the proxy; Spot; a
 	// stage-4 tier in us-east-1 (the distribution's own web ACL); no
 	// proxy at stage 4; and the load balancer's web ACL disabled.
-	{name: "stage4-dynamic", stage: scaledwebtier.Elastic, region: primary, setup: dynamicCDN},
+	// With the CDK's managed log groups of its handlers (as cdk.json sets it).
+	{name: "stage4-dynamic", stage: scaledwebtier.Elastic, region: primary, setup: dynamicCDN,
+		context: map[string]any{"@aws-cdk/aws-lambda:useCdkManagedLogGroup": true}},
 	{name: "stage4-spot", stage: scaledwebtier.Elastic, region: primary, tweak: spot},
 	{name: "stage4-us-east-1", stage: scaledwebtier.Elastic, region: "us-east-1", tweak: func(p *scaledwebtier.Props) { p.CDN.NewWebACL = true }},
 	{name: "stage4-no-proxy", stage: scaledwebtier.Elastic, region: primary, tweak: func(p *scaledwebtier.Props) {
@@ -185,7 +189,11 @@ func get(t *testing.T, name string) *synthed {
 		}
 	}
 	once[name].Do(func() {
-		app := awscdk.NewApp(nil)
+		var appProps *awscdk.AppProps
+		if v.context != nil {
+			appProps = &awscdk.AppProps{Context: &v.context}
+		}
+		app := awscdk.NewApp(appProps)
 		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
 			Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String(v.region)},
 		})

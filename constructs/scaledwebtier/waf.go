@@ -39,6 +39,7 @@ func newWebACL(scope constructs.Construct, id, aclScope string, c *config, behin
 		BehindCloudFront: behindCloudFront,
 		Description:      "Rate limit per client IP and AWS managed rules for " + what + " of " + *scope.Node().Path(),
 		LogRetention:     c.LogRetention,
+		LogEncryptionKey: c.LogEncryptionKey,
 		RedactHeaders:    []string{lowerASCII(OriginVerifyHeader)},
 	})
 }

@@ -31,6 +31,12 @@ type Props struct {
 	DeadLetterQueue DeadLetterQueue
 	// Alarms routes the alarm notifications.
 	Alarms Alarms
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (the function's logs). A key created in the app (awskms.NewKey) gets the
+	// key policy statement CloudWatch Logs needs; the owner of an imported key
+	// must add it (docs/log-encryption.md). Default: nil (CloudWatch Logs' own
+	// encryption).
+	LogEncryptionKey awskms.IKey
 }
 
 // Schedule is one EventBridge Scheduler schedule of the job.

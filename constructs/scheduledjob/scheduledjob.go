@@ -119,6 +119,7 @@ func (j *Job) newFunction(c *config) {
 		Environment:         f.Environment,
 		LogLevel:            f.LogLevel,
 		LogRetention:        f.LogRetention,
+		LogEncryptionKey:    c.LogEncryptionKey,
 		X86:                 f.X86,
 	})
 	j.Function, j.FunctionRole, j.LogGroup = fn.Function, fn.Role, fn.LogGroup

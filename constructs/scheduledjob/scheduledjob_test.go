@@ -27,6 +27,7 @@ type fixture struct {
 	stack            awscdk.Stack
 	notices, minimal *scheduledjob.Job
 	keyed            *scheduledjob.Job
+	logKey           awskms.Key
 	tpl              *cdktest.Template
 }
 
@@ -60,10 +61,12 @@ func synth(t *testing.T) *fixture {
 		})
 		key := awskms.NewKey(stack, jsii.String("QueueKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		f.keyed = scheduledjob.New(stack, "Keyed", &scheduledjob.Props{
-			Entry:           scaler,
-			Schedules:       []scheduledjob.Schedule{{Name: "once", Expression: "at(2026-12-24T18:00:00)"}},
-			DeadLetterQueue: scheduledjob.DeadLetterQueue{EncryptionKey: key, Retention: 4 * 24 * time.Hour},
+			Entry:            scaler,
+			Schedules:        []scheduledjob.Schedule{{Name: "once", Expression: "at(2026-12-24T18:00:00)"}},
+			DeadLetterQueue:  scheduledjob.DeadLetterQueue{EncryptionKey: key, Retention: 4 * 24 * time.Hour},
+			LogEncryptionKey: key,
 		})
+		f.logKey = key
 		f.tpl = cdktest.Synth(t, stack)
 		fix = f
 	})
@@ -369,4 +372,9 @@ func TestNewPanicsWithEveryProblem(t *testing.T) {
 	if err == nil || err.Path != "Bad/Job" || len(err.Problems) != 2 {
 		t.Fatalf("New panicked with %v, want 2 problems at Bad/Job", err)
 	}
+}
+
+func TestLogEncryptionKey(t *testing.T) {
+	f := synth(t)
+	f.tpl.LogGroupsUseKey(t, f.keyed.Construct, f.logKey)
 }

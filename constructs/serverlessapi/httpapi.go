@@ -18,7 +18,7 @@ import (
 // newHTTPAPI creates the HTTP API, its stage (throttled, JSON access logs,
 // detailed metrics, per-route throttles) and its authorizer.
 func (s *ServerlessAPI) newHTTPAPI(p *config) {
-	s.AccessLogs = loggroup.New(s.Construct, "AccessLogs", loggroup.Props{Retention: p.LogRetention})
+	s.AccessLogs = loggroup.New(s.Construct, "AccessLogs", loggroup.Props{Retention: p.LogRetention, EncryptionKey: p.LogEncryptionKey})
 	props := &awsapigatewayv2.HttpApiProps{
 		ApiName:            jsii.String(*s.Node().Path()),
 		CreateDefaultStage: jsii.Bool(false),

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/cdktest"
@@ -23,7 +24,9 @@ type fixture struct {
 	once  sync.Once
 	stack awscdk.Stack
 	apis  map[string]*serverlessapi.ServerlessAPI
-	tpl   *cdktest.Template
+	// logKey is the LogEncryptionKey of Iam and Polls.
+	logKey awskms.Key
+	tpl    *cdktest.Template
 	// user are the constructs the app made itself (for cdk-nag).
 	user []string
 	make func(f *fixture)
@@ -60,9 +63,11 @@ var httpFixture = &fixture{make: func(f *fixture) {
 			{Method: "GET", Path: "/polls/{id}", Entry: handler, Public: true},
 		},
 	})
+	f.logKey = awskms.NewKey(f.stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 	f.apis["Iam"] = serverlessapi.New(f.stack, "Iam", &serverlessapi.Props{
-		HTTPAPI: true,
-		WAF:     serverlessapi.WAF{Disable: true},
+		LogEncryptionKey: f.logKey,
+		HTTPAPI:          true,
+		WAF:              serverlessapi.WAF{Disable: true},
 		Routes: []serverlessapi.Route{
 			{Method: "GET", Path: "/polls/{id}", Entry: handler},
 			{Method: "ANY", Path: "/admin/{proxy+}", Entry: handler, Access: serverlessapi.NoTableAccess},
@@ -77,8 +82,10 @@ var httpFixture = &fixture{make: func(f *fixture) {
 // with a canary, stage variables, Bot Control and tuned rule groups.
 var openAPIFixture = &fixture{make: func(f *fixture) {
 	f.stack = cdktest.NewStack("OpenApi")
+	f.logKey = awskms.NewKey(f.stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 	f.apis["Polls"] = serverlessapi.New(f.stack, "Polls", &serverlessapi.Props{
-		OpenAPI: &serverlessapi.OpenAPI{File: "testdata/polls.openapi.yaml"},
+		LogEncryptionKey: f.logKey,
+		OpenAPI:          &serverlessapi.OpenAPI{File: "testdata/polls.openapi.yaml"},
 		Routes: []serverlessapi.Route{
 			{OperationID: "createPoll", Entry: handler, Actions: []string{"dynamodb:PutItem"}},
 			{OperationID: "getPoll", Entry: handler, Actions: []string{"dynamodb:GetItem"}},
@@ -440,5 +447,20 @@ func TestKMSCreateGrantOnlyForAWSResources(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// LogEncryptionKey encrypts every log group of an HTTP API (access logs,
+// functions) and of a REST API (access and execution logs, WAF logs,
+// functions).
+func TestLogEncryptionKey(t *testing.T) {
+	for name, f := range map[string]*fixture{"Iam": httpFixture, "Polls": openAPIFixture} {
+		tpl := f.template(t)
+		if n := tpl.LogGroupsUseKey(t, f.apis[name].Construct, f.logKey); n < 3 {
+			t.Errorf("%s: %d log groups, want the access logs and the functions' at least", name, n)
+		}
+	}
+	if f := openAPIFixture; f.apis["Polls"].WAFLogs == nil || f.apis["Polls"].ExecutionLogs == nil {
+		t.Error("the REST API has no WAF or execution logs")
 	}
 }

@@ -74,6 +74,12 @@ type Props struct {
 	// logs, execution logs, the functions' logs and the WAF logs. Default:
 	// one year.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (the route functions' logs, access and execution logs and the WAF logs). A
+	// key created in the app (awskms.NewKey) gets the key policy statement
+	// CloudWatch Logs needs; the owner of an imported key must add it
+	// (docs/log-encryption.md). Default: nil (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
 	// DisableCloudWatchRole skips creating API Gateway's account-level role
 	// for a REST API's execution logs, for accounts where it is already set
 	// (an HTTP API needs none). Default: false (created and retained).

@@ -167,7 +167,7 @@ func newTable(scope constructs.Construct, t TableProps) awsdynamodb.TableV2 {
 
 func (s *ServerlessAPI) newAPI(p *config) {
 	stageName, throttle, retention := p.StageName, p.Throttle, p.LogRetention
-	s.AccessLogs = loggroup.New(s.Construct, "AccessLogs", loggroup.Props{Retention: retention})
+	s.AccessLogs = loggroup.New(s.Construct, "AccessLogs", loggroup.Props{Retention: retention, EncryptionKey: p.LogEncryptionKey})
 
 	methodOptions := map[string]*awsapigateway.MethodDeploymentOptions{}
 	for _, r := range p.Routes {
@@ -229,8 +229,9 @@ func (s *ServerlessAPI) newAPI(p *config) {
 	// the service uses, gives it the retention and removal policy of the
 	// access logs; a new REST API id (a re-created stack) is a new name.
 	s.ExecutionLogs = loggroup.New(s.Construct, "ExecutionLogs", loggroup.Props{
-		Name:      "API-Gateway-Execution-Logs_" + *s.API.RestApiId() + "/" + stageName,
-		Retention: retention,
+		Name:          "API-Gateway-Execution-Logs_" + *s.API.RestApiId() + "/" + stageName,
+		Retention:     retention,
+		EncryptionKey: p.LogEncryptionKey,
 	})
 	s.Stage.Node().AddDependency(s.ExecutionLogs)
 	s.newGatewayResponses(p)
@@ -299,6 +300,7 @@ func (s *ServerlessAPI) addRoute(p *config, i int, r Route) {
 		Environment:         env,
 		LogLevel:            p.Function.LogLevel,
 		LogRetention:        p.LogRetention,
+		LogEncryptionKey:    p.LogEncryptionKey,
 		X86:                 p.Function.X86,
 	})
 	nag.Suppress(fn.Function, "Serverless-LambdaDLQ",

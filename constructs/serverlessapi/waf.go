@@ -2,6 +2,7 @@ package serverlessapi
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/jsii-runtime-go"
@@ -19,7 +20,7 @@ func (s *ServerlessAPI) newWAF(p *config) {
 	}
 	arn := w.ExistingWebACLArn
 	if arn == "" {
-		arn = s.newWebACL(w, p.LogRetention)
+		arn = s.newWebACL(w, p.LogRetention, p.LogEncryptionKey)
 	}
 	s.WebACLArn = arn
 	s.WebACLAssociation = awswafv2.NewCfnWebACLAssociation(s.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{
@@ -29,7 +30,7 @@ func (s *ServerlessAPI) newWAF(p *config) {
 	s.WebACLAssociation.Node().AddDependency(s.Stage)
 }
 
-func (s *ServerlessAPI) newWebACL(w WAF, retention awslogs.RetentionDays) string {
+func (s *ServerlessAPI) newWebACL(w WAF, retention awslogs.RetentionDays, logKey awskms.IKey) string {
 	limit, window := w.RateLimit, w.Window
 	metric := naming.Unique(s.Construct, "", 100)
 	visibility := func(name string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
@@ -111,7 +112,7 @@ func (s *ServerlessAPI) newWebACL(w WAF, retention awslogs.RetentionDays) string
 	stackUUID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), nil))
 	suffix := awscdk.Fn_Select(jsii.Number(4), awscdk.Fn_Split(jsii.String("-"), stackUUID, nil))
 	name := naming.Unique(s.Construct, "aws-waf-logs-", 512-len("-")-12) + "-" + *suffix
-	s.WAFLogs = loggroup.New(s.Construct, "WAFLogs", loggroup.Props{Name: name, Retention: retention})
+	s.WAFLogs = loggroup.New(s.Construct, "WAFLogs", loggroup.Props{Name: name, Retention: retention, EncryptionKey: logKey})
 	s.WAFLogging = awswafv2.NewCfnLoggingConfiguration(s.Construct, jsii.String("WAFLogging"), &awswafv2.CfnLoggingConfigurationProps{
 		ResourceArn: s.WebACL.AttrArn(),
 		LogDestinationConfigs: &[]any{awscdk.Stack_Of(s.Construct).FormatArn(&awscdk.ArnComponents{

@@ -59,6 +59,12 @@ type Props struct {
 	// LogRetention applies to the functions' and the domain's logs.
 	// Default: one year.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts every CloudWatch log group the construct creates
+	// (the functions' logs, the VPC flow logs and the domain's logs). A key
+	// created in the app (awskms.NewKey) gets the key policy statement
+	// CloudWatch Logs needs; the owner of an imported key must add it
+	// (docs/log-encryption.md). Default: nil (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
 	// Alarms tunes the alarms and routes their notifications.
 	Alarms Alarms
 }

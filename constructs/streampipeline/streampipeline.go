@@ -115,7 +115,7 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	x.newStream(c.Stream)
 	x.newBucket(c)
 	x.newProcessor(c)
-	x.newNetwork(c.Search, c.LogRetention)
+	x.newNetwork(c.Search, c.LogRetention, c.LogEncryptionKey)
 	x.newIndexer(c)
 	x.newDomain(c)
 	x.newAlarms(c.Alarms)
@@ -193,13 +193,14 @@ func (x *Pipeline) newProcessor(p *config) {
 		env["KMS_KEY_ID"] = *x.BucketKey.KeyArn()
 	}
 	fn := golambda.New(x.Construct, "Processor", golambda.Props{
-		Entry:        p.ProcessorEntry,
-		Description:  "Aggregates the Kinesis records of " + *x.Node().Path() + " into S3",
-		MemoryMB:     memory,
-		Timeout:      timeout,
-		Environment:  env,
-		LogLevel:     p.LogLevel,
-		LogRetention: p.LogRetention,
+		Entry:            p.ProcessorEntry,
+		Description:      "Aggregates the Kinesis records of " + *x.Node().Path() + " into S3",
+		MemoryMB:         memory,
+		Timeout:          timeout,
+		Environment:      env,
+		LogLevel:         p.LogLevel,
+		LogRetention:     p.LogRetention,
+		LogEncryptionKey: p.LogEncryptionKey,
 	})
 	x.Processor, x.ProcessorRole = fn.Function, fn.Role
 	// The handler calls PutObject only, under the prefix.
@@ -234,11 +235,11 @@ func (x *Pipeline) newProcessor(p *config) {
 	x.Processor.AddEventSource(x.EventSource)
 }
 
-func (x *Pipeline) newNetwork(s Search, retention awslogs.RetentionDays) {
+func (x *Pipeline) newNetwork(s Search, retention awslogs.RetentionDays, key awskms.IKey) {
 	zones := s.ZoneCount
 	x.Vpc = s.Vpc
 	if x.Vpc == nil {
-		x.FlowLogs = loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: retention})
+		x.FlowLogs = loggroup.New(x.Construct, "FlowLogs", loggroup.Props{Retention: retention, EncryptionKey: key})
 		vpc := awsec2.NewVpc(x.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
 			MaxAzs:      jsii.Number(float64(zones)),
 			NatGateways: jsii.Number(0),
@@ -298,16 +299,17 @@ func (x *Pipeline) newIndexer(p *config) {
 	ix := p.Indexing
 	memory, timeout, retries, age := ix.MemoryMB, ix.Timeout, p.asyncRetries, ix.MaxEventAge
 	fn := golambda.New(x.Construct, "Indexer", golambda.Props{
-		Entry:          p.IndexerEntry,
-		Description:    "Indexes the aggregates of " + *x.Node().Path() + " into OpenSearch",
-		MemoryMB:       memory,
-		Timeout:        timeout,
-		Environment:    map[string]string{"INDEX": index},
-		LogLevel:       p.LogLevel,
-		LogRetention:   p.LogRetention,
-		Vpc:            x.Vpc,
-		VpcSubnets:     &awsec2.SubnetSelection{Subnets: &x.Subnets},
-		SecurityGroups: []awsec2.ISecurityGroup{x.IndexerSecurityGroup},
+		Entry:            p.IndexerEntry,
+		Description:      "Indexes the aggregates of " + *x.Node().Path() + " into OpenSearch",
+		MemoryMB:         memory,
+		Timeout:          timeout,
+		Environment:      map[string]string{"INDEX": index},
+		LogLevel:         p.LogLevel,
+		LogRetention:     p.LogRetention,
+		LogEncryptionKey: p.LogEncryptionKey,
+		Vpc:              x.Vpc,
+		VpcSubnets:       &awsec2.SubnetSelection{Subnets: &x.Subnets},
+		SecurityGroups:   []awsec2.ISecurityGroup{x.IndexerSecurityGroup},
 	})
 	x.Indexer, x.IndexerRole = fn.Function, fn.Role
 	x.Indexer.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -371,7 +373,7 @@ func (x *Pipeline) newDomain(p *config) {
 	}
 
 	for _, name := range []string{"SlowSearch", "SlowIndex", "Application"} {
-		x.SearchLogs[name] = loggroup.New(x.Construct, name+"Logs", loggroup.Props{Retention: p.LogRetention})
+		x.SearchLogs[name] = loggroup.New(x.Construct, name+"Logs", loggroup.Props{Retention: p.LogRetention, EncryptionKey: p.LogEncryptionKey})
 	}
 	stack := awscdk.Stack_Of(x.Construct)
 	// OpenSearch delivers its logs through a CloudWatch Logs resource policy

@@ -34,6 +34,7 @@ type fixture struct {
 	// with a data lake's upload policy, that "Zone" writes into.
 	zoneBucket awss3.Bucket
 	zoneKey    awskms.Key
+	logKey     awskms.Key
 	tpl        *cdktest.Template
 }
 
@@ -61,8 +62,10 @@ func synth(t *testing.T) *fixture {
 		})
 		key := awskms.NewKey(stack, jsii.String("StreamKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		retries, asyncRetries := 0, 0
+		f.logKey = key
 		f.lake = streampipeline.New(stack, "Lake", &streampipeline.Props{
-			ProcessorEntry: processor, IndexerEntry: indexer,
+			LogEncryptionKey: key,
+			ProcessorEntry:   processor, IndexerEntry: indexer,
 			Stream: streampipeline.Stream{Shards: 2, Retention: 48 * time.Hour, EncryptionKey: key},
 			Processing: streampipeline.Processing{
 				BatchSize: 500, BatchingWindow: 10 * time.Second, ParallelizationFactor: 4, MaxRetries: &retries,
@@ -643,4 +646,9 @@ func TestValidation(t *testing.T) {
 	if err := streampipeline.Validate(nil, "Pipeline", own); err != nil {
 		t.Errorf("Validate(the bucket's own key, indexer limits) = %v", err)
 	}
+}
+
+func TestLogEncryptionKey(t *testing.T) {
+	f := synth(t)
+	f.tpl.LogGroupsUseKey(t, f.lake.Construct, f.logKey)
 }

@@ -31,6 +31,17 @@ const (
 	DefaultSourceAction = "Source"
 )
 
+// Retries of the S3 source's start event (EventBridge's own defaults, set
+// explicitly); MaxSourceRetryAttempts is EventBridge's limit.
+const (
+	DefaultSourceMaxEventAge   = 24 * time.Hour
+	DefaultSourceRetryAttempts = 185
+	MaxSourceRetryAttempts     = 185
+	// DeadLetterRetention keeps an undelivered start event in the
+	// dead-letter queue (SQS's most).
+	DeadLetterRetention = 14 * 24 * time.Hour
+)
+
 // DefaultLogRetention applies to the build logs.
 const DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
 
@@ -87,5 +98,11 @@ func withDefaults(p *Props) *config {
 		d.TerminateBlueAfter = cmp.Or(d.TerminateBlueAfter, DefaultTerminateBlueAfter)
 	}
 	c.LogRetention = cmp.Or(c.LogRetention, DefaultLogRetention)
+	if p.Source.S3 != nil {
+		s3 := *p.Source.S3
+		s3.MaxEventAge = cmp.Or(s3.MaxEventAge, DefaultSourceMaxEventAge)
+		s3.RetryAttempts = cmp.Or(s3.RetryAttempts, DefaultSourceRetryAttempts)
+		c.Source.S3 = &s3
+	}
 	return c
 }

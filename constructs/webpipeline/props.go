@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 )
 
 // Props configures a WebPipeline. The zero value of every optional field is
@@ -50,6 +51,15 @@ type Props struct {
 	AccessLogs awss3.IBucket
 	// LogRetention applies to the build logs. Default: one year.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts every log group the construct creates (the
+	// build logs). A key created in the app gets the key policy statement
+	// CloudWatch Logs needs (loggroup.KeyPolicyStatement); an imported key's
+	// owner must add it. Default: nil (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
+	// AlarmTopic receives the alarm of the S3 source's dead-letter queue.
+	// Default: the stack's shared alarm topic (alarmtopic.Shared),
+	// encrypted, created once per stack.
+	AlarmTopic awssns.ITopic
 }
 
 // Source picks where the pipeline gets the code. Set exactly one field.
@@ -89,6 +99,13 @@ type S3Source struct {
 	Bucket awss3.IBucket
 	// Key is the zip's object key, e.g. "webapp/source.zip". Required.
 	Key string
+	// MaxEventAge and RetryAttempts bound EventBridge's retries to start
+	// the pipeline from the object's event; an event still undelivered goes
+	// to the construct's DeadLetterQueue. Default: DefaultSourceMaxEventAge
+	// (24 hours, whole seconds from 1 minute) and DefaultSourceRetryAttempts
+	// (185, EventBridge's most; zero means the default).
+	MaxEventAge   time.Duration
+	RetryAttempts int
 }
 
 // Build tunes the CodeBuild project.

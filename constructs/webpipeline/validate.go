@@ -93,6 +93,10 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 			v.Check(!strings.HasPrefix(b.Key, "/"), "Source.S3.Key", "%q must not start with \"/\"", b.Key)
 			v.Check(!strings.Contains(b.Key, "*"), "Source.S3.Key", "%q must name one object, not a pattern", b.Key)
 		}
+		v.Check(b.MaxEventAge == 0 || (b.MaxEventAge >= time.Minute && b.MaxEventAge <= 24*time.Hour && b.MaxEventAge%time.Second == 0),
+			"Source.S3.MaxEventAge", "%v must be whole seconds from 1 minute to 24 hours (EventBridge's limits)", b.MaxEventAge)
+		v.Check(b.RetryAttempts >= 0 && b.RetryAttempts <= MaxSourceRetryAttempts, "Source.S3.RetryAttempts",
+			"%d must be from 0 (the default, %d) to %d (EventBridge's limit)", b.RetryAttempts, DefaultSourceRetryAttempts, MaxSourceRetryAttempts)
 	}
 
 	bd := p.Build

@@ -73,6 +73,12 @@ func TestValidate(t *testing.T) {
 			`Source.S3.Key: "/src/*.zip" must not start with "/"`,
 			`Source.S3.Key: "/src/*.zip" must name one object, not a pattern`,
 		}},
+		{"S3 source retries", func(p *webpipeline.Props) {
+			p.Source = webpipeline.Source{S3: &webpipeline.S3Source{Key: "k.zip", MaxEventAge: 30 * time.Second, RetryAttempts: 186}}
+		}, []string{
+			"Source.S3.MaxEventAge: 30s must be whole seconds from 1 minute to 24 hours (EventBridge's limits)",
+			"Source.S3.RetryAttempts: 186 must be from 0 (the default, 185) to 185 (EventBridge's limit)",
+		}},
 		{"no ASG and no alarms", func(p *webpipeline.Props) { p.AutoScalingGroup, p.Alarms = nil, nil }, []string{
 			"AutoScalingGroup: is required: it runs the web app CodeDeploy deploys to",
 			"Alarms: at least one alarm is required: a deployment rolls back when one fires",

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
@@ -16,10 +17,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gureum-cdk/gureum/constructs/alarmtopic"
+	"github.com/gureum-cdk/gureum/constructs/internal/alarms"
 	"github.com/gureum-cdk/gureum/constructs/internal/loggroup"
 	"github.com/gureum-cdk/gureum/constructs/internal/nag"
 	"github.com/gureum-cdk/gureum/constructs/internal/securebucket"
@@ -50,8 +55,15 @@ type WebPipeline struct {
 	// Props.Source.S3.Bucket; nil with a GitHub source).
 	SourceBucket awss3.IBucket
 	// SourceRule starts the pipeline when the S3 source object is written
-	// (nil with a GitHub source).
-	SourceRule awsevents.Rule
+	// (nil with a GitHub source). Its target retries (Source.S3.MaxEventAge,
+	// RetryAttempts) and then sends the event to DeadLetterQueue, whose
+	// DeadLetterAlarm notifies AlarmTopic.
+	SourceRule      awsevents.Rule
+	DeadLetterQueue awssqs.Queue
+	DeadLetterAlarm awscloudwatch.Alarm
+	// AlarmTopic: Props.AlarmTopic, or the stack's shared alarm topic (nil
+	// with a GitHub source, which makes no alarm).
+	AlarmTopic awssns.ITopic
 	// InstancePolicy, attached to the Auto Scaling group's role, lets the
 	// CodeDeploy agent on the instances read the deployment bundles from
 	// ArtifactBucket and decrypt them with Key (nil for an imported group,
@@ -102,7 +114,9 @@ func (w *WebPipeline) newArtifactStore(p *config) {
 	if s := p.Source.S3; s != nil {
 		w.SourceBucket = s.Bucket
 		if w.SourceBucket == nil {
-			b := securebucket.New(w.Construct, "Source", securebucket.Props{AccessLogs: w.AccessLogs})
+			// Encrypted with Key: whoever uploads the source needs
+			// kms:GenerateDataKey on it (and kms:Decrypt for multipart).
+			b := securebucket.New(w.Construct, "Source", securebucket.Props{EncryptionKey: w.Key, AccessLogs: w.AccessLogs})
 			// EventBridge events straight from S3 (set on the CfnBucket,
 			// without the CDK's notifications custom resource).
 			b.Node().DefaultChild().(awss3.CfnBucket).SetNotificationConfiguration(&awss3.CfnBucket_NotificationConfigurationProperty{
@@ -114,7 +128,7 @@ func (w *WebPipeline) newArtifactStore(p *config) {
 }
 
 func (w *WebPipeline) newProject(p *config) {
-	w.BuildLogs = loggroup.New(w.Construct, "BuildLogs", loggroup.Props{Retention: p.LogRetention})
+	w.BuildLogs = loggroup.New(w.Construct, "BuildLogs", loggroup.Props{Retention: p.LogRetention, EncryptionKey: p.LogEncryptionKey})
 	timeout, compute := p.Build.Timeout, p.Build.ComputeType
 	spec := buildSpec(p.Build)
 	w.Project = awscodebuild.NewPipelineProject(w.Construct, jsii.String("Build"), &awscodebuild.PipelineProjectProps{
@@ -322,19 +336,47 @@ func (w *WebPipeline) newPipeline(p *config) {
 		artifactGrants...)
 
 	if s := p.Source.S3; s != nil {
-		w.SourceRule = awsevents.NewRule(w.Construct, jsii.String("SourceRule"), &awsevents.RuleProps{
-			Description: jsii.String(fmt.Sprintf("Starts %s when the source object is written", *w.Node().Path())),
-			EventPattern: &awsevents.EventPattern{
-				Source:     jsii.Strings("aws.s3"),
-				DetailType: jsii.Strings("Object Created"),
-				Detail: &map[string]any{
-					"bucket": map[string]any{"name": []any{w.SourceBucket.BucketName()}},
-					"object": map[string]any{"key": []any{s.Key}},
-				},
-			},
-			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewCodePipeline(w.Pipeline, nil)},
-		})
-		nag.Suppress(w.SourceRule, "Serverless-EventBusDLQ",
-			"The event only starts the pipeline, and EventBridge retries a start it could not make for 24 hours; a start still lost leaves the uploaded source in the bucket, undeployed: start the pipeline by hand (aws codepipeline start-pipeline-execution) or upload again. The event itself carries nothing to replay.")
+		w.newSourceRule(p, s)
 	}
+}
+
+// newSourceRule starts the pipeline from the source object's "Object
+// Created" event, with retries, a dead-letter queue and its alarm.
+func (w *WebPipeline) newSourceRule(p *config, s *S3Source) {
+	w.DeadLetterQueue = awssqs.NewQueue(w.Construct, jsii.String("SourceDeadLetters"), &awssqs.QueueProps{
+		// EventBridge cannot send to a queue encrypted with an AWS managed
+		// KMS key; SQS-managed encryption works with it.
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Seconds(jsii.Number(DeadLetterRetention.Seconds())),
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+	})
+	why := "This queue is itself the dead-letter queue of the source rule's target."
+	nag.Suppress(w.DeadLetterQueue, "AwsSolutions-SQS3", why)
+	nag.Suppress(w.DeadLetterQueue, "Serverless-SQSRedrivePolicy", why)
+	w.SourceRule = awsevents.NewRule(w.Construct, jsii.String("SourceRule"), &awsevents.RuleProps{
+		Description: jsii.String(fmt.Sprintf("Starts %s when the source object is written", *w.Node().Path())),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.s3"),
+			DetailType: jsii.Strings("Object Created"),
+			Detail: &map[string]any{
+				"bucket": map[string]any{"name": []any{w.SourceBucket.BucketName()}},
+				"object": map[string]any{"key": []any{s.Key}},
+			},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewCodePipeline(w.Pipeline, &awseventstargets.CodePipelineTargetOptions{
+			DeadLetterQueue: w.DeadLetterQueue,
+			MaxEventAge:     awscdk.Duration_Seconds(jsii.Number(s.MaxEventAge.Seconds())),
+			RetryAttempts:   jsii.Number(float64(s.RetryAttempts)),
+		})},
+	})
+	w.AlarmTopic = p.AlarmTopic
+	if w.AlarmTopic == nil {
+		w.AlarmTopic = alarmtopic.Shared(w.Construct).Topic
+	}
+	w.DeadLetterAlarm = alarms.New(w.Construct, "SourceDeadLettersAlarm", alarms.Spec{
+		Metric:      w.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(5))}),
+		Threshold:   1,
+		Description: fmt.Sprintf("%s: EventBridge could not start the pipeline for an upload of the source; the event is in the dead-letter queue. Start the pipeline by hand (aws codepipeline start-pipeline-execution) or upload again, then delete the message.", *w.Node().Path()),
+	}, w.AlarmTopic)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
@@ -32,6 +33,7 @@ const connectionArn = "arn:aws:codeconnections:ap-northeast-2:123456789012:conne
 type fixture struct {
 	stack     awscdk.Stack
 	git, blue *webpipeline.WebPipeline
+	logKey    awskms.Key
 	gitASG    awsautoscaling.AutoScalingGroup
 	blueASG   awsautoscaling.AutoScalingGroup
 	tpl       *cdktest.Template
@@ -98,7 +100,9 @@ func synth(t *testing.T) *fixture {
 			Targets:     &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{f.blueASG},
 			HealthCheck: &awselasticloadbalancingv2.HealthCheck{Path: jsii.String("/healthz")},
 		})
+		f.logKey = awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		f.git = webpipeline.New(stack, "Git", &webpipeline.Props{
+			LogEncryptionKey: f.logKey,
 			AutoScalingGroup: f.gitASG,
 			Alarms:           []awscloudwatch.IAlarm{newAlarm(stack, "GitCpu", f.gitASG)},
 			Source: webpipeline.Source{GitHub: &webpipeline.GitHubSource{
@@ -286,7 +290,72 @@ func TestArtifactBucketIsEncryptedWithRotatingKey(t *testing.T) {
 		"DeletionPolicy": "Retain",
 		"Properties":     map[string]any{"EnableKeyRotation": true},
 	})
-	f.tpl.Count(t, "AWS::KMS::Key", 2)
+	f.tpl.Count(t, "AWS::KMS::Key", 4) // two pipelines', the log key and the shared alarm topic's
+}
+
+// The rule that starts the pipeline retries, then sends the event to an
+// encrypted dead-letter queue, whose alarm notifies the stack's alarm topic.
+func TestSourceRuleHasDeadLetterQueueRetriesAndAlarm(t *testing.T) {
+	f := synth(t)
+	rule := cdktest.Properties(one(t, f.tpl.Resources("AWS::Events::Rule")))
+	targets, _ := rule["Targets"].([]any)
+	if len(targets) != 1 {
+		t.Fatalf("source rule targets = %v", targets)
+	}
+	target := targets[0].(map[string]any)
+	dlq := *f.stack.GetLogicalId(f.blue.DeadLetterQueue.Node().DefaultChild().(awscdk.CfnElement))
+	if got, want := cdktest.JSON(target["DeadLetterConfig"]), `{"Arn":{"Fn::GetAtt":["`+dlq+`","Arn"]}}`; got != want {
+		t.Errorf("DeadLetterConfig = %s, want %s", got, want)
+	}
+	if got, want := cdktest.JSON(target["RetryPolicy"]), `{"MaximumEventAgeInSeconds":86400,"MaximumRetryAttempts":185}`; got != want {
+		t.Errorf("RetryPolicy = %s, want %s", got, want)
+	}
+	queue := one(t, byPrefix(f.tpl, "AWS::SQS::Queue", dlq))
+	if queue["DeletionPolicy"] != "Retain" || cdktest.JSON(cdktest.Properties(queue)["SqsManagedSseEnabled"]) != "true" {
+		t.Errorf("dead-letter queue = %s, want retained with SQS-managed encryption", cdktest.JSON(queue))
+	}
+	f.tpl.Has(t, "AWS::SQS::QueuePolicy", map[string]any{
+		"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+			"Effect": "Deny", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		}}},
+	})
+	alarm := cdktest.Properties(one(t, byPrefix(f.tpl, "AWS::CloudWatch::Alarm", "BlueSourceDeadLettersAlarm")))
+	topic := *f.stack.GetLogicalId(f.blue.AlarmTopic.Node().DefaultChild().(awscdk.CfnElement))
+	if alarm["MetricName"] != "ApproximateNumberOfMessagesVisible" || alarm["Threshold"] != float64(1) ||
+		cdktest.JSON(alarm["AlarmActions"]) != `[{"Ref":"`+topic+`"}]` || cdktest.JSON(alarm["Dimensions"]) != `[{"Name":"QueueName","Value":{"Fn::GetAtt":["`+dlq+`","QueueName"]}}]` {
+		t.Errorf("dead-letter alarm = %s", cdktest.JSON(alarm))
+	}
+	if f.git.DeadLetterQueue != nil || f.git.AlarmTopic != nil {
+		t.Error("a GitHub source needs no dead-letter queue or alarm")
+	}
+}
+
+// The source bucket the construct creates holds source code: it is a data
+// bucket, on the pipeline's key.
+func TestSourceBucketUsesThePipelineKey(t *testing.T) {
+	f := synth(t)
+	key := *f.stack.GetLogicalId(f.blue.Key.Node().DefaultChild().(awscdk.CfnElement))
+	bucket := one(t, byPrefix(f.tpl, "AWS::S3::Bucket", *f.stack.GetLogicalId(f.blue.SourceBucket.Node().DefaultChild().(awscdk.CfnElement))))
+	enc := cdktest.JSON(cdktest.Properties(bucket)["BucketEncryption"])
+	for _, want := range []string{`"SSEAlgorithm":"aws:kms"`, `"KMSMasterKeyID":{"Fn::GetAtt":["` + key + `","Arn"]}`} {
+		if !strings.Contains(enc, want) {
+			t.Errorf("source bucket encryption %s lacks %s", enc, want)
+		}
+	}
+	access := cdktest.JSON(cdktest.Properties(one(t, byPrefix(f.tpl, "AWS::S3::Bucket", *f.stack.GetLogicalId(f.blue.AccessLogs.Node().DefaultChild().(awscdk.CfnElement)))))["BucketEncryption"])
+	if !strings.Contains(access, `"SSEAlgorithm":"AES256"`) {
+		t.Errorf("access log bucket encryption = %s, want SSE-S3", access)
+	}
+}
+
+func TestLogEncryptionKey(t *testing.T) {
+	f := synth(t)
+	f.tpl.LogGroupsUseKey(t, f.git.Construct, f.logKey)
+	for id, lg := range byPrefix(f.tpl, "AWS::Logs::LogGroup", "Blue") {
+		if _, ok := cdktest.Properties(lg)["KmsKeyId"]; ok {
+			t.Errorf("%s is encrypted without LogEncryptionKey", id)
+		}
+	}
 }
 
 func TestBuildIsUnprivilegedArmAndEncrypted(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -259,6 +260,8 @@ var cases = []struct {
 	name    string
 	build   func(a *app)
 	wantErr string
+	// check, when set, checks each synthesized stack's template.
+	check func(t *testing.T, stack string, tpl map[string]any)
 }{
 	{name: "alarmtopic", build: func(a *app) { alarmtopic.New(a.stack("AlarmTopic", primary), "Alarms", nil) }},
 	{name: "serverlessapi", build: func(a *app) {
@@ -413,6 +416,48 @@ var cases = []struct {
 			Source:                  webpipeline.Source{S3: &webpipeline.S3Source{Key: "webapp/source.zip"}},
 		})
 	}},
+	{name: "log groups on the app's key", build: func(a *app) {
+		stack := a.stack("LogKey", primary)
+		key := awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+		a.mine(false, key)
+		serverlessapi.New(stack, "Api", &serverlessapi.Props{
+			LogEncryptionKey: key,
+			Routes:           []serverlessapi.Route{{Method: "GET", Path: "/polls/{id}", Entry: functions + "voting/getpoll"}},
+		})
+		scheduledjob.New(stack, "Job", &scheduledjob.Props{
+			LogEncryptionKey: key,
+			Entry:            functions + "gameevents/publisher",
+			Schedules:        []scheduledjob.Schedule{{Name: "hourly", Expression: "rate(1 hour)"}},
+		})
+		// A key of another stack, whose policy gureum cannot change: its
+		// owner grants CloudWatch Logs (docs/log-encryption.md).
+		imported := awskms.Key_FromKeyArn(stack, jsii.String("OrgLogKey"), jsii.String("arn:aws:kms:"+primary+":"+account+":key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
+		crawler.New(stack, "Crawler", &crawler.Props{URLs: []string{"https://example.com/"}, LogEncryptionKey: imported})
+	}, check: func(t *testing.T, stack string, tpl map[string]any) {
+		res, _ := tpl["Resources"].(map[string]any)
+		logGroups, logsMayUseKey := 0, false
+		for id, r := range res {
+			m, _ := r.(map[string]any)
+			props, _ := m["Properties"].(map[string]any)
+			switch m["Type"] {
+			case "AWS::Logs::LogGroup":
+				logGroups++
+				if props["KmsKeyId"] == nil {
+					t.Errorf("%s: log group %s has no KmsKeyId", stack, id)
+				}
+			case "AWS::KMS::Key":
+				b, _ := json.Marshal(props["KeyPolicy"])
+				logsMayUseKey = logsMayUseKey || strings.Contains(string(b), `"Service":"logs.`+primary+`.amazonaws.com"`) &&
+					strings.Contains(string(b), "kms:EncryptionContext:aws:logs:arn")
+			}
+		}
+		if logGroups < 4 {
+			t.Errorf("%s: %d log groups, want the API's access and execution logs, WAF logs, and the functions' logs", stack, logGroups)
+		}
+		if !logsMayUseKey {
+			t.Errorf("%s: the app's key does not let CloudWatch Logs use it", stack)
+		}
+	}},
 	{name: "scaledwebtier stage 1", build: func(a *app) { webStage(a, scaledwebtier.SingleServer) }},
 	{name: "scaledwebtier stage 2", build: func(a *app) { webStage(a, scaledwebtier.SplitDatabase) }},
 	{name: "scaledwebtier stage 3", build: func(a *app) { webStage(a, scaledwebtier.HighlyAvailable) }},
@@ -519,6 +564,17 @@ func TestConsumer(t *testing.T) {
 			}
 			for _, st := range *asm.Stacks() {
 				checkStack(a, st)
+				if c.check != nil {
+					b, err := os.ReadFile(*st.TemplateFullPath())
+					if err != nil {
+						t.Fatal(err)
+					}
+					var tpl map[string]any
+					if err := json.Unmarshal(b, &tpl); err != nil {
+						t.Fatal(err)
+					}
+					c.check(t, *st.StackName(), tpl)
+				}
 			}
 		})
 	}

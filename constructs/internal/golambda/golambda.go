@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
@@ -68,6 +69,9 @@ type Props struct {
 	LogLevel string
 	// LogRetention. Default: loggroup.DefaultRetention (one year).
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts the function's log group (see
+	// loggroup.Props.EncryptionKey). Default: CloudWatch Logs' own encryption.
+	LogEncryptionKey awskms.IKey
 	// X86 builds for x86_64 instead of arm64 (Graviton). Default: false.
 	X86 bool
 	// DisableTracing turns X-Ray active tracing off. Default: false.
@@ -188,7 +192,7 @@ func New(scope constructs.Construct, id string, p Props) *Function {
 	if level == "" {
 		level = DefaultLogLevel
 	}
-	logs := loggroup.New(c, "Logs", loggroup.Props{Retention: p.LogRetention})
+	logs := loggroup.New(c, "Logs", loggroup.Props{Retention: p.LogRetention, EncryptionKey: p.LogEncryptionKey})
 
 	role := p.Role
 	ownRole := role == nil

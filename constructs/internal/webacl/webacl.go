@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -219,6 +220,9 @@ type Props struct {
 	Description string
 	// LogRetention keeps the ACL's logs. Default: loggroup.DefaultRetention.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts the ACL's logs. Default: CloudWatch Logs' own
+	// encryption.
+	LogEncryptionKey awskms.IKey
 	// RedactHeaders are headers, besides authorization and cookie, whose
 	// values never reach the logs (lower case).
 	RedactHeaders []string
@@ -256,7 +260,7 @@ func New(scope constructs.Construct, id string, p Props) *WebACL {
 	stackUUID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), nil))
 	suffix := awscdk.Fn_Select(jsii.Number(4), awscdk.Fn_Split(jsii.String("-"), stackUUID, nil))
 	name := naming.Unique(scope, "aws-waf-logs-", 512-len("-")-12-len(id)-1) + "-" + id + "-" + *suffix
-	w.Logs = loggroup.New(scope, id+"Logs", loggroup.Props{Name: name, Retention: p.LogRetention})
+	w.Logs = loggroup.New(scope, id+"Logs", loggroup.Props{Name: name, Retention: p.LogRetention, EncryptionKey: p.LogEncryptionKey})
 	w.Logging = awswafv2.NewCfnLoggingConfiguration(scope, jsii.String(id+"Logging"), &awswafv2.CfnLoggingConfigurationProps{
 		ResourceArn: w.ACL.AttrArn(),
 		LogDestinationConfigs: &[]any{awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{

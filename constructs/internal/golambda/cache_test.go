@@ -113,6 +113,7 @@ func buildAll(t *testing.T, cache *diskCache, module string, names ...string) (m
 // handler with dependencies outside the module; an unchanged handler is
 // neither built nor listed again.
 func TestCachedBuildIsByteIdentical(t *testing.T) {
+	t.Parallel()
 	cache := testCache(t, 0)
 	p := mustResolve(t, handler)
 	want := uncached(t, p, "arm64")
@@ -143,6 +144,7 @@ func TestCachedBuildIsByteIdentical(t *testing.T) {
 // binary (a test, a README, another OS's file) costs a go list but no build;
 // undoing an edit finds the earlier binary again.
 func TestOnlyChangedHandlersRebuild(t *testing.T) {
+	t.Parallel()
 	mod := handlerModule(t)
 	cache := testCache(t, 0)
 	all := []string{"a", "b", "c"}
@@ -270,6 +272,7 @@ func TestKeyIsContent(t *testing.T) {
 // or in its recorded hash, empty, not an entry at all) is rebuilt, never
 // used, and replaced by a whole entry.
 func TestDamagedEntriesAreRebuilt(t *testing.T) {
+	t.Parallel()
 	mod := handlerModule(t)
 	want := uncached(t, mustResolve(t, filepath.Join(mod, "c")), "arm64")
 	seed := testCache(t, 0)
@@ -324,6 +327,7 @@ func TestDamagedEntriesAreRebuilt(t *testing.T) {
 // The cache stays within its limit: after each write the least recently
 // used entries go, never the one just written.
 func TestCacheIsBounded(t *testing.T) {
+	t.Parallel()
 	cache := testCache(t, 1)                                                        // 1 MiB
 	payload := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, 300<<10) } // 300 KiB
 	size := func() (n int64) {

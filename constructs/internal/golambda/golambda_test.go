@@ -63,6 +63,7 @@ func uncached(t *testing.T, p pkg, goarch string) [32]byte {
 // The asset hash is the binary's, so a rebuild of unchanged source must give
 // the same bytes, or every synthesis would redeploy every function.
 func TestBuildIsReproducible(t *testing.T) {
+	t.Parallel()
 	p := mustResolve(t, handler)
 	a := uncached(t, p, "arm64")
 	if uncached(t, p, "arm64") != a {
@@ -82,6 +83,7 @@ func TestBuildIsReproducible(t *testing.T) {
 }
 
 func TestBuildReportsCompilerErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -107,6 +109,7 @@ func TestBuildReportsCompilerErrors(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		entry      string
 		importPath bool
@@ -123,6 +126,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestCheckEntry(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ entry, want string }{
 		{"", "is empty: want the directory of the handler's main package"},
 		{"testdata-missing", `"testdata-missing" (` + abs("testdata-missing") + ") does not exist"},

@@ -34,15 +34,11 @@ type finding struct{ property, stack, resource string }
 
 func (f finding) String() string { return f.property + " " + f.stack + "/" + f.resource }
 
-// allowed are the known exceptions with what is missing. Only hpccluster,
-// which another branch reworks (and hardens), may have one; an entry that
-// no longer matches a finding fails the test, so the list only shrinks.
-var allowed = map[finding]string{
-	{"event-targets", "GureumHPC", "MonteCarloJobEventsRule625C3582"}:           "TODO(hpccluster): the job-state rule's target (JobEvents) has no DeadLetterConfig or RetryPolicy",
-	{"buckets", "GureumHPC", "MonteCarloData71F7DFA2"}:                          "TODO(hpccluster): the data bucket is SSE-S3; it needs BucketEncryption with SSEAlgorithm aws:kms (a cluster key)",
-	{"public-subnets", "GureumHPC", "MonteCarloVpcPublicSubnet1Subnet1C8F0992"}: "TODO(hpccluster): the VPC's public subnet has MapPublicIpOnLaunch true; nothing in it needs a public IP",
-	{"public-subnets", "GureumHPC", "MonteCarloVpcPublicSubnet2Subnet8679ECF0"}: "TODO(hpccluster): the VPC's public subnet has MapPublicIpOnLaunch true; nothing in it needs a public IP",
-}
+// allowed are the known exceptions with what is missing: none. Only
+// hpccluster could have had one (a TODO(hpccluster) reason), until it was
+// hardened too; an entry that no longer matches a finding fails the test, so
+// the list only shrinks.
+var allowed = map[finding]string{}
 
 // lowStages are the web stacks below stage 3: their instances sit in public
 // subnets with public IPs, and no load balancer needs deletion protection.

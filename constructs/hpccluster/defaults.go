@@ -8,6 +8,17 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
 
+// Retries of the job-state rule's target (EventBridge's own defaults, set
+// explicitly); MaxEventRetryAttempts is EventBridge's limit.
+const (
+	DefaultEventMaxAge        = 24 * time.Hour
+	DefaultEventRetryAttempts = 185
+	MaxEventRetryAttempts     = 185
+	// DeadLetterRetention keeps an undelivered job-state event in the
+	// dead-letter queue (SQS's most).
+	DeadLetterRetention = 14 * 24 * time.Hour
+)
+
 // Every default of HPCCluster, in one place.
 const (
 	// DefaultMaxVCPUs caps the Spot compute environment.
@@ -311,6 +322,8 @@ func withDefaults(p *Props) *config {
 		n.MaxAZs = cmp.Or(n.MaxAZs, DefaultMaxAZs)
 	}
 	c.LogRetention = cmp.Or(c.LogRetention, DefaultLogRetention)
+	c.JobEventsRetry.MaxEventAge = cmp.Or(c.JobEventsRetry.MaxEventAge, DefaultEventMaxAge)
+	c.JobEventsRetry.RetryAttempts = cmp.Or(c.JobEventsRetry.RetryAttempts, DefaultEventRetryAttempts)
 	if q := &c.QueueMetrics; !q.Disable {
 		q.Entry = cmp.Or(q.Entry, DefaultQueueMetricsEntry)
 		q.StalledAfter = cmp.Or(q.StalledAfter, DefaultStalledAfter)

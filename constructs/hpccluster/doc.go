@@ -36,24 +36,29 @@
 //     interruptions (status reason "Host EC2*") and exit on anything else.
 //     The job role may read that binary and s3:PutObject under the data
 //     bucket's result prefix, nothing more.
-//   - Storage: an S3 data bucket; FSx for Lustre (PERSISTENT_2, 1.2 TiB,
+//   - Storage: an S3 data bucket, SSE-KMS on the cluster's key (rotating,
+//     retained; or Props.ExistingKey), whose server access logs go to an
+//     SSE-S3 bucket; FSx for Lustre (PERSISTENT_2, 1.2 TiB,
 //     backed up daily for 7 days) at /fsx, whose /fsx/data is linked to
 //     s3://bucket/data/ both ways; EFS for home directories at /efs
 //     (encrypted, TLS and IAM mounts, AWS Backup). All are retained when the
 //     stack is deleted. With SCRATCH_2, the data prefix appears at the root
 //     of /fsx instead (s3://bucket/data/x is /fsx/x), and changes go back to
 //     the bucket only when a data repository task exports them.
-//   - Network: a VPC with private subnets, one NAT gateway, an S3 gateway
-//     endpoint and flow logs; one security group that allows all traffic
-//     only within itself (in and out, as EFA requires) and HTTPS out.
+//   - Network: a VPC with private subnets, one NAT gateway (public
+//     subnets assign no public IPs), an S3 gateway endpoint and flow logs;
+//     one security group that allows all traffic only within itself (in
+//     and out, as EFA requires) and HTTPS out.
 //   - Observability: a scheduled function (functions/batchmetrics) counts
 //     each queue's jobs by state every minute and publishes queue depth,
 //     running and stalled jobs as CloudWatch metrics (AWS Batch's own
 //     AWS/Batch metrics count state transitions, not the jobs in a state
 //     now); an alarm fires when a queue holds RUNNABLE jobs with none
 //     starting or running for 30 minutes. Batch Job State Change events
-//     (FAILED, SUCCEEDED) of the two queues go to a log group; metric filters
-//     count them and an alarm fires on any failed job. The dashboard shows
+//     (FAILED, SUCCEEDED) of the two queues go to a log group (EventBridge
+//     retries, then keeps an undelivered event in a dead-letter queue that
+//     alarms); metric filters count them and an alarm fires on any failed
+//     job. LogEncryptionKey encrypts every log group. The dashboard shows
 //     queue depth and running jobs per queue, finished jobs and the alarms,
 //     which notify Alarms.Topic, or the stack's shared alarm topic
 //     (alarmtopic.Shared) when none is given (HPCCluster.AlarmTopic).

@@ -56,8 +56,9 @@ func (h *HPCCluster) newSpotFallback() {
 		},
 		// A run delivered late still finds the jobs as they are then; the
 		// next run takes over after 5 minutes anyway.
-		Retry:  scheduledjob.Retry{MaxEventAge: 5 * time.Minute},
-		Alarms: scheduledjob.Alarms{Topic: h.AlarmTopic},
+		Retry:            scheduledjob.Retry{MaxEventAge: 5 * time.Minute},
+		Alarms:           scheduledjob.Alarms{Topic: h.AlarmTopic},
+		LogEncryptionKey: c.LogEncryptionKey,
 	})
 	fn := h.SpotFallbackJob.Function
 	stack := awscdk.Stack_Of(h.Construct)

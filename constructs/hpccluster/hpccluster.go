@@ -12,10 +12,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsfsx"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -106,11 +108,25 @@ type HPCCluster struct {
 	// receives its server access logs.
 	DataBucket awss3.Bucket
 	AccessLogs awss3.Bucket
+	// Key encrypts DataBucket (SSE-KMS with S3 bucket keys; AccessLogs
+	// stays SSE-S3, which S3 log delivery needs): created, with yearly
+	// rotation and retained, or Props.ExistingKey. With Lustre on, the
+	// created key's policy lets FSx for Lustre's service-linked roles
+	// (AWSServiceRoleForFSxS3Access_*) of the account use it through S3
+	// (statement LustreKeyPolicySid); an existing key's owner must add that
+	// statement.
+	Key awskms.IKey
 
 	// JobEvents receives the Batch Job State Change events (FAILED and
 	// SUCCEEDED) of the cluster's queues, through JobEventsRule.
 	JobEvents     awslogs.LogGroup
 	JobEventsRule awsevents.CfnRule
+	// JobEventsDeadLetters receives the events JobEventsRule's target
+	// could not deliver after its retries (Props.JobEventsRetry):
+	// SQS-managed encryption, TLS only, 14 days, retained.
+	// JobEventsDeadLettersAlarm notifies AlarmTopic when it holds one.
+	JobEventsDeadLetters      awssqs.Queue
+	JobEventsDeadLettersAlarm awscloudwatch.Alarm
 	// FailedJobs and SucceededJobs count those events (metric filters on
 	// JobEvents); FailedJobsAlarm fires on any failed job.
 	FailedJobs      awscloudwatch.Metric

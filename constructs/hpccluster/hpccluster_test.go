@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/hpccluster"
@@ -26,7 +27,8 @@ const workload = "../../functions/montecarlo/run"
 
 // fixture is one app with two stacks: a cluster with nothing but its
 // workload, and a tightly coupled x86 cluster with EFA, SCRATCH_2, a larger
-// root volume and no queue metrics.
+// root volume, no queue metrics, its data bucket on an existing key, its
+// logs on a key of the app and its job-state events' own retries.
 type fixture struct {
 	defaults, tight       awscdk.Stack
 	cluster, tightCluster *hpccluster.HPCCluster
@@ -40,7 +42,12 @@ type fixture struct {
 	slurm        awscdk.Stack
 	slurmCluster *hpccluster.HPCCluster
 	slurmTpl     *cdktest.Template
+	// The LogEncryptionKey of the tight, queues and Slurm clusters.
+	tightLogKey, queuesLogKey, slurmLogKey awskms.Key
 }
+
+// tightDataKey is the tight cluster's ExistingKey.
+const tightDataKey = "arn:aws:kms:ap-northeast-2:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 
 // queuesAMI is the queues fixture's GPU queue image.
 const queuesAMI = "ami-0123456789abcdef0"
@@ -60,6 +67,7 @@ func setup(t *testing.T) *fixture {
 		})
 		app := f.defaults.Node().Scope().(awscdk.App)
 		f.tight = awscdk.NewStack(app, jsii.String("Tight"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("ap-northeast-2")}})
+		f.tightLogKey = awskms.NewKey(f.tight, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		f.tightCluster = hpccluster.New(f.tight, "Cluster", &hpccluster.Props{
 			Workload:              hpccluster.Workload{Entry: workload, Args: []string{"-put"}},
 			InstanceTypes:         []string{"c6i", "m6i.xlarge"},
@@ -71,12 +79,17 @@ func setup(t *testing.T) *fixture {
 			Job:                   hpccluster.Job{MultiNodeNodes: 4, MultiNodeInstanceType: "c5n.18xlarge"},
 			RootVolumeGiB:         200,
 			QueueMetrics:          hpccluster.QueueMetrics{Disable: true},
+			LogEncryptionKey:      f.tightLogKey,
+			ExistingKey:           awskms.Key_FromKeyArn(f.tight, jsii.String("DataKey"), jsii.String(tightDataKey)),
+			JobEventsRetry:        hpccluster.EventRetry{MaxEventAge: 2 * time.Hour, RetryAttempts: 10},
 		})
 		// Environment-agnostic, as the reference stacks are (ARNs hold
 		// <AWS::Region> and <AWS::AccountId>).
 		f.queues = awscdk.NewStack(app, jsii.String("Queues"), nil)
+		f.queuesLogKey = awskms.NewKey(f.queues, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		f.queuesCluster = hpccluster.New(f.queues, "Cluster", &hpccluster.Props{
-			Workload: hpccluster.Workload{Entry: workload},
+			LogEncryptionKey: f.queuesLogKey,
+			Workload:         hpccluster.Workload{Entry: workload},
 			Queues: []hpccluster.Queue{
 				{Name: "cpu", InstanceTypes: []string{"c7i", "m7i-flex.2xlarge"}, MaxVCPUs: 512},
 				{Name: "gpu", InstanceTypes: []string{"g5.xlarge", "g6.2xlarge", "g6e"}, Purchase: hpccluster.PurchaseSpot, Priority: 5, AMI: queuesAMI},
@@ -87,7 +100,9 @@ func setup(t *testing.T) *fixture {
 			Job:               hpccluster.Job{GPUs: 1},
 		})
 		f.slurm = awscdk.NewStack(app, jsii.String("Slurm"), nil)
+		f.slurmLogKey = awskms.NewKey(f.slurm, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		f.slurmCluster = hpccluster.New(f.slurm, "Cluster", &hpccluster.Props{
+			LogEncryptionKey:  f.slurmLogKey,
 			Workload:          hpccluster.Workload{Entry: workload, Args: []string{"-samples", "1000000"}},
 			Mode:              hpccluster.ModeSlurm,
 			AMI:               queuesAMI,
@@ -562,9 +577,10 @@ func TestIAMIsLeastPrivilege(t *testing.T) {
 		}
 	}
 	got := cdktest.JSON(job["Statement"])
-	if n := len(job["Statement"].([]any)); n != 2 || !strings.Contains(got, `{"Action":"s3:GetObject","Effect":"Allow","Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":s3:::cdk-hnb659fds-assets-123456789012-ap-northeast-2/`) ||
-		!strings.Contains(got, `{"Action":"s3:PutObject","Effect":"Allow","Resource":{"Fn::Join":["",[{"Fn::GetAtt":["ClusterData`) || !strings.Contains(got, `"/results/*"]]}}`) {
-		t.Errorf("job role statements = %s, want GetObject on the workload object and PutObject on results/*", got)
+	if n := len(job["Statement"].([]any)); n != 3 || !strings.Contains(got, `{"Action":"s3:GetObject","Effect":"Allow","Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":s3:::cdk-hnb659fds-assets-123456789012-ap-northeast-2/`) ||
+		!strings.Contains(got, `{"Action":"s3:PutObject","Effect":"Allow","Resource":{"Fn::Join":["",[{"Fn::GetAtt":["ClusterData`) || !strings.Contains(got, `"/results/*"]]}}`) ||
+		!strings.Contains(got, `{"Action":["kms:GenerateDataKey","kms:Decrypt"],"Effect":"Allow","Resource":{"Fn::GetAtt":["ClusterKey`) {
+		t.Errorf("job role statements = %s, want GetObject on the workload object, PutObject on results/* and the data key's GenerateDataKey and Decrypt", got)
 	}
 }
 
@@ -655,7 +671,8 @@ func TestExportsEveryResource(t *testing.T) {
 		"JobLogs": c.JobLogs, "Lustre": c.Lustre, "DataRepository": c.DataRepository, "EFS": c.EFS,
 		"DataBucket": c.DataBucket, "AccessLogs": c.AccessLogs, "JobEvents": c.JobEvents, "JobEventsRule": c.JobEventsRule,
 		"FailedJobs": c.FailedJobs, "SucceededJobs": c.SucceededJobs, "FailedJobsAlarm": c.FailedJobsAlarm, "Dashboard": c.Dashboard,
-		"StalledJobsAlarm": c.StalledJobsAlarm,
+		"StalledJobsAlarm": c.StalledJobsAlarm, "Key": c.Key, "JobEventsDeadLetters": c.JobEventsDeadLetters,
+		"JobEventsDeadLettersAlarm": c.JobEventsDeadLettersAlarm,
 	} {
 		if v == nil {
 			t.Errorf("%s is nil", name)
@@ -757,6 +774,14 @@ func TestValidationMessages(t *testing.T) {
 				"EFA: applies to Batch mode: Slurm mode adds no EFA interfaces to its node groups"}},
 		{"slurm mode with Batch's job props", &hpccluster.Props{Workload: ok, Mode: hpccluster.ModeSlurm, AMI: slurmAMI, Job: hpccluster.Job{MultiNodeNodes: 4, Image: "x"}},
 			[]string{"Job.MultiNodeNodes: applies to Batch mode: in Slurm, ask sbatch for --nodes", "Job.Image: applies to Batch mode: Slurm jobs run on the nodes' image (AMI)"}},
+		{"job-state event retries", &hpccluster.Props{Workload: ok, JobEventsRetry: hpccluster.EventRetry{MaxEventAge: 30 * time.Second, RetryAttempts: 186}},
+			[]string{"JobEventsRetry.MaxEventAge: 30s must be whole seconds from 1 minute to 24 hours (EventBridge's limits)",
+				"JobEventsRetry.RetryAttempts: 186 must be from 0 (the default, 185) to 185 (EventBridge's limit)"}},
+		{"job-state event retries past a day, negative", &hpccluster.Props{Workload: ok, JobEventsRetry: hpccluster.EventRetry{MaxEventAge: 24*time.Hour + time.Second, RetryAttempts: -1}},
+			[]string{"JobEventsRetry.MaxEventAge: 24h0m1s must be whole seconds from 1 minute to 24 hours (EventBridge's limits)",
+				"JobEventsRetry.RetryAttempts: -1 must be from 0 (the default, 185) to 185 (EventBridge's limit)"}},
+		{"job-state event retries in Slurm mode", &hpccluster.Props{Workload: ok, Mode: hpccluster.ModeSlurm, AMI: slurmAMI, JobEventsRetry: hpccluster.EventRetry{RetryAttempts: 3}},
+			[]string{"JobEventsRetry: applies to Batch mode: Slurm mode has no job-state rule"}},
 		{"empty list", &hpccluster.Props{Workload: ok, InstanceTypes: []string{}}, []string{"InstanceTypes: is empty: list at least one instance type or family"}},
 		{"mixed architectures", &hpccluster.Props{Workload: ok, InstanceTypes: []string{"c7g.xlarge", "c6i.xlarge"}},
 			[]string{"InstanceTypes: mixes architectures (arm64: c7g.xlarge; x86_64: c6i.xlarge): an AWS Batch compute environment runs one architecture's AMI, so list one"}},
@@ -1350,5 +1375,201 @@ func TestSlurmModeOnPCS(t *testing.T) {
 	// (0.5421 + 0.3488 + 0.6887 + 0.5406) / 4 = 0.53005 $/h: 2.1202 $/h.
 	if math.Abs(e.Lines[0].PerHour-4*(0.5421+0.3488+0.6887+0.5406)/4) > 1e-9 {
 		t.Errorf("Spot node group = %v $/h", e.Lines[0].PerHour)
+	}
+}
+
+// logicalID is the logical ID of a construct's CloudFormation resource.
+func logicalID(c awscdk.IResource) string {
+	return *awscdk.Stack_Of(c).GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+// The job-state rule's only target retries, then sends the event to an
+// encrypted, retained dead-letter queue only the rule may send to, whose
+// alarm notifies the alarm topic.
+func TestJobEventsRuleHasDeadLetterQueueRetriesAndAlarm(t *testing.T) {
+	f := setup(t)
+	for _, tc := range []struct {
+		name  string
+		tpl   *cdktest.Template
+		c     *hpccluster.HPCCluster
+		retry string
+	}{
+		{"defaults", f.tpl, f.cluster, `{"MaximumEventAgeInSeconds":86400,"MaximumRetryAttempts":185}`},
+		{"tight", f.tightTpl, f.tightCluster, `{"MaximumEventAgeInSeconds":7200,"MaximumRetryAttempts":10}`},
+		{"queues", f.queuesTpl, f.queuesCluster, `{"MaximumEventAgeInSeconds":86400,"MaximumRetryAttempts":185}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dlq := logicalID(tc.c.JobEventsDeadLetters)
+			rule := cdktest.Properties(cdktest.Only(t, tc.tpl.Resources("AWS::Events::Rule")))
+			targets := rule["Targets"].([]any)
+			if len(targets) != 1 {
+				t.Fatalf("rule targets = %s", cdktest.JSON(targets))
+			}
+			target := targets[0].(map[string]any)
+			if got, want := cdktest.JSON(target["DeadLetterConfig"]), `{"Arn":{"Fn::GetAtt":["`+dlq+`","Arn"]}}`; got != want {
+				t.Errorf("DeadLetterConfig = %s, want %s", got, want)
+			}
+			if got := cdktest.JSON(target["RetryPolicy"]); got != tc.retry {
+				t.Errorf("RetryPolicy = %s, want %s", got, tc.retry)
+			}
+			q := tc.tpl.Resources("AWS::SQS::Queue")[dlq]
+			p := cdktest.Properties(q)
+			if q["DeletionPolicy"] != "Retain" || p["SqsManagedSseEnabled"] != true || p["MessageRetentionPeriod"] != float64(14*24*3600) {
+				t.Errorf("dead-letter queue = %s, want retained, SQS-managed encryption, 14 days", cdktest.JSON(q))
+			}
+			var policy string
+			for _, qp := range tc.tpl.Resources("AWS::SQS::QueuePolicy") {
+				if strings.Contains(cdktest.JSON(cdktest.Properties(qp)["Queues"]), dlq) {
+					policy = cdktest.JSON(cdktest.Properties(qp)["PolicyDocument"])
+				}
+			}
+			rid := *awscdk.Stack_Of(tc.c.Construct).GetLogicalId(tc.c.JobEventsRule)
+			for _, want := range []string{`"Condition":{"Bool":{"aws:SecureTransport":"false"}},"Effect":"Deny"`,
+				`"Action":"sqs:SendMessage","Condition":{"ArnEquals":{"aws:SourceArn":{"Fn::GetAtt":["` + rid + `","Arn"]}}},"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"}`} {
+				if !strings.Contains(policy, want) {
+					t.Errorf("queue policy %s lacks %s", policy, want)
+				}
+			}
+			alarm := cdktest.Properties(tc.tpl.Resources("AWS::CloudWatch::Alarm")[logicalID(tc.c.JobEventsDeadLettersAlarm)])
+			topic := logicalID(tc.c.AlarmTopic)
+			if alarm["MetricName"] != "ApproximateNumberOfMessagesVisible" || alarm["Threshold"] != float64(1) || alarm["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" ||
+				cdktest.JSON(alarm["AlarmActions"]) != `[{"Ref":"`+topic+`"}]` || cdktest.JSON(alarm["Dimensions"]) != `[{"Name":"QueueName","Value":{"Fn::GetAtt":["`+dlq+`","QueueName"]}}]` {
+				t.Errorf("dead-letter alarm = %s", cdktest.JSON(alarm))
+			}
+		})
+	}
+	if f.slurmCluster.JobEventsDeadLetters != nil {
+		t.Error("Slurm mode has no job-state rule, so no dead-letter queue")
+	}
+}
+
+// The data bucket is SSE-KMS on the cluster's key (created, rotating and
+// retained; or ExistingKey), which the job role (Batch) or the node role
+// (Slurm) may use to write results and, for a created key, FSx for
+// Lustre's service-linked roles through S3. The access-log bucket stays
+// SSE-S3, which S3 log delivery needs.
+func TestDataBucketIsOnTheClusterKey(t *testing.T) {
+	f := setup(t)
+	bucketEnc := func(tpl *cdktest.Template, b awscdk.IResource) string {
+		return cdktest.JSON(cdktest.Properties(tpl.Resources("AWS::S3::Bucket")[logicalID(b)])["BucketEncryption"])
+	}
+	roleGrants := func(tpl *cdktest.Template, role string, key string) {
+		t.Helper()
+		want := `{"Action":["kms:GenerateDataKey","kms:Decrypt"],"Effect":"Allow","Resource":` + key + `}`
+		for id, pol := range tpl.Resources("AWS::IAM::Policy") {
+			if strings.Contains(id, role) && strings.Contains(cdktest.JSON(cdktest.Properties(pol)["PolicyDocument"]), want) {
+				return
+			}
+		}
+		t.Errorf("no policy of %s has %s", role, want)
+	}
+	for _, tc := range []struct {
+		name string
+		tpl  *cdktest.Template
+		c    *hpccluster.HPCCluster
+		role string
+	}{{"defaults", f.tpl, f.cluster, "ClusterJobRole"}, {"slurm", f.slurmTpl, f.slurmCluster, "ClusterSlurmInstanceRole"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := logicalID(tc.c.Key)
+			if got := logicalID(tc.c.DataBucket); !strings.HasPrefix(got, "ClusterData") {
+				t.Errorf("data bucket logical ID %s", got)
+			}
+			k := tc.tpl.Resources("AWS::KMS::Key")[key]
+			if k["DeletionPolicy"] != "Retain" || cdktest.Properties(k)["EnableKeyRotation"] != true {
+				t.Errorf("cluster key = %s, want retained with rotation", cdktest.JSON(k))
+			}
+			enc := bucketEnc(tc.tpl, tc.c.DataBucket)
+			for _, want := range []string{`"SSEAlgorithm":"aws:kms"`, `"KMSMasterKeyID":{"Fn::GetAtt":["` + key + `","Arn"]}`, `"BucketKeyEnabled":true`} {
+				if !strings.Contains(enc, want) {
+					t.Errorf("data bucket encryption %s lacks %s", enc, want)
+				}
+			}
+			if enc := bucketEnc(tc.tpl, tc.c.AccessLogs); !strings.Contains(enc, `"SSEAlgorithm":"AES256"`) {
+				t.Errorf("access log bucket encryption = %s, want SSE-S3", enc)
+			}
+			roleGrants(tc.tpl, tc.role, `{"Fn::GetAtt":["`+key+`","Arn"]}`)
+			policy := cdktest.JSON(cdktest.Properties(k)["KeyPolicy"])
+			for _, want := range []string{`"Sid":"` + hpccluster.LustreKeyPolicySid + `"`, `"Principal":{"AWS":"*"}`,
+				`:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/AWSServiceRoleForFSxS3Access_*"]]}}`,
+				`"kms:CallerAccount":`, `"kms:ViaService":`} {
+				if !strings.Contains(policy, want) {
+					t.Errorf("key policy lacks %s: %s", want, policy)
+				}
+			}
+		})
+	}
+	// The tight cluster's data bucket is on its ExistingKey: no key of its own.
+	enc := bucketEnc(f.tightTpl, f.tightCluster.DataBucket)
+	if !strings.Contains(enc, `"SSEAlgorithm":"aws:kms"`) || !strings.Contains(enc, `"KMSMasterKeyID":"`+tightDataKey+`"`) {
+		t.Errorf("tight data bucket encryption = %s, want the existing key", enc)
+	}
+	for id := range f.tightTpl.Resources("AWS::KMS::Key") {
+		if strings.HasPrefix(id, "Cluster") {
+			t.Errorf("the tight cluster made key %s beside its ExistingKey", id)
+		}
+	}
+	roleGrants(f.tightTpl, "ClusterJobRole", `"`+tightDataKey+`"`)
+}
+
+// Nothing in the public subnets needs a public IP (the NAT gateways have
+// Elastic IPs), and the Slurm login node is in a private subnet.
+func TestSubnetsAssignNoPublicIPs(t *testing.T) {
+	f := setup(t)
+	for name, tpl := range map[string]*cdktest.Template{"defaults": f.tpl, "tight": f.tightTpl, "queues": f.queuesTpl, "slurm": f.slurmTpl} {
+		public := 0
+		for id, sn := range tpl.Resources("AWS::EC2::Subnet") {
+			if strings.Contains(id, "Public") {
+				public++
+			}
+			if cdktest.Properties(sn)["MapPublicIpOnLaunch"] != false {
+				t.Errorf("%s: subnet %s has MapPublicIpOnLaunch %v", name, id, cdktest.Properties(sn)["MapPublicIpOnLaunch"])
+			}
+		}
+		if public == 0 {
+			t.Errorf("%s: no public subnet to check", name)
+		}
+	}
+	for _, g := range f.slurmTpl.Resources("AWS::PCS::ComputeNodeGroup") {
+		if p := cdktest.Properties(g); p["Name"] == "login" && !strings.Contains(cdktest.JSON(p["SubnetIds"]), "PrivateSubnet") {
+			t.Errorf("login node subnets = %s, want a private subnet", cdktest.JSON(p["SubnetIds"]))
+		}
+	}
+}
+
+// LogEncryptionKey encrypts every log group the cluster creates, in either
+// mode; the defaults leave them on CloudWatch Logs' own encryption.
+func TestLogEncryptionKey(t *testing.T) {
+	f := setup(t)
+	if n := f.tightTpl.LogGroupsUseKey(t, f.tightCluster.Construct, f.tightLogKey); n != 3 {
+		t.Errorf("tight cluster: %d log groups, want 3 (flow logs, job logs, job events)", n)
+	}
+	// The queues and Slurm stacks are environment-agnostic, where
+	// LogGroupsUseKey cannot read the region of the key policy: every log
+	// group of theirs is on the key (queues: flow logs, job logs, job
+	// events, the queue-metrics and Spot-fallback functions' logs; Slurm:
+	// flow logs).
+	for name, tc := range map[string]struct {
+		tpl  *cdktest.Template
+		key  awskms.Key
+		want int
+	}{"queues": {f.queuesTpl, f.queuesLogKey, 5}, "slurm": {f.slurmTpl, f.slurmLogKey, 1}} {
+		want := `{"Fn::GetAtt":["` + logicalID(tc.key) + `","Arn"]}`
+		groups := tc.tpl.Resources("AWS::Logs::LogGroup")
+		for id, lg := range groups {
+			if got := cdktest.JSON(cdktest.Properties(lg)["KmsKeyId"]); got != want {
+				t.Errorf("%s: log group %s KmsKeyId = %s, want %s", name, id, got, want)
+			}
+		}
+		if len(groups) != tc.want {
+			t.Errorf("%s: %d log groups, want %d", name, len(groups), tc.want)
+		}
+		if policy := cdktest.JSON(cdktest.Properties(tc.tpl.Resources("AWS::KMS::Key")[logicalID(tc.key)])["KeyPolicy"]); !strings.Contains(policy, `"kms:EncryptionContext:aws:logs:arn"`) {
+			t.Errorf("%s: the log key's policy does not let CloudWatch Logs use it: %s", name, policy)
+		}
+	}
+	for id, lg := range f.tpl.Resources("AWS::Logs::LogGroup") {
+		if _, ok := cdktest.Properties(lg)["KmsKeyId"]; ok {
+			t.Errorf("%s is encrypted without LogEncryptionKey", id)
+		}
 	}
 }

@@ -63,12 +63,13 @@ func (h *HPCCluster) newJobs() {
 		Actions:   jsii.Strings("s3:PutObject"),
 		Resources: jsii.Strings(*h.DataBucket.ArnForObjects(jsii.String(c.Workload.ResultPrefix + "/*"))),
 	}))
+	h.JobRole.AddToPrincipalPolicy(h.resultKeyStatement())
 
 	nag.Suppress(h.JobRole, "AwsSolutions-IAM5",
 		"The workload writes one object per result under a run-specific key it chooses at run time; the grant is s3:PutObject only, on the result prefix of the data bucket only.",
 		fmt.Sprintf("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/%s\\/\\*$/", regexp.QuoteMeta(c.Workload.ResultPrefix)))
 
-	h.JobLogs = loggroup.New(h.Construct, "JobLogs", loggroup.Props{Retention: c.LogRetention})
+	h.JobLogs = loggroup.New(h.Construct, "JobLogs", loggroup.Props{Retention: c.LogRetention, EncryptionKey: c.LogEncryptionKey})
 
 	env := map[string]*string{
 		"SHARED_DIR":    jsii.String(c.sharedDir()),

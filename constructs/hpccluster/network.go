@@ -17,12 +17,14 @@ func (h *HPCCluster) newNetwork() {
 			MaxAzs:      jsii.Number(float64(n.MaxAZs)),
 			NatGateways: jsii.Number(float64(n.NATGateways)),
 			SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
-				{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
+				// Only the NAT gateways, with their Elastic IPs, live in the
+				// public subnets: nothing launched there gets a public IP.
+				{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24), MapPublicIpOnLaunch: jsii.Bool(false)},
 				// /19: room for one ENI per multi-node container (awsvpc).
 				{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(19)},
 			},
 		})
-		h.FlowLogs = loggroup.New(h.Construct, "FlowLogs", loggroup.Props{Retention: h.cfg.LogRetention})
+		h.FlowLogs = loggroup.New(h.Construct, "FlowLogs", loggroup.Props{Retention: h.cfg.LogRetention, EncryptionKey: h.cfg.LogEncryptionKey})
 		vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
 			Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(h.FlowLogs, nil),
 			TrafficType: awsec2.FlowLogTrafficType_ALL,

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
@@ -55,7 +56,7 @@ func (h *HPCCluster) newObservability() {
 	unique := naming.Unique(h.Construct, "", 200)
 	eventLogs := "/aws/events/gureum/" + unique
 	// EventBridge delivers to log groups whose name starts with /aws/events/.
-	h.JobEvents = loggroup.New(h.Construct, "JobEvents", loggroup.Props{Retention: c.LogRetention, Name: eventLogs})
+	h.JobEvents = loggroup.New(h.Construct, "JobEvents", loggroup.Props{Retention: c.LogRetention, Name: eventLogs, EncryptionKey: c.LogEncryptionKey})
 	h.JobEventsPolicy = awslogs.NewResourcePolicy(h.Construct, jsii.String("JobEventsPolicy"), &awslogs.ResourcePolicyProps{
 		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Principals: &[]awsiam.IPrincipal{
@@ -66,6 +67,18 @@ func (h *HPCCluster) newObservability() {
 			Resources: jsii.Strings(*h.JobEvents.LogGroupArn()),
 		})},
 	})
+	h.JobEventsDeadLetters = awssqs.NewQueue(h.Construct, jsii.String("JobEventsDeadLetters"), &awssqs.QueueProps{
+		// EventBridge cannot send to a queue encrypted with an AWS managed
+		// KMS key; SQS-managed encryption works with it.
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Seconds(jsii.Number(DeadLetterRetention.Seconds())),
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+	})
+	why := "This queue is itself the dead-letter queue of the job-state rule's target."
+	nag.Suppress(h.JobEventsDeadLetters, "AwsSolutions-SQS3", why)
+	nag.Suppress(h.JobEventsDeadLetters, "Serverless-SQSRedrivePolicy", why)
+	r := c.JobEventsRetry
 	h.JobEventsRule = awsevents.NewCfnRule(h.Construct, jsii.String("JobEventsRule"), &awsevents.CfnRuleProps{
 		Description: jsii.String("Failed and succeeded jobs of " + *h.Node().Path()),
 		EventPattern: map[string]any{
@@ -76,11 +89,32 @@ func (h *HPCCluster) newObservability() {
 				"jobQueue": h.queueArns(),
 			},
 		},
-		State:   jsii.String("ENABLED"),
-		Targets: []any{&awsevents.CfnRule_TargetProperty{Id: jsii.String("JobEvents"), Arn: h.JobEvents.LogGroupArn()}},
+		State: jsii.String("ENABLED"),
+		Targets: []any{&awsevents.CfnRule_TargetProperty{
+			Id:               jsii.String("JobEvents"),
+			Arn:              h.JobEvents.LogGroupArn(),
+			DeadLetterConfig: &awsevents.CfnRule_DeadLetterConfigProperty{Arn: h.JobEventsDeadLetters.QueueArn()},
+			RetryPolicy: &awsevents.CfnRule_RetryPolicyProperty{
+				MaximumEventAgeInSeconds: jsii.Number(r.MaxEventAge.Seconds()),
+				MaximumRetryAttempts:     jsii.Number(float64(r.RetryAttempts)),
+			},
+		}},
 	})
-	nag.Suppress(h.JobEventsRule, "Serverless-EventBusDLQ",
-		"The rule's only target is the cluster's own log group; an event EventBridge still cannot deliver after its retries (24 hours) is missing from the finished-jobs counts only: AWS Batch keeps every job's state (aws batch describe-jobs).")
+	// EventBridge sends what it could not deliver as the rule, and only
+	// this rule may.
+	h.JobEventsDeadLetters.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("JobEventsRuleDeadLetters"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sqs:SendMessage"),
+		Resources:  jsii.Strings(*h.JobEventsDeadLetters.QueueArn()),
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": h.JobEventsRule.AttrArn()}},
+	}))
+	h.JobEventsDeadLettersAlarm = alarms.New(h.Construct, "JobEventsDeadLettersAlarm", alarms.Spec{
+		Metric:    h.JobEventsDeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(5))}),
+		Threshold: 1,
+		Description: fmt.Sprintf("%s: EventBridge could not write a job-state event to log group %s after its retries; the event is in the dead-letter queue, and missing from the finished-jobs counts and the failed-jobs alarm. "+
+			"Read it (aws sqs receive-message), check the job with aws batch describe-jobs, then delete the message.", *h.Node().Path(), eventLogs),
+	}, h.AlarmTopic)
 
 	h.MetricsNamespace = "Gureum/HPCCluster/" + unique
 	count := func(id, status string) awscloudwatch.Metric {
@@ -102,7 +136,7 @@ func (h *HPCCluster) newObservability() {
 			"Read the FAILED events in log group %s and the job output in %s.", *h.Node().Path(), eventLogs, "the JobLogs log group"),
 	}, h.AlarmTopic)
 
-	alarmList := []interfacesawscloudwatch.IAlarmRef{h.FailedJobsAlarm}
+	alarmList := []interfacesawscloudwatch.IAlarmRef{h.FailedJobsAlarm, h.JobEventsDeadLettersAlarm}
 	rows := []*[]awscloudwatch.IWidget{}
 	note := noQueueMetricsNote
 	if !c.QueueMetrics.Disable {
@@ -174,8 +208,9 @@ func (h *HPCCluster) newQueueMetrics() {
 			AsyncRetries: &noRetry,
 		},
 		// A run delivered late would still count the queues as they are.
-		Retry:  scheduledjob.Retry{MaxEventAge: 5 * time.Minute},
-		Alarms: scheduledjob.Alarms{Topic: h.AlarmTopic},
+		Retry:            scheduledjob.Retry{MaxEventAge: 5 * time.Minute},
+		Alarms:           scheduledjob.Alarms{Topic: h.AlarmTopic},
+		LogEncryptionKey: c.LogEncryptionKey,
 	})
 	h.QueueMetricsJob.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("batch:ListJobs"),

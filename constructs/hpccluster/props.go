@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 )
@@ -89,6 +90,28 @@ type Props struct {
 	// LogRetention applies to job logs, event logs and VPC flow logs.
 	// Default: one year.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts every CloudWatch log group the construct
+	// creates, in either mode (VPC flow logs; in Batch mode also the job
+	// logs, the job-state events and the queue-metrics and Spot-fallback
+	// functions' logs). A key created in the app (awskms.NewKey) gets the
+	// key policy statement CloudWatch Logs needs; the owner of an imported
+	// key must add it (docs/log-encryption.md). Default: nil (CloudWatch
+	// Logs' own encryption).
+	LogEncryptionKey awskms.IKey
+	// ExistingKey encrypts the data bucket (SSE-KMS, with S3 bucket keys)
+	// instead of a new customer-managed key (with yearly rotation,
+	// retained) that the construct creates. The job role (Batch) or the
+	// node role (Slurm) is granted kms:GenerateDataKey and kms:Decrypt on
+	// it to write results. With Lustre on, the key's owner must let FSx for
+	// Lustre's service-linked role use it through S3 (see
+	// HPCCluster.Key); the construct adds that statement to a key it
+	// creates. Default: nil (a new key).
+	ExistingKey awskms.IKey
+	// JobEventsRetry bounds EventBridge's retries to deliver a job-state
+	// event to the JobEvents log group (Batch mode); an event still
+	// undelivered goes to the dead-letter queue JobEventsDeadLetters,
+	// whose alarm notifies the alarm topic.
+	JobEventsRetry EventRetry
 	// Alarms routes the failed-jobs and stalled-jobs alarms, and the
 	// queue-metrics function's own alarms.
 	Alarms Alarms
@@ -332,6 +355,17 @@ type Network struct {
 	NATGateways int
 	// MaxAZs the new VPC spans. Default: 3.
 	MaxAZs int
+}
+
+// EventRetry bounds EventBridge's retries of a rule target.
+type EventRetry struct {
+	// MaxEventAge is how long an event is retried: whole seconds from 1
+	// minute to 24 hours. Default: DefaultEventMaxAge (24 hours).
+	MaxEventAge time.Duration
+	// RetryAttempts is at most MaxEventRetryAttempts (185, EventBridge's
+	// limit); zero means the default. Default: DefaultEventRetryAttempts
+	// (185).
+	RetryAttempts int
 }
 
 // Alarms routes the cluster's alarms.

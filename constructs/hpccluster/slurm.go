@@ -70,6 +70,7 @@ func (h *HPCCluster) newSlurm() {
 		Actions:   jsii.Strings("s3:PutObject"),
 		Resources: jsii.Strings(*h.DataBucket.ArnForObjects(jsii.String(c.Workload.ResultPrefix + "/*"))),
 	}))
+	s.InstanceRole.AddToPrincipalPolicy(h.resultKeyStatement())
 	if h.EFS != nil {
 		h.EFS.GrantRootAccess(s.InstanceRole)
 	}
@@ -219,4 +220,14 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// resultKeyStatement lets a role write results to the SSE-KMS data bucket:
+// a PutObject needs a data key (kms:GenerateDataKey), a multipart upload
+// (the AWS CLI's for objects over 8 MB) also kms:Decrypt.
+func (h *HPCCluster) resultKeyStatement() awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
+		Resources: jsii.Strings(*h.Key.KeyArn()),
+	})
 }

@@ -4,16 +4,56 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsefs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsfsx"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gureum-cdk/gureum/constructs/internal/securebucket"
 )
 
+// LustreKeyPolicySid is the Sid of the statement of the data bucket's key
+// that lets FSx for Lustre use it through S3.
+const LustreKeyPolicySid = "FSxForLustreThroughS3"
+
 // newStorage creates the data bucket and the shared file systems, all
 // retained when the stack is deleted.
 func (h *HPCCluster) newStorage() {
 	h.AccessLogs = securebucket.NewAccessLogs(h.Construct, "AccessLogs", false)
-	h.DataBucket = securebucket.New(h.Construct, "Data", securebucket.Props{AccessLogs: h.AccessLogs})
+	h.Key = h.cfg.ExistingKey
+	if h.Key == nil {
+		h.Key = awskms.NewKey(h.Construct, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("Encrypts the data bucket of " + *h.Node().Path()),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		})
+	}
+	// The data bucket keeps its logical ID: moving it from SSE-S3 to
+	// SSE-KMS updates it in place (objects already in it stay SSE-S3).
+	h.DataBucket = securebucket.New(h.Construct, "Data", securebucket.Props{EncryptionKey: h.Key, AccessLogs: h.AccessLogs})
+	if !h.cfg.Lustre.Disable {
+		// FSx for Lustre reads and writes the linked bucket as its
+		// service-linked role AWSServiceRoleForFSxS3Access_<file system
+		// ID>, which must be let use the bucket's key through S3 (FSx for
+		// Lustre User Guide, "Working with server-side encrypted Amazon S3
+		// buckets"). The file system's ID cannot appear here (the file
+		// system names the bucket, the bucket the key), so the statement
+		// takes any file system's role of this account, by its ARN, and
+		// only through S3. A no-op for ExistingKey, whose owner adds it.
+		st := awscdk.Stack_Of(h.Construct)
+		h.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String(LustreKeyPolicySid),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{
+				"ArnLike": map[string]any{"aws:PrincipalArn": "arn:" + *st.Partition() + ":iam::" + *st.Account() + ":role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/AWSServiceRoleForFSxS3Access_*"},
+				"StringEquals": map[string]any{
+					"kms:CallerAccount": st.Account(),
+					"kms:ViaService":    "s3." + *st.Region() + ".amazonaws.com",
+				},
+			},
+		}), jsii.Bool(true))
+	}
 
 	if l := h.cfg.Lustre; !l.Disable {
 		dataPath := "s3://" + *h.DataBucket.BucketName() + "/" + DataPrefix

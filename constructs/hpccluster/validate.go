@@ -201,6 +201,16 @@ func resolve(scope constructs.Construct, id string, p *Props) (*config, error) {
 		v.Check(n.MaxAZs >= 1, "Network.MaxAZs", "must be positive, got %d", n.MaxAZs)
 	}
 
+	// Job-state events.
+	if r := p.JobEventsRetry; c.Mode == ModeSlurm {
+		v.Check(r == (EventRetry{}), "JobEventsRetry", "applies to Batch mode: Slurm mode has no job-state rule")
+	} else {
+		v.Check(r.MaxEventAge == 0 || (r.MaxEventAge >= time.Minute && r.MaxEventAge <= 24*time.Hour && r.MaxEventAge%time.Second == 0),
+			"JobEventsRetry.MaxEventAge", "%v must be whole seconds from 1 minute to 24 hours (EventBridge's limits)", r.MaxEventAge)
+		v.Check(r.RetryAttempts >= 0 && r.RetryAttempts <= MaxEventRetryAttempts, "JobEventsRetry.RetryAttempts",
+			"%d must be from 0 (the default, %d) to %d (EventBridge's limit)", r.RetryAttempts, DefaultEventRetryAttempts, MaxEventRetryAttempts)
+	}
+
 	// Queue metrics.
 	q := &c.QueueMetrics
 	if c.Mode == ModeSlurm {

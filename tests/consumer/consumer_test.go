@@ -416,6 +416,69 @@ var cases = []struct {
 			Source:                  webpipeline.Source{S3: &webpipeline.S3Source{Key: "webapp/source.zip"}},
 		})
 	}},
+	{name: "hpccluster on the app's keys", build: func(a *app) {
+		// Batch mode: logs on the app's key, the data bucket on an imported
+		// key (whose owner lets FSx for Lustre use it), the job-state
+		// events' own retries; Slurm mode: logs on the app's key too.
+		stack := a.stack("HpcKeys", primary)
+		key := awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+		a.mine(false, key)
+		data := awskms.Key_FromKeyArn(stack, jsii.String("OrgDataKey"), jsii.String("arn:aws:kms:"+primary+":"+account+":key/1b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
+		hpccluster.New(stack, "Batch", &hpccluster.Props{
+			Workload:         hpccluster.Workload{Entry: functions + "montecarlo/run"},
+			LogEncryptionKey: key,
+			ExistingKey:      data,
+			JobEventsRetry:   hpccluster.EventRetry{MaxEventAge: 6 * time.Hour, RetryAttempts: 50},
+			SpotFallback:     hpccluster.SpotFallback{Enable: true},
+		})
+		hpccluster.New(stack, "Slurm", &hpccluster.Props{
+			Workload:         hpccluster.Workload{Entry: functions + "montecarlo/run"},
+			Mode:             hpccluster.ModeSlurm,
+			AMI:              "ami-0123456789abcdef0",
+			LogEncryptionKey: key,
+		})
+	}, check: func(t *testing.T, stack string, tpl map[string]any) {
+		res, _ := tpl["Resources"].(map[string]any)
+		logGroups, logsMayUseKey, onDataKey, retries := 0, false, 0, false
+		for id, r := range res {
+			m, _ := r.(map[string]any)
+			props, _ := m["Properties"].(map[string]any)
+			b, _ := json.Marshal(props)
+			switch m["Type"] {
+			case "AWS::Logs::LogGroup":
+				logGroups++
+				if props["KmsKeyId"] == nil {
+					t.Errorf("%s: log group %s has no KmsKeyId", stack, id)
+				}
+			case "AWS::KMS::Key":
+				logsMayUseKey = logsMayUseKey || strings.Contains(string(b), `"Service":"logs.`+primary+`.amazonaws.com"`)
+			case "AWS::S3::Bucket":
+				if strings.Contains(string(b), `"KMSMasterKeyID":"arn:aws:kms:`+primary+`:`+account+`:key/1b1c2d3e-`) {
+					onDataKey++
+				}
+			case "AWS::EC2::Subnet":
+				if props["MapPublicIpOnLaunch"] != false {
+					t.Errorf("%s: subnet %s has MapPublicIpOnLaunch %v", stack, id, props["MapPublicIpOnLaunch"])
+				}
+			case "AWS::Events::Rule":
+				retries = retries || strings.Contains(string(b), `"RetryPolicy":{"MaximumEventAgeInSeconds":21600,"MaximumRetryAttempts":50}`) && strings.Contains(string(b), `"DeadLetterConfig"`)
+			}
+		}
+		// Batch: flow logs, job logs, job events, the queue-metrics and
+		// fallback functions' logs; Slurm: flow logs.
+		if logGroups != 6 {
+			t.Errorf("%s: %d log groups, want 6", stack, logGroups)
+		}
+		if !logsMayUseKey {
+			t.Errorf("%s: the app's key does not let CloudWatch Logs use it", stack)
+		}
+		if onDataKey != 1 {
+			t.Errorf("%s: %d buckets on the imported data key, want the Batch cluster's data bucket", stack, onDataKey)
+		}
+		if !retries {
+			t.Errorf("%s: no job-state rule with the given retries and a dead-letter queue", stack)
+		}
+	}},
 	{name: "log groups on the app's key", build: func(a *app) {
 		stack := a.stack("LogKey", primary)
 		key := awskms.NewKey(stack, jsii.String("LogKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})

@@ -210,7 +210,7 @@ const (
 // default's estimate to 69.5% below On-Demand, m7g to 67.8%; without them
 // jobs between 2 and 8 GiB per vCPU run on r7g. No mix of four or more x86
 // families in the catalog comes out above 68%, and most x86 sizes are
-// interrupted more than 20% of the time. This list: 70.6% (see README.md).
+// interrupted more than 20% of the time. This list: 70.6% (see docs/session-3-hpc.md).
 var DefaultInstanceTypes = []string{"c7g", "c6g", "c7gn", "c6gn", "r7g"}
 
 // DefaultLogRetention applies to job logs, event logs and VPC flow logs.

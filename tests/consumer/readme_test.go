@@ -18,9 +18,6 @@ import (
 // The synthesis must succeed with cdk-nag's AwsSolutions checks on, and
 // cdk.json must carry the feature flags of gureum's own cdk.json.
 func TestReadmeQuickstart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("links and runs a CDK app")
-	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)

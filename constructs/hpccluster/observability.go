@@ -2,6 +2,7 @@ package hpccluster
 
 import (
 	"fmt"
+	"github.com/gureum-cdk/gureum/constructs/internal/deadletter"
 	"strings"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
@@ -67,17 +67,7 @@ func (h *HPCCluster) newObservability() {
 			Resources: jsii.Strings(*h.JobEvents.LogGroupArn()),
 		})},
 	})
-	h.JobEventsDeadLetters = awssqs.NewQueue(h.Construct, jsii.String("JobEventsDeadLetters"), &awssqs.QueueProps{
-		// EventBridge cannot send to a queue encrypted with an AWS managed
-		// KMS key; SQS-managed encryption works with it.
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Seconds(jsii.Number(DeadLetterRetention.Seconds())),
-		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
-	})
-	why := "This queue is itself the dead-letter queue of the job-state rule's target."
-	nag.Suppress(h.JobEventsDeadLetters, "AwsSolutions-SQS3", why)
-	nag.Suppress(h.JobEventsDeadLetters, "Serverless-SQSRedrivePolicy", why)
+	h.JobEventsDeadLetters = deadletter.NewEventTargetQueue(h.Construct, "JobEventsDeadLetters", DeadLetterRetention, "the job-state rule's target")
 	r := c.JobEventsRetry
 	h.JobEventsRule = awsevents.NewCfnRule(h.Construct, jsii.String("JobEventsRule"), &awsevents.CfnRuleProps{
 		Description: jsii.String("Failed and succeeded jobs of " + *h.Node().Path()),

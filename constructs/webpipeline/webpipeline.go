@@ -2,6 +2,7 @@ package webpipeline
 
 import (
 	"fmt"
+	"github.com/gureum-cdk/gureum/constructs/internal/deadletter"
 	"math"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -343,17 +344,7 @@ func (w *WebPipeline) newPipeline(p *config) {
 // newSourceRule starts the pipeline from the source object's "Object
 // Created" event, with retries, a dead-letter queue and its alarm.
 func (w *WebPipeline) newSourceRule(p *config, s *S3Source) {
-	w.DeadLetterQueue = awssqs.NewQueue(w.Construct, jsii.String("SourceDeadLetters"), &awssqs.QueueProps{
-		// EventBridge cannot send to a queue encrypted with an AWS managed
-		// KMS key; SQS-managed encryption works with it.
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Seconds(jsii.Number(DeadLetterRetention.Seconds())),
-		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
-	})
-	why := "This queue is itself the dead-letter queue of the source rule's target."
-	nag.Suppress(w.DeadLetterQueue, "AwsSolutions-SQS3", why)
-	nag.Suppress(w.DeadLetterQueue, "Serverless-SQSRedrivePolicy", why)
+	w.DeadLetterQueue = deadletter.NewEventTargetQueue(w.Construct, "SourceDeadLetters", DeadLetterRetention, "the source rule's target")
 	w.SourceRule = awsevents.NewRule(w.Construct, jsii.String("SourceRule"), &awsevents.RuleProps{
 		Description: jsii.String(fmt.Sprintf("Starts %s when the source object is written", *w.Node().Path())),
 		EventPattern: &awsevents.EventPattern{

@@ -102,43 +102,10 @@ func (h *HPCCluster) newCompute() {
 // SpotQueue over both, OnDemandQueue over the On-Demand one.
 func (h *HPCCluster) newDefaultQueues(odTemplate awsec2.LaunchTemplate) {
 	c := h.cfg
-	sgs := &[]awsec2.ISecurityGroup{h.SecurityGroup}
-	h.SpotEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String("SpotEnvironment"), &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
-		Vpc:                       h.Vpc,
-		VpcSubnets:                h.privateSubnets(),
-		SecurityGroups:            sgs,
-		Spot:                      jsii.Bool(true),
-		AllocationStrategy:        awsbatch.AllocationStrategy_SPOT_PRICE_CAPACITY_OPTIMIZED,
-		InstanceTypes:             instanceTypes(c.spot),
-		UseOptimalInstanceClasses: jsii.Bool(false),
-		MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
-		MaxvCpus:                  jsii.Number(float64(c.MaxVCPUs)),
-		Images:                    images(c.spot),
-		InstanceRole:              h.InstanceRole,
-		LaunchTemplate:            h.LaunchTemplate,
-		// Infrastructure updates let running jobs finish.
-		TerminateOnUpdate: jsii.Bool(false),
-	})
-	h.OnDemandEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String("OnDemandEnvironment"), &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
-		Vpc: h.Vpc,
-		// One subnet, one AZ: multi-node nodes must share a cluster
-		// placement group, which lives in one Availability Zone.
-		VpcSubnets:                &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{h.tightSubnet()}},
-		SecurityGroups:            sgs,
-		AllocationStrategy:        awsbatch.AllocationStrategy_BEST_FIT_PROGRESSIVE,
-		InstanceTypes:             instanceTypes(c.onDemand),
-		UseOptimalInstanceClasses: jsii.Bool(false),
-		MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
-		MaxvCpus:                  jsii.Number(float64(c.OnDemandMaxVCPUs)),
-		Images:                    images(c.onDemand),
-		InstanceRole:              h.InstanceRole,
-		LaunchTemplate:            odTemplate,
-		PlacementGroup:            h.PlacementGroup,
-		TerminateOnUpdate:         jsii.Bool(false),
-	})
-	h.amis = map[awsbatch.ManagedEc2EcsComputeEnvironment]string{h.SpotEnvironment: c.AMI, h.OnDemandEnvironment: c.AMI}
-	h.imageTypes = map[awsbatch.ManagedEc2EcsComputeEnvironment][]awsbatch.EcsMachineImageType{h.SpotEnvironment: imageTypes(c.spot), h.OnDemandEnvironment: imageTypes(c.onDemand)}
-	h.efaEnvironments = map[awsbatch.ManagedEc2EcsComputeEnvironment]bool{h.OnDemandEnvironment: c.EFA}
+	h.SpotEnvironment = h.newEnvironment(envSpec{id: "SpotEnvironment", spot: true, types: c.spot, maxVCPUs: c.MaxVCPUs, ami: c.AMI}, odTemplate)
+	// One subnet, one AZ: multi-node nodes must share a cluster placement
+	// group, which lives in one Availability Zone.
+	h.OnDemandEnvironment = h.newEnvironment(envSpec{id: "OnDemandEnvironment", tight: true, types: c.onDemand, maxVCPUs: c.OnDemandMaxVCPUs, ami: c.AMI}, odTemplate)
 	h.SpotQueue = awsbatch.NewJobQueue(h.Construct, jsii.String("SpotQueue"), &awsbatch.JobQueueProps{
 		Priority: jsii.Number(1),
 		ComputeEnvironments: &[]*awsbatch.OrderedComputeEnvironment{
@@ -166,62 +133,22 @@ func (h *HPCCluster) newDefaultQueues(odTemplate awsec2.LaunchTemplate) {
 // (with EFA when Props.EFA), for tightly coupled work; a
 // SPOT_THEN_ON_DEMAND queue's On-Demand environment spans every private
 // subnet, for overflow.
-func (h *HPCCluster) newQueues(efaTemplate awsec2.LaunchTemplate) {
+func (h *HPCCluster) newQueues(tightTemplate awsec2.LaunchTemplate) {
 	c := h.cfg
-	sgs := &[]awsec2.ISecurityGroup{h.SecurityGroup}
-	h.amis = map[awsbatch.ManagedEc2EcsComputeEnvironment]string{}
-	h.imageTypes = map[awsbatch.ManagedEc2EcsComputeEnvironment][]awsbatch.EcsMachineImageType{}
-	h.efaEnvironments = map[awsbatch.ManagedEc2EcsComputeEnvironment]bool{}
 	for _, q := range c.queues {
 		id := constructID(q.Name)
 		bq := &BatchQueue{Name: q.Name}
 		var order []*awsbatch.OrderedComputeEnvironment
+		add := func(env awsbatch.ManagedEc2EcsComputeEnvironment) {
+			order = append(order, &awsbatch.OrderedComputeEnvironment{ComputeEnvironment: env, Order: jsii.Number(float64(len(order) + 1))})
+		}
 		if q.hasSpot() {
-			bq.SpotEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String(id+"SpotEnvironment"), &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
-				Vpc:                       h.Vpc,
-				VpcSubnets:                h.privateSubnets(),
-				SecurityGroups:            sgs,
-				Spot:                      jsii.Bool(true),
-				AllocationStrategy:        awsbatch.AllocationStrategy_SPOT_PRICE_CAPACITY_OPTIMIZED,
-				InstanceTypes:             instanceTypes(q.types),
-				UseOptimalInstanceClasses: jsii.Bool(false),
-				MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
-				MaxvCpus:                  jsii.Number(float64(q.MaxVCPUs)),
-				Images:                    images(q.types),
-				InstanceRole:              h.InstanceRole,
-				LaunchTemplate:            h.LaunchTemplate,
-				TerminateOnUpdate:         jsii.Bool(false),
-			})
-			h.amis[bq.SpotEnvironment] = c.ami(q)
-			h.imageTypes[bq.SpotEnvironment] = imageTypes(q.types)
-			order = append(order, &awsbatch.OrderedComputeEnvironment{ComputeEnvironment: bq.SpotEnvironment, Order: jsii.Number(float64(len(order) + 1))})
+			bq.SpotEnvironment = h.newEnvironment(envSpec{id: id + "SpotEnvironment", spot: true, types: q.types, maxVCPUs: q.MaxVCPUs, ami: c.ami(q)}, tightTemplate)
+			add(bq.SpotEnvironment)
 		}
 		if q.hasOnDemand() {
-			tight := q.Purchase == PurchaseOnDemand
-			props := &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
-				Vpc:                       h.Vpc,
-				VpcSubnets:                h.privateSubnets(),
-				SecurityGroups:            sgs,
-				AllocationStrategy:        awsbatch.AllocationStrategy_BEST_FIT_PROGRESSIVE,
-				InstanceTypes:             instanceTypes(q.types),
-				UseOptimalInstanceClasses: jsii.Bool(false),
-				MinvCpus:                  jsii.Number(float64(c.MinVCPUs)),
-				MaxvCpus:                  jsii.Number(float64(q.MaxVCPUs)),
-				Images:                    images(q.types),
-				InstanceRole:              h.InstanceRole,
-				LaunchTemplate:            h.LaunchTemplate,
-				TerminateOnUpdate:         jsii.Bool(false),
-			}
-			if tight {
-				props.VpcSubnets = &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{h.tightSubnet()}}
-				props.PlacementGroup = h.PlacementGroup
-				props.LaunchTemplate = efaTemplate
-			}
-			bq.OnDemandEnvironment = awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String(id+"OnDemandEnvironment"), props)
-			h.amis[bq.OnDemandEnvironment] = c.ami(q)
-			h.imageTypes[bq.OnDemandEnvironment] = imageTypes(q.types)
-			h.efaEnvironments[bq.OnDemandEnvironment] = tight && c.EFA
-			order = append(order, &awsbatch.OrderedComputeEnvironment{ComputeEnvironment: bq.OnDemandEnvironment, Order: jsii.Number(float64(len(order) + 1))})
+			bq.OnDemandEnvironment = h.newEnvironment(envSpec{id: id + "OnDemandEnvironment", tight: q.Purchase == PurchaseOnDemand, types: q.types, maxVCPUs: q.MaxVCPUs, ami: c.ami(q)}, tightTemplate)
+			add(bq.OnDemandEnvironment)
 		}
 		bq.Queue = awsbatch.NewJobQueue(h.Construct, jsii.String(id+"Queue"), &awsbatch.JobQueueProps{
 			Priority:            jsii.Number(float64(q.Priority)),
@@ -235,6 +162,57 @@ func (h *HPCCluster) newQueues(efaTemplate awsec2.LaunchTemplate) {
 			h.OnDemandQueue, h.OnDemandEnvironment = bq.Queue, bq.OnDemandEnvironment
 		}
 	}
+}
+
+// envSpec is one AWS Batch compute environment of a queue.
+type envSpec struct {
+	id       string
+	spot     bool // Spot (price-capacity-optimized); else On-Demand (best fit progressive)
+	tight    bool // one subnet and the placement group, on the tight template (EFA when Props.EFA)
+	types    []InstanceType
+	maxVCPUs int
+	ami      string // Props.AMI or the queue's; "" for the ECS-optimized AMIs
+}
+
+// newEnvironment creates the compute environment s over the cluster's
+// private subnets (one of them when tight), security group, instance role
+// and launch template (tightTemplate when tight), and records what
+// newCompute pins on it afterwards: its AMI, image types and EFA template.
+func (h *HPCCluster) newEnvironment(s envSpec, tightTemplate awsec2.LaunchTemplate) awsbatch.ManagedEc2EcsComputeEnvironment {
+	props := &awsbatch.ManagedEc2EcsComputeEnvironmentProps{
+		Vpc:                       h.Vpc,
+		VpcSubnets:                h.privateSubnets(),
+		SecurityGroups:            &[]awsec2.ISecurityGroup{h.SecurityGroup},
+		AllocationStrategy:        awsbatch.AllocationStrategy_BEST_FIT_PROGRESSIVE,
+		InstanceTypes:             instanceTypes(s.types),
+		UseOptimalInstanceClasses: jsii.Bool(false),
+		MinvCpus:                  jsii.Number(float64(h.cfg.MinVCPUs)),
+		MaxvCpus:                  jsii.Number(float64(s.maxVCPUs)),
+		Images:                    images(s.types),
+		InstanceRole:              h.InstanceRole,
+		LaunchTemplate:            h.LaunchTemplate,
+		// Infrastructure updates let running jobs finish.
+		TerminateOnUpdate: jsii.Bool(false),
+	}
+	if s.spot {
+		props.Spot = jsii.Bool(true)
+		props.AllocationStrategy = awsbatch.AllocationStrategy_SPOT_PRICE_CAPACITY_OPTIMIZED
+	}
+	if s.tight {
+		props.VpcSubnets = &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{h.tightSubnet()}}
+		props.PlacementGroup = h.PlacementGroup
+		props.LaunchTemplate = tightTemplate
+	}
+	env := awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String(s.id), props)
+	if h.amis == nil {
+		h.amis = map[awsbatch.ManagedEc2EcsComputeEnvironment]string{}
+		h.imageTypes = map[awsbatch.ManagedEc2EcsComputeEnvironment][]awsbatch.EcsMachineImageType{}
+		h.efaEnvironments = map[awsbatch.ManagedEc2EcsComputeEnvironment]bool{}
+	}
+	h.amis[env] = s.ami
+	h.imageTypes[env] = imageTypes(s.types)
+	h.efaEnvironments[env] = s.tight && h.cfg.EFA
+	return env
 }
 
 // constructID turns a queue name into the prefix of its construct IDs:

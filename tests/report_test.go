@@ -84,6 +84,7 @@ func TestReportShowsTheHPCPriceDates(t *testing.T) {
 		"On-Demand prices: " + hpccluster.OnDemandPricesAsOf + " (" + hpccluster.OnDemandPriceSource + ")",
 		"Spot prices and Spot Instance Advisor: " + hpccluster.SpotPricesAsOf,
 		hpccluster.Round2AsOf,
+		hpccluster.Round2OnDemandAsOf,
 		"USD/hour at full size",
 	} {
 		if !strings.Contains(hpc, want) {

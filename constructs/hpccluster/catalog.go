@@ -128,11 +128,12 @@ type InstanceType struct {
 	Note string
 
 	// Provenance of the row's figures: where each was read and when.
-	// A price carries both; a row the catalog holds no price for (see
-	// Priced) carries neither, and the cost estimate says "no price" for
-	// it. Set for every row at package initialisation from the variables
-	// above (OnDemandPriceSource, OnDemandPricesAsOf, ...), or, for the rows
-	// added with the GPU and Graviton4 families, from Round2Source.
+	// A price carries both; a row without a price (see Priced) carries
+	// neither, and the cost estimate says "no price" for it. Set for every
+	// row at package initialisation from the variables above
+	// (OnDemandPriceSource, OnDemandPricesAsOf, ...), or, for the rows
+	// added with the GPU and Graviton4 families, from Round2Source and
+	// Round2OnDemandSource.
 	OnDemandSource, OnDemandAsOf string
 	SpotSource, SpotAsOf         string
 	AdvisorSource, AdvisorAsOf   string

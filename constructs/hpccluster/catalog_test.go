@@ -52,8 +52,12 @@ func TestCatalogIsWellFormed(t *testing.T) {
 		if it.SpotAvailable() && (it.AdvisorSavings <= 0 || it.AdvisorSavings >= 100 || it.Interruptions < InterruptionsUnder5 || it.Interruptions > InterruptionsOver20) {
 			t.Errorf("%s: Advisor savings %d%%, interruption band %d: want 1..99 and 0..4", it.Name, it.AdvisorSavings, it.Interruptions)
 		}
-		if !it.Priced() && (it.AdvisorSavings == 0 || it.AdvisorAsOf != Round2AsOf) {
-			t.Errorf("%s: no price and no Advisor figures of the round-2 fetch", it.Name)
+		if !it.Priced() {
+			t.Errorf("%s: no On-Demand price", it.Name)
+		}
+		// The GPU and Graviton4 rows' On-Demand prices are the later reading.
+		if round2 := it.AdvisorAsOf == Round2AsOf; round2 != (it.OnDemandAsOf == Round2OnDemandAsOf) {
+			t.Errorf("%s: Advisor figures as of %s but On-Demand price as of %s", it.Name, it.AdvisorAsOf, it.OnDemandAsOf)
 		}
 		if it.GPU() != slices.Contains([]string{"g4dn", "g5", "g6", "g6e", "p4d", "p5"}, it.Family()) {
 			t.Errorf("%s: GPUs %d", it.Name, it.GPUs)
@@ -69,9 +73,10 @@ func TestCatalogIsWellFormed(t *testing.T) {
 		}
 	}
 	// On-Demand prices within a family scale with size (AWS prices sizes linearly),
-	// except HPC families, priced per instance.
+	// except HPC families, priced per instance, and GPU families, whose
+	// sizes differ in GPUs, GPU memory and local storage as well as vCPUs.
 	for _, it := range cat {
-		if strings.HasPrefix(it.Name, "hpc") || !it.Priced() {
+		if strings.HasPrefix(it.Name, "hpc") || it.GPU() || !it.Priced() {
 			continue
 		}
 		first := cat[slices.IndexFunc(cat, func(o InstanceType) bool { return o.Family() == it.Family() })]
@@ -306,7 +311,7 @@ func TestInstanceTypesOutsideTheCatalog(t *testing.T) {
 
 func TestCatalogDatesNameEverySource(t *testing.T) {
 	got := strings.Join(CatalogDates(), "\n")
-	for _, want := range []string{OnDemandPricesAsOf, SpotPricesAsOf, Round2AsOf, SpotPriceURL, SpotAdvisorURL, Round2AdvisorCommit, "aws.amazon.com/ec2/pricing/on-demand"} {
+	for _, want := range []string{OnDemandPricesAsOf, SpotPricesAsOf, Round2AsOf, Round2OnDemandAsOf, SpotPriceURL, SpotAdvisorURL, Round2AdvisorCommit, Round2OnDemandCommit, "aws.amazon.com/ec2/pricing/on-demand"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("CatalogDates lacks %q:\n%s", want, got)
 		}

@@ -2,6 +2,7 @@ package hpccluster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -107,8 +108,15 @@ func (e CostEstimate) String() string {
 	if len(e.NoPrice) > 0 {
 		fmt.Fprintf(&b, " No price for %s, left out.", strings.Join(e.NoPrice, ", "))
 	}
-	fmt.Fprintf(&b, "\nPrices: On-Demand from the %s, as of %s; Spot from the %s, fetched %s, a quote of one moment (Spot prices vary by Availability Zone and over time); interruption bands from the Spot Instance Advisor, same fetch.\n",
-		OnDemandPriceSource, OnDemandPricesAsOf, SpotPriceSource, SpotPricesAsOf)
+	// Every On-Demand reading behind the listed types, in order.
+	var readings []string
+	for _, t := range e.InstanceTypes {
+		if r := fmt.Sprintf("%s, as of %s", t.OnDemandSource, t.OnDemandAsOf); t.Priced() && !slices.Contains(readings, r) {
+			readings = append(readings, r)
+		}
+	}
+	fmt.Fprintf(&b, "\nPrices: On-Demand from the %s; Spot from the %s, fetched %s, a quote of one moment (Spot prices vary by Availability Zone and over time); interruption bands from the Spot Instance Advisor.\n",
+		strings.Join(readings, "; and from the "), SpotPriceSource, SpotPricesAsOf)
 	return b.String()
 }
 

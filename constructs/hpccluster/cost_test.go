@@ -179,22 +179,52 @@ func ExampleEstimateHourlyCost() {
 
 func TestEstimateSaysNoPriceInsteadOfRefusing(t *testing.T) {
 	// c7g.16xlarge is priced (2.1684 $/h Spot and 9.28 On-Demand at 256
-	// vCPUs, see above); g5.12xlarge is in the catalog without a price,
-	// x2iedn.8xlarge outside it: both are named, neither enters the sum.
-	e, err := EstimateHourlyCost([]string{"c7g.16xlarge", "g5.12xlarge", "x2iedn.8xlarge"}, 256)
+	// vCPUs, see above); x2iedn.8xlarge is outside the catalog: it is
+	// named, and does not enter the sum.
+	e, err := EstimateHourlyCost([]string{"c7g.16xlarge", "x2iedn.8xlarge"}, 256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(e.SpotPerHour-2.1684) > 1e-9 || math.Abs(e.OnDemandPerHour-9.28) > 1e-9 || !slices.Equal(e.NoPrice, []string{"g5.12xlarge", "x2iedn.8xlarge"}) {
+	if math.Abs(e.SpotPerHour-2.1684) > 1e-9 || math.Abs(e.OnDemandPerHour-9.28) > 1e-9 || !slices.Equal(e.NoPrice, []string{"x2iedn.8xlarge"}) {
 		t.Errorf("estimate = %+v", e)
 	}
-	if s := e.String(); !strings.Contains(s, "No price for g5.12xlarge, x2iedn.8xlarge, left out.") ||
-		!strings.Contains(s, "| g5.12xlarge | 48 | 192 | x86_64 | yes | no price | no price | no price | >20% |") ||
+	if s := e.String(); !strings.Contains(s, "No price for x2iedn.8xlarge, left out.") ||
 		!strings.Contains(s, "| x2iedn.8xlarge | ? | ? | x86_64 | ? | no price | no price | no price | ? |") {
 		t.Errorf("String():\n%s", s)
 	}
-	none, err := EstimateHourlyCost([]string{"p5.48xlarge"}, 192)
-	if err != nil || none.SpotPerHour != 0 || !strings.Contains(none.String(), "no price for p5.48xlarge") {
+	none, err := EstimateHourlyCost([]string{"p5en.48xlarge"}, 192)
+	if err != nil || none.SpotPerHour != 0 || !strings.Contains(none.String(), "no price for p5en.48xlarge") {
 		t.Errorf("all unpriced: %+v, %v, %q", none, err, none.String())
 	}
+}
+
+func TestEstimateOfGPUTypesNamesTheirPriceSource(t *testing.T) {
+	// One g5.12xlarge (48 vCPUs, 4 GPUs): its Spot price 3.4917 and its
+	// On-Demand price 5.672 as the catalog holds them, 38.4% below.
+	e, err := EstimateHourlyCost([]string{"g5.12xlarge"}, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(e.SpotPerHour-3.4917) > 1e-9 || math.Abs(e.OnDemandPerHour-5.672) > 1e-9 || len(e.NoPrice) != 0 || math.Abs(e.SavingsPercent-100*(1-3.4917/5.672)) > 1e-9 {
+		t.Errorf("estimate = %+v", e)
+	}
+	s := e.String()
+	for _, want := range []string{"| g5.12xlarge | 48 | 192 | x86_64 | yes | 5.6720 | 3.4917 |", Round2OnDemandSource, Round2OnDemandAsOf, SpotPricesAsOf} {
+		if !strings.Contains(s, want) {
+			t.Errorf("String() lacks %q:\n%s", want, s)
+		}
+	}
+	// A CPU-only estimate names only the older On-Demand reading.
+	if s := mustEstimate(t, []string{"c7g.16xlarge"}, 64).String(); strings.Contains(s, Round2OnDemandAsOf) || !strings.Contains(s, OnDemandPricesAsOf) {
+		t.Errorf("CPU-only String():\n%s", s)
+	}
+}
+
+func mustEstimate(t *testing.T, types []string, vcpus int) CostEstimate {
+	t.Helper()
+	e, err := EstimateHourlyCost(types, vcpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

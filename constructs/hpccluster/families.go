@@ -18,69 +18,82 @@ import (
 // computing instance specifications' (docs.aws.amazon.com/ec2/latest/
 // instancetypes/ac.html); EFA support the EFA chapter's list (EFASource).
 //
-// The catalog holds no price for these rows: no On-Demand or Spot price of
-// them was read from the pricing pages for this catalog, and a figure
-// without a source and a date is not quoted. EstimateHourlyCost lists them
-// as "no price for ..."; add a price (with OnDemandSource and OnDemandAsOf)
-// when one is read from the On-Demand pricing page.
+// Their Spot prices are the catalog's other Spot prices' source and fetch
+// (SpotPriceSource, SpotPricesAsOf: spotinfo's copy of the Spot pricing
+// page's feed, us-east-1, Linux/UNIX, copied as published). Their
+// On-Demand prices are the AWS Price List API's us-east-1 Linux shared-
+// tenancy prices as generated into github.com/aws/karpenter-provider-aws
+// (pkg/providers/pricing/zz_generated.pricing_aws.go at commit
+// Round2OnDemandCommit, "generated at" Round2OnDemandAsOf): a later reading
+// than OnDemandPricesAsOf, which agrees with it on every older catalog row
+// compared (c5, c7g, c6in, m5, m7i, r7g, hpc7g). p4d and p5 carry the
+// reduced prices of AWS's June 2025 cut for those families.
 var (
 	Round2AdvisorCommit = "5eedf20a99614443af215f4aaf09bd10805cac72"
 	Round2AsOf          = "2025-06-28T10:10:57Z"
 	Round2Source        = "Spot Instance Advisor feed (" + SpotAdvisorURL + "), us-east-1, Linux, as vendored by github.com/alexei-led/spotinfo commit " + Round2AdvisorCommit
+	// Round2OnDemandCommit is the karpenter-provider-aws commit whose
+	// generated price table the GPU and Graviton4 rows' On-Demand prices
+	// are read from.
+	Round2OnDemandCommit = "6fc13b5236fd04fd16ff3f9dc7490d0813994099"
+	// Round2OnDemandAsOf is when that table was generated (UTC).
+	Round2OnDemandAsOf = "2026-07-20T13:44:30Z"
+	// Round2OnDemandSource names where those On-Demand prices come from.
+	Round2OnDemandSource = "AWS Price List API, US East (N. Virginia), Linux, shared tenancy, as generated into karpenter-provider-aws (https://github.com/aws/karpenter-provider-aws/blob/" + Round2OnDemandCommit + "/pkg/providers/pricing/zz_generated.pricing_aws.go)"
 )
 
 // round2 are the GPU and Graviton4 rows (see Round2Source), merged into the
 // catalog at initialisation.
 var round2 = []InstanceType{
-	{Name: "g4dn.xlarge", VCPUs: 4, MemoryGiB: 16, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 64, Interruptions: 3},
-	{Name: "g4dn.2xlarge", VCPUs: 8, MemoryGiB: 32, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 61, Interruptions: 4},
-	{Name: "g4dn.4xlarge", VCPUs: 16, MemoryGiB: 64, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 68, Interruptions: 4},
-	{Name: "g4dn.8xlarge", VCPUs: 32, MemoryGiB: 128, GPUs: 1, Arch: ArchX86_64, EFA: true, AdvisorSavings: 63, Interruptions: 4},
-	{Name: "g4dn.12xlarge", VCPUs: 48, MemoryGiB: 192, GPUs: 4, Arch: ArchX86_64, EFA: true, AdvisorSavings: 64, Interruptions: 2},
-	{Name: "g4dn.16xlarge", VCPUs: 64, MemoryGiB: 256, GPUs: 1, Arch: ArchX86_64, EFA: true, AdvisorSavings: 76, Interruptions: 4},
-	{Name: "g5.xlarge", VCPUs: 4, MemoryGiB: 16, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 59, Interruptions: 4},
-	{Name: "g5.2xlarge", VCPUs: 8, MemoryGiB: 32, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 58, Interruptions: 3},
-	{Name: "g5.4xlarge", VCPUs: 16, MemoryGiB: 64, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 60, Interruptions: 2},
-	{Name: "g5.8xlarge", VCPUs: 32, MemoryGiB: 128, GPUs: 1, Arch: ArchX86_64, EFA: true, AdvisorSavings: 59, Interruptions: 4},
-	{Name: "g5.12xlarge", VCPUs: 48, MemoryGiB: 192, GPUs: 4, Arch: ArchX86_64, EFA: true, AdvisorSavings: 58, Interruptions: 4},
-	{Name: "g5.16xlarge", VCPUs: 64, MemoryGiB: 256, GPUs: 1, Arch: ArchX86_64, EFA: true, AdvisorSavings: 61, Interruptions: 4},
-	{Name: "g5.24xlarge", VCPUs: 96, MemoryGiB: 384, GPUs: 4, Arch: ArchX86_64, EFA: true, AdvisorSavings: 57, Interruptions: 4},
-	{Name: "g5.48xlarge", VCPUs: 192, MemoryGiB: 768, GPUs: 8, Arch: ArchX86_64, EFA: true, AdvisorSavings: 71, Interruptions: 4},
-	{Name: "g6.xlarge", VCPUs: 4, MemoryGiB: 16, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 49, Interruptions: 4},
-	{Name: "g6.2xlarge", VCPUs: 8, MemoryGiB: 32, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 58, Interruptions: 4},
-	{Name: "g6.4xlarge", VCPUs: 16, MemoryGiB: 64, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 57, Interruptions: 4},
-	{Name: "g6.8xlarge", VCPUs: 32, MemoryGiB: 128, GPUs: 1, Arch: ArchX86_64, EFA: true, AdvisorSavings: 56, Interruptions: 4},
-	{Name: "g6.12xlarge", VCPUs: 48, MemoryGiB: 192, GPUs: 4, Arch: ArchX86_64, EFA: true, AdvisorSavings: 59, Interruptions: 4},
-	{Name: "g6.16xlarge", VCPUs: 64, MemoryGiB: 256, GPUs: 1, Arch: ArchX86_64, EFA: true, AdvisorSavings: 64, Interruptions: 3},
-	{Name: "g6.24xlarge", VCPUs: 96, MemoryGiB: 384, GPUs: 4, Arch: ArchX86_64, EFA: true, AdvisorSavings: 56, Interruptions: 4},
-	{Name: "g6.48xlarge", VCPUs: 192, MemoryGiB: 768, GPUs: 8, Arch: ArchX86_64, EFA: true, AdvisorSavings: 69, Interruptions: 4},
-	{Name: "g6e.xlarge", VCPUs: 4, MemoryGiB: 32, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 58, Interruptions: 1},
-	{Name: "g6e.2xlarge", VCPUs: 8, MemoryGiB: 64, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 63, Interruptions: 2},
-	{Name: "g6e.4xlarge", VCPUs: 16, MemoryGiB: 128, GPUs: 1, Arch: ArchX86_64, EFA: false, AdvisorSavings: 62, Interruptions: 4},
-	{Name: "g6e.8xlarge", VCPUs: 32, MemoryGiB: 256, GPUs: 1, Arch: ArchX86_64, EFA: true, AdvisorSavings: 66, Interruptions: 4},
-	{Name: "g6e.12xlarge", VCPUs: 48, MemoryGiB: 384, GPUs: 4, Arch: ArchX86_64, EFA: true, AdvisorSavings: 56, Interruptions: 4},
-	{Name: "g6e.16xlarge", VCPUs: 64, MemoryGiB: 512, GPUs: 1, Arch: ArchX86_64, EFA: true, AdvisorSavings: 66, Interruptions: 3},
-	{Name: "g6e.24xlarge", VCPUs: 96, MemoryGiB: 768, GPUs: 4, Arch: ArchX86_64, EFA: true, AdvisorSavings: 74, Interruptions: 4},
-	{Name: "g6e.48xlarge", VCPUs: 192, MemoryGiB: 1536, GPUs: 8, Arch: ArchX86_64, EFA: true, AdvisorSavings: 68, Interruptions: 4},
-	{Name: "p4d.24xlarge", VCPUs: 96, MemoryGiB: 1152, GPUs: 8, Arch: ArchX86_64, EFA: true, AdvisorSavings: 67, Interruptions: 2},
-	{Name: "p5.48xlarge", VCPUs: 192, MemoryGiB: 2048, GPUs: 8, Arch: ArchX86_64, EFA: true, AdvisorSavings: 52, Interruptions: 4},
-	{Name: "c8g.xlarge", VCPUs: 4, MemoryGiB: 8, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 66, Interruptions: 2},
-	{Name: "c8g.2xlarge", VCPUs: 8, MemoryGiB: 16, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 70, Interruptions: 4},
-	{Name: "c8g.4xlarge", VCPUs: 16, MemoryGiB: 32, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 70, Interruptions: 4},
-	{Name: "c8g.8xlarge", VCPUs: 32, MemoryGiB: 64, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 66, Interruptions: 1},
-	{Name: "c8g.16xlarge", VCPUs: 64, MemoryGiB: 128, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 74, Interruptions: 0},
-	{Name: "c8g.24xlarge", VCPUs: 96, MemoryGiB: 192, GPUs: 0, Arch: ArchARM64, EFA: true, AdvisorSavings: 74, Interruptions: 0},
-	{Name: "c8g.48xlarge", VCPUs: 192, MemoryGiB: 384, GPUs: 0, Arch: ArchARM64, EFA: true, AdvisorSavings: 73, Interruptions: 1},
-	{Name: "m8g.xlarge", VCPUs: 4, MemoryGiB: 16, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 72, Interruptions: 4},
-	{Name: "m8g.4xlarge", VCPUs: 16, MemoryGiB: 64, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 57, Interruptions: 0},
-	{Name: "m8g.16xlarge", VCPUs: 64, MemoryGiB: 256, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 70, Interruptions: 0},
-	{Name: "m8g.24xlarge", VCPUs: 96, MemoryGiB: 384, GPUs: 0, Arch: ArchARM64, EFA: true, AdvisorSavings: 69, Interruptions: 2},
-	{Name: "m8g.48xlarge", VCPUs: 192, MemoryGiB: 768, GPUs: 0, Arch: ArchARM64, EFA: true, AdvisorSavings: 49, Interruptions: 1},
-	{Name: "r8g.xlarge", VCPUs: 4, MemoryGiB: 32, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 69, Interruptions: 4},
-	{Name: "r8g.4xlarge", VCPUs: 16, MemoryGiB: 128, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 67, Interruptions: 4},
-	{Name: "r8g.16xlarge", VCPUs: 64, MemoryGiB: 512, GPUs: 0, Arch: ArchARM64, EFA: false, AdvisorSavings: 76, Interruptions: 0},
-	{Name: "r8g.24xlarge", VCPUs: 96, MemoryGiB: 768, GPUs: 0, Arch: ArchARM64, EFA: true, AdvisorSavings: 78, Interruptions: 4},
-	{Name: "r8g.48xlarge", VCPUs: 192, MemoryGiB: 1536, GPUs: 0, Arch: ArchARM64, EFA: true, AdvisorSavings: 72, Interruptions: 1},
+	{Name: "g4dn.xlarge", VCPUs: 4, MemoryGiB: 16, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.526, SpotPrice: 0.3196, AdvisorSavings: 64, Interruptions: 3},
+	{Name: "g4dn.2xlarge", VCPUs: 8, MemoryGiB: 32, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.752, SpotPrice: 0.3179, AdvisorSavings: 61, Interruptions: 4},
+	{Name: "g4dn.4xlarge", VCPUs: 16, MemoryGiB: 64, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.204, SpotPrice: 0.5146, AdvisorSavings: 68, Interruptions: 4},
+	{Name: "g4dn.8xlarge", VCPUs: 32, MemoryGiB: 128, GPUs: 1, Arch: ArchX86_64, EFA: true, OnDemandPrice: 2.176, SpotPrice: 0.77, AdvisorSavings: 63, Interruptions: 4},
+	{Name: "g4dn.12xlarge", VCPUs: 48, MemoryGiB: 192, GPUs: 4, Arch: ArchX86_64, EFA: true, OnDemandPrice: 3.912, SpotPrice: 1.5537, AdvisorSavings: 64, Interruptions: 2},
+	{Name: "g4dn.16xlarge", VCPUs: 64, MemoryGiB: 256, GPUs: 1, Arch: ArchX86_64, EFA: true, OnDemandPrice: 4.352, SpotPrice: 1.4089, AdvisorSavings: 76, Interruptions: 4},
+	{Name: "g5.xlarge", VCPUs: 4, MemoryGiB: 16, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.006, SpotPrice: 0.5089, AdvisorSavings: 59, Interruptions: 4},
+	{Name: "g5.2xlarge", VCPUs: 8, MemoryGiB: 32, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.212, SpotPrice: 1.0236, AdvisorSavings: 58, Interruptions: 3},
+	{Name: "g5.4xlarge", VCPUs: 16, MemoryGiB: 64, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.624, SpotPrice: 0.9008, AdvisorSavings: 60, Interruptions: 2},
+	{Name: "g5.8xlarge", VCPUs: 32, MemoryGiB: 128, GPUs: 1, Arch: ArchX86_64, EFA: true, OnDemandPrice: 2.448, SpotPrice: 1.2542, AdvisorSavings: 59, Interruptions: 4},
+	{Name: "g5.12xlarge", VCPUs: 48, MemoryGiB: 192, GPUs: 4, Arch: ArchX86_64, EFA: true, OnDemandPrice: 5.672, SpotPrice: 3.4917, AdvisorSavings: 58, Interruptions: 4},
+	{Name: "g5.16xlarge", VCPUs: 64, MemoryGiB: 256, GPUs: 1, Arch: ArchX86_64, EFA: true, OnDemandPrice: 4.096, SpotPrice: 1.8357, AdvisorSavings: 61, Interruptions: 4},
+	{Name: "g5.24xlarge", VCPUs: 96, MemoryGiB: 384, GPUs: 4, Arch: ArchX86_64, EFA: true, OnDemandPrice: 8.144, SpotPrice: 2.3425, AdvisorSavings: 57, Interruptions: 4},
+	{Name: "g5.48xlarge", VCPUs: 192, MemoryGiB: 768, GPUs: 8, Arch: ArchX86_64, EFA: true, OnDemandPrice: 16.288, SpotPrice: 9.1028, AdvisorSavings: 71, Interruptions: 4},
+	{Name: "g6.xlarge", VCPUs: 4, MemoryGiB: 16, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.8048, SpotPrice: 0.5375, AdvisorSavings: 49, Interruptions: 4},
+	{Name: "g6.2xlarge", VCPUs: 8, MemoryGiB: 32, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 0.9776, SpotPrice: 0.8792, AdvisorSavings: 58, Interruptions: 4},
+	{Name: "g6.4xlarge", VCPUs: 16, MemoryGiB: 64, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.3232, SpotPrice: 0.6713, AdvisorSavings: 57, Interruptions: 4},
+	{Name: "g6.8xlarge", VCPUs: 32, MemoryGiB: 128, GPUs: 1, Arch: ArchX86_64, EFA: true, OnDemandPrice: 2.0144, SpotPrice: 1.3626, AdvisorSavings: 56, Interruptions: 4},
+	{Name: "g6.12xlarge", VCPUs: 48, MemoryGiB: 192, GPUs: 4, Arch: ArchX86_64, EFA: true, OnDemandPrice: 4.6016, SpotPrice: 2.846, AdvisorSavings: 59, Interruptions: 4},
+	{Name: "g6.16xlarge", VCPUs: 64, MemoryGiB: 256, GPUs: 1, Arch: ArchX86_64, EFA: true, OnDemandPrice: 3.3968, SpotPrice: 1.7823, AdvisorSavings: 64, Interruptions: 3},
+	{Name: "g6.24xlarge", VCPUs: 96, MemoryGiB: 384, GPUs: 4, Arch: ArchX86_64, EFA: true, OnDemandPrice: 6.6752, SpotPrice: 1.8695, AdvisorSavings: 56, Interruptions: 4},
+	{Name: "g6.48xlarge", VCPUs: 192, MemoryGiB: 768, GPUs: 8, Arch: ArchX86_64, EFA: true, OnDemandPrice: 13.3504, SpotPrice: 4.768, AdvisorSavings: 69, Interruptions: 4},
+	{Name: "g6e.xlarge", VCPUs: 4, MemoryGiB: 32, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 1.861, SpotPrice: 1.6119, AdvisorSavings: 58, Interruptions: 1},
+	{Name: "g6e.2xlarge", VCPUs: 8, MemoryGiB: 64, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 2.24208, SpotPrice: 2.182, AdvisorSavings: 63, Interruptions: 2},
+	{Name: "g6e.4xlarge", VCPUs: 16, MemoryGiB: 128, GPUs: 1, Arch: ArchX86_64, EFA: false, OnDemandPrice: 3.00424, SpotPrice: 2.8709, AdvisorSavings: 62, Interruptions: 4},
+	{Name: "g6e.8xlarge", VCPUs: 32, MemoryGiB: 256, GPUs: 1, Arch: ArchX86_64, EFA: true, OnDemandPrice: 4.52856, SpotPrice: 1.7736, AdvisorSavings: 66, Interruptions: 4},
+	{Name: "g6e.12xlarge", VCPUs: 48, MemoryGiB: 384, GPUs: 4, Arch: ArchX86_64, EFA: true, OnDemandPrice: 10.49264, SpotPrice: 3.1479, AdvisorSavings: 56, Interruptions: 4},
+	{Name: "g6e.16xlarge", VCPUs: 64, MemoryGiB: 512, GPUs: 1, Arch: ArchX86_64, EFA: true, OnDemandPrice: 7.57719, SpotPrice: 2.7307, AdvisorSavings: 66, Interruptions: 3},
+	{Name: "g6e.24xlarge", VCPUs: 96, MemoryGiB: 768, GPUs: 4, Arch: ArchX86_64, EFA: true, OnDemandPrice: 15.06559, SpotPrice: 4.1488, AdvisorSavings: 74, Interruptions: 4},
+	{Name: "g6e.48xlarge", VCPUs: 192, MemoryGiB: 1536, GPUs: 8, Arch: ArchX86_64, EFA: true, OnDemandPrice: 30.13118, SpotPrice: 11.5708, AdvisorSavings: 68, Interruptions: 4},
+	{Name: "p4d.24xlarge", VCPUs: 96, MemoryGiB: 1152, GPUs: 8, Arch: ArchX86_64, EFA: true, OnDemandPrice: 21.957642, SpotPrice: 14.2313, AdvisorSavings: 67, Interruptions: 2},
+	{Name: "p5.48xlarge", VCPUs: 192, MemoryGiB: 2048, GPUs: 8, Arch: ArchX86_64, EFA: true, OnDemandPrice: 55.04, SpotPrice: 19.4933, AdvisorSavings: 52, Interruptions: 4},
+	{Name: "c8g.xlarge", VCPUs: 4, MemoryGiB: 8, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.15952, SpotPrice: 0.0542, AdvisorSavings: 66, Interruptions: 2},
+	{Name: "c8g.2xlarge", VCPUs: 8, MemoryGiB: 16, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.31904, SpotPrice: 0.1122, AdvisorSavings: 70, Interruptions: 4},
+	{Name: "c8g.4xlarge", VCPUs: 16, MemoryGiB: 32, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.63808, SpotPrice: 0.2279, AdvisorSavings: 70, Interruptions: 4},
+	{Name: "c8g.8xlarge", VCPUs: 32, MemoryGiB: 64, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 1.27616, SpotPrice: 0.4053, AdvisorSavings: 66, Interruptions: 1},
+	{Name: "c8g.16xlarge", VCPUs: 64, MemoryGiB: 128, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 2.55232, SpotPrice: 0.7445, AdvisorSavings: 74, Interruptions: 0},
+	{Name: "c8g.24xlarge", VCPUs: 96, MemoryGiB: 192, GPUs: 0, Arch: ArchARM64, EFA: true, OnDemandPrice: 3.82848, SpotPrice: 1.0844, AdvisorSavings: 74, Interruptions: 0},
+	{Name: "c8g.48xlarge", VCPUs: 192, MemoryGiB: 384, GPUs: 0, Arch: ArchARM64, EFA: true, OnDemandPrice: 7.65696, SpotPrice: 2.2402, AdvisorSavings: 73, Interruptions: 1},
+	{Name: "m8g.xlarge", VCPUs: 4, MemoryGiB: 16, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.17952, SpotPrice: 0.0867, AdvisorSavings: 72, Interruptions: 4},
+	{Name: "m8g.4xlarge", VCPUs: 16, MemoryGiB: 64, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.71808, SpotPrice: 0.2624, AdvisorSavings: 57, Interruptions: 0},
+	{Name: "m8g.16xlarge", VCPUs: 64, MemoryGiB: 256, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 2.87232, SpotPrice: 0.8637, AdvisorSavings: 70, Interruptions: 0},
+	{Name: "m8g.24xlarge", VCPUs: 96, MemoryGiB: 384, GPUs: 0, Arch: ArchARM64, EFA: true, OnDemandPrice: 4.30848, SpotPrice: 1.289, AdvisorSavings: 69, Interruptions: 2},
+	{Name: "m8g.48xlarge", VCPUs: 192, MemoryGiB: 768, GPUs: 0, Arch: ArchARM64, EFA: true, OnDemandPrice: 8.61696, SpotPrice: 3.4655, AdvisorSavings: 49, Interruptions: 1},
+	{Name: "r8g.xlarge", VCPUs: 4, MemoryGiB: 32, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.23564, SpotPrice: 0.0732, AdvisorSavings: 69, Interruptions: 4},
+	{Name: "r8g.4xlarge", VCPUs: 16, MemoryGiB: 128, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 0.94256, SpotPrice: 0.277, AdvisorSavings: 67, Interruptions: 4},
+	{Name: "r8g.16xlarge", VCPUs: 64, MemoryGiB: 512, GPUs: 0, Arch: ArchARM64, EFA: false, OnDemandPrice: 3.77024, SpotPrice: 0.6229, AdvisorSavings: 76, Interruptions: 0},
+	{Name: "r8g.24xlarge", VCPUs: 96, MemoryGiB: 768, GPUs: 0, Arch: ArchARM64, EFA: true, OnDemandPrice: 5.65536, SpotPrice: 1.0139, AdvisorSavings: 78, Interruptions: 4},
+	{Name: "r8g.48xlarge", VCPUs: 192, MemoryGiB: 1536, GPUs: 0, Arch: ArchARM64, EFA: true, OnDemandPrice: 11.31072, SpotPrice: 3.9058, AdvisorSavings: 72, Interruptions: 1},
 }
 
 func init() {
@@ -98,6 +111,12 @@ func init() {
 	}
 	for _, t := range round2 {
 		t.AdvisorSource, t.AdvisorAsOf = Round2Source, Round2AsOf
+		if t.OnDemandPrice > 0 {
+			t.OnDemandSource, t.OnDemandAsOf = Round2OnDemandSource, Round2OnDemandAsOf
+		}
+		if t.SpotPrice > 0 {
+			t.SpotSource, t.SpotAsOf = SpotPriceSource, SpotPricesAsOf
+		}
 		catalog = append(catalog, t)
 	}
 	slices.SortStableFunc(catalog, func(a, b InstanceType) int {
@@ -115,7 +134,8 @@ func CatalogDates() []string {
 	return []string{
 		"On-Demand prices: " + OnDemandPricesAsOf + " (" + OnDemandPriceSource + ")",
 		"Spot prices and Spot Instance Advisor: " + SpotPricesAsOf + " (" + SpotPriceSource + ")",
-		"GPU and Graviton4 rows (no prices): " + Round2AsOf + " (" + Round2Source + ")",
+		"GPU and Graviton4 rows, On-Demand prices: " + Round2OnDemandAsOf + " (" + Round2OnDemandSource + ")",
+		"GPU and Graviton4 rows, shapes and Spot Instance Advisor: " + Round2AsOf + " (" + Round2Source + ")",
 	}
 }
 

@@ -1250,8 +1250,13 @@ func TestCostCoversEveryQueueAndRecordsTheCatalogDates(t *testing.T) {
 	if got := e.Lines[3].PerHour; math.Abs(got-5.44) > 1e-9 {
 		t.Errorf("tight queue = %v $/h, want 5.44", got)
 	}
-	if !slices.Contains(e.NoPrice, "m7i-flex.2xlarge") || !slices.Contains(e.NoPrice, "g5.xlarge") || e.Lines[2].PerHour != 0 {
-		t.Errorf("NoPrice = %v, gpu line %v: want the unpriced types named, not priced", e.NoPrice, e.Lines[2])
+	// m7i-flex.2xlarge is outside the catalog; the GPU types are priced.
+	gpu, err := hpccluster.EstimateHourlyCost([]string{"g5.xlarge", "g6.2xlarge", "g6e"}, hpccluster.DefaultMaxVCPUs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.NoPrice, []string{"m7i-flex.2xlarge"}) || e.Lines[2].PerHour <= 0 || math.Abs(e.Lines[2].PerHour-gpu.SpotPerHour) > 1e-9 {
+		t.Errorf("NoPrice = %v, gpu line %v: want only m7i-flex.2xlarge unpriced and the gpu queue at %v $/h", e.NoPrice, e.Lines[2], gpu.SpotPerHour)
 	}
 	if s := e.String(); !strings.Contains(s, "No price for ") || !strings.Contains(s, hpccluster.SpotPricesAsOf) {
 		t.Errorf("String():\n%s", s)
@@ -1270,7 +1275,7 @@ func TestCostCoversEveryQueueAndRecordsTheCatalogDates(t *testing.T) {
 			}
 			found = true
 			data := cdktest.JSON(m.Data)
-			for _, want := range []string{hpccluster.OnDemandPricesAsOf, hpccluster.SpotPricesAsOf, hpccluster.Round2AsOf, "USD/hour at full size"} {
+			for _, want := range []string{hpccluster.OnDemandPricesAsOf, hpccluster.SpotPricesAsOf, hpccluster.Round2AsOf, hpccluster.Round2OnDemandAsOf, "USD/hour at full size"} {
 				if !strings.Contains(data, want) {
 					t.Errorf("%s metadata lacks %q: %s", *c.Node().Path(), want, data)
 				}

@@ -33,10 +33,19 @@ stacks_json = [$(subst " ","$(comma)",$(patsubst %,"%",$(strip $(STACKS))))]
 
 
 # tests/consumer is a module of its own (an app that requires gureum), which
-# ./... leaves out: it is vetted and tested from its own directory.
+# ./... leaves out: it is vetted and tested from its own directory, at the
+# same time as ./... (its one test binary synthesizes app after app in one
+# jsii kernel, on one core; run after ./..., it left the other core idle).
+# Each half's output is printed whole when it ends (--output-sync).
 test: setup
 	go vet ./...
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-module test-consumer
+
+.PHONY: test-module test-consumer
+test-module:
 	go test ./...
+
+test-consumer:
 	cd tests/consumer && go vet ./... && go test ./...
 
 bench: setup

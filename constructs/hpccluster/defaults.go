@@ -156,9 +156,12 @@ const (
 	SlurmProfile      = "/etc/profile.d/gureum-hpc.sh"
 )
 
-// SlurmVersions are the Slurm versions AWS PCS runs (AWS::PCS::Cluster
-// Scheduler.Version's valid values).
-var SlurmVersions = []string{"23.11", "24.05", "24.11"}
+// SlurmVersions are the Slurm versions AWS PCS runs: the valid values of
+// the AWS PCS API's Scheduler.version (AWS PCS API Reference, Scheduler, as
+// read 2026-12-05), which AWS::PCS::Cluster's Scheduler.Version passes on.
+// DefaultSlurmVersion stays 24.11: a default that moved would change the
+// scheduler of every cluster made with an earlier gureum.
+var SlurmVersions = []string{"23.11", "24.05", "24.11", "25.05", "25.11"}
 
 // SlurmSizes are the AWS PCS controller sizes.
 var SlurmSizes = []string{"SMALL", "MEDIUM", "LARGE"}

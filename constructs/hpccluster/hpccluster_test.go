@@ -766,7 +766,7 @@ func TestValidationMessages(t *testing.T) {
 				"Queues[0].InstanceTypes: lists families (c7g): AWS PCS takes instance types only",
 				"Queues[0].InstanceTypes: mixes vCPU counts (4: c7g.xlarge; 8: c7g.2xlarge; 16: c7g.4xlarge; 32: c7g.8xlarge; 64: c7g.16xlarge): a node group's nodes share one CPU count in Slurm; give each count its own queue",
 				"SpotFallback.Enable: applies to Batch mode: in Slurm mode, put a Spot and an On-Demand node group in one partition (SPOT_THEN_ON_DEMAND)",
-				`Slurm.Version: "22.05" is not one AWS PCS runs (23.11, 24.05, 24.11)`, `Slurm.Size: "HUGE" is not SMALL, MEDIUM or LARGE`,
+				`Slurm.Version: "22.05" is not one AWS PCS runs (23.11, 24.05, 24.11, 25.05, 25.11)`, `Slurm.Size: "HUGE" is not SMALL, MEDIUM or LARGE`,
 				"Slurm.ScaleDownIdle: 1s is not whole seconds from 1m0s to 24h0m0s",
 				"AMI: is required in Slurm mode (queue spot has none): AWS PCS has no default image; build one with the AWS PCS agent and Slurm 22.05, or use an AWS PCS sample AMI",
 				"AMI: is required in Slurm mode for the login node: AWS PCS has no default image",

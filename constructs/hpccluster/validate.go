@@ -311,6 +311,11 @@ func resolveQueues(v *validate.Problems, c *config, p *Props) bool {
 					families = append(families, n)
 				}
 			}
+			// "Your AWS PCS compute node groups must contain instances that
+			// have the same number of vCPUs, processor architecture, and EFA
+			// support" (AWS PCS User Guide, Create or update compute node
+			// groups for EFA). One architecture is checked cluster-wide;
+			// Slurm mode attaches no EFA.
 			vcpus := map[int][]string{}
 			for _, t := range types {
 				if t.Known() {

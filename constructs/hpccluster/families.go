@@ -27,7 +27,8 @@ import (
 // Round2OnDemandCommit, "generated at" Round2OnDemandAsOf): a later reading
 // than OnDemandPricesAsOf, which agrees with it on every older catalog row
 // compared (c5, c7g, c6in, m5, m7i, r7g, hpc7g). p4d and p5 carry the
-// reduced prices of AWS's June 2025 cut for those families.
+// prices AWS lowered in 2025: the same table gave 32.7726 and 98.32 USD/h
+// until 2025-04-29, and 21.957642 and 55.04 from 2025-06-23 on.
 var (
 	Round2AdvisorCommit = "5eedf20a99614443af215f4aaf09bd10805cac72"
 	Round2AsOf          = "2025-06-28T10:10:57Z"

@@ -36,10 +36,12 @@ stacks_json = [$(subst " ","$(comma)",$(patsubst %,"%",$(strip $(STACKS))))]
 # ./... leaves out: it is vetted and tested from its own directory, at the
 # same time as ./... (its one test binary synthesizes app after app in one
 # jsii kernel, on one core; run after ./..., it left the other core idle).
-# Each half's output is printed whole when it ends (--output-sync).
+# Each half's output is printed whole when it ends (--output-sync, GNU Make
+# 4.0 and later; macOS's make 3.81 interleaves the two instead).
+output_sync := $(if $(filter output-sync,$(.FEATURES)),--output-sync=target)
 test: setup
 	go vet ./...
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-module test-consumer
+	@$(MAKE) --no-print-directory -j2 $(output_sync) test-module test-consumer
 
 .PHONY: test-module test-consumer
 test-module:

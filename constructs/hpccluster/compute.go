@@ -40,6 +40,9 @@ func (h *HPCCluster) newCompute() {
 		odTemplate = h.EFALaunchTemplate
 	}
 
+	h.amis = map[awsbatch.ManagedEc2EcsComputeEnvironment]string{}
+	h.imageTypes = map[awsbatch.ManagedEc2EcsComputeEnvironment][]awsbatch.EcsMachineImageType{}
+	h.efaEnvironments = map[awsbatch.ManagedEc2EcsComputeEnvironment]bool{}
 	if c.legacy {
 		h.newDefaultQueues(odTemplate)
 	} else {
@@ -204,11 +207,6 @@ func (h *HPCCluster) newEnvironment(s envSpec, tightTemplate awsec2.LaunchTempla
 		props.LaunchTemplate = tightTemplate
 	}
 	env := awsbatch.NewManagedEc2EcsComputeEnvironment(h.Construct, jsii.String(s.id), props)
-	if h.amis == nil {
-		h.amis = map[awsbatch.ManagedEc2EcsComputeEnvironment]string{}
-		h.imageTypes = map[awsbatch.ManagedEc2EcsComputeEnvironment][]awsbatch.EcsMachineImageType{}
-		h.efaEnvironments = map[awsbatch.ManagedEc2EcsComputeEnvironment]bool{}
-	}
 	h.amis[env] = s.ami
 	h.imageTypes[env] = imageTypes(s.types)
 	h.efaEnvironments[env] = s.tight && h.cfg.EFA

@@ -99,25 +99,10 @@ var round2 = []InstanceType{
 
 func init() {
 	for i := range catalog {
-		t := &catalog[i]
-		if t.OnDemandPrice > 0 {
-			t.OnDemandSource, t.OnDemandAsOf = OnDemandPriceSource, OnDemandPricesAsOf
-		}
-		if t.SpotPrice > 0 {
-			t.SpotSource, t.SpotAsOf = SpotPriceSource, SpotPricesAsOf
-		}
-		if t.AdvisorSavings > 0 {
-			t.AdvisorSource, t.AdvisorAsOf = "Spot Instance Advisor feed ("+SpotAdvisorURL+"), us-east-1, Linux", SpotPricesAsOf
-		}
+		stamp(&catalog[i], OnDemandPriceSource, OnDemandPricesAsOf, "Spot Instance Advisor feed ("+SpotAdvisorURL+"), us-east-1, Linux", SpotPricesAsOf)
 	}
 	for _, t := range round2 {
-		t.AdvisorSource, t.AdvisorAsOf = Round2Source, Round2AsOf
-		if t.OnDemandPrice > 0 {
-			t.OnDemandSource, t.OnDemandAsOf = Round2OnDemandSource, Round2OnDemandAsOf
-		}
-		if t.SpotPrice > 0 {
-			t.SpotSource, t.SpotAsOf = SpotPriceSource, SpotPricesAsOf
-		}
+		stamp(&t, Round2OnDemandSource, Round2OnDemandAsOf, Round2Source, Round2AsOf)
 		catalog = append(catalog, t)
 	}
 	slices.SortStableFunc(catalog, func(a, b InstanceType) int {
@@ -125,6 +110,21 @@ func init() {
 	})
 	for _, t := range catalog {
 		byName[t.Name] = t
+	}
+}
+
+// stamp records where t's figures were read and when: its On-Demand price
+// and Advisor figures from the readings given, its Spot price from the one
+// Spot fetch every row shares. A figure the row lacks gets no source.
+func stamp(t *InstanceType, onDemandSource, onDemandAsOf, advisorSource, advisorAsOf string) {
+	if t.OnDemandPrice > 0 {
+		t.OnDemandSource, t.OnDemandAsOf = onDemandSource, onDemandAsOf
+	}
+	if t.SpotPrice > 0 {
+		t.SpotSource, t.SpotAsOf = SpotPriceSource, SpotPricesAsOf
+	}
+	if t.AdvisorSavings > 0 {
+		t.AdvisorSource, t.AdvisorAsOf = advisorSource, advisorAsOf
 	}
 }
 
